@@ -1,0 +1,475 @@
+//! The mdb module API, exported to dlopen'ed modules (the binary links with
+//! `--export-dynamic`). The variadic functions (`mdb_printf`, `mdb_warn`, `mdb_snprintf`)
+//! are in `printf.c`, which calls back into the `host_*` functions at the bottom.
+//!
+//! Semantics follow illumos mdb (shared/reference/mdb-modapi.md §1.5 and §3): return
+//! values, errno on failure, and the flags a walk passes.
+
+use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
+use std::ptr;
+
+use mdb_sys as sys;
+use object::elf;
+
+use crate::state;
+use crate::target::{Mapping, SymTable, Symbol};
+
+/// mdb's own errno values (`EMDB_*`, from 1000 on).
+pub mod errno {
+    pub const NOSYM: i32 = 1000;
+    pub const NOMAP: i32 = 1002;
+    pub const NOWALK: i32 = 1004;
+    pub const WALKINIT: i32 = 1005;
+    pub const NOXD: i32 = 1006;
+    pub const PARTIAL: i32 = 1007;
+
+    /// The message for one of mdb's errno values.
+    pub fn message(err: i32) -> Option<&'static str> {
+        Some(match err {
+            NOSYM => "unknown symbol name",
+            1001 => "unknown object file name",
+            NOMAP => "no mapping for address",
+            1003 => "unknown dcmd name",
+            NOWALK => "unknown walk name",
+            WALKINIT => "walk initialization failed",
+            NOXD => "no such external data buffer",
+            PARTIAL => "partial read",
+            _ => return None,
+        })
+    }
+}
+
+fn set_errno(e: i32) {
+    // SAFETY: __errno_location returns this thread's errno.
+    unsafe { *libc::__errno_location() = e };
+}
+
+/// 1 for a core file (mdb's `mdb_prop_postmortem`).
+#[no_mangle]
+pub static mut mdb_prop_postmortem: c_int = 0;
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_vread(buf: *mut c_void, n: usize, addr: usize) -> isize {
+    if n == 0 {
+        return 0;
+    }
+    // SAFETY: the module passes a writable buffer of n bytes.
+    let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), n) };
+    match state::with_target(|t| t.read(addr as u64, out)) {
+        Some(Ok(())) => n as isize,
+        Some(Err(e)) => {
+            set_errno(if matches!(e, crate::target::ReadError::Partial { .. }) { errno::PARTIAL } else { errno::NOMAP });
+            -1
+        }
+        None => {
+            set_errno(errno::NOMAP);
+            -1
+        }
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_readstr(buf: *mut c_char, n: usize, addr: usize) -> isize {
+    if n == 0 {
+        return 0;
+    }
+    let mut len = 0;
+    while len + 1 < n {
+        let mut b = 0u8;
+        // SAFETY: reading one byte into a local.
+        if unsafe { mdb_vread((&mut b as *mut u8).cast(), 1, addr + len) } != 1 {
+            if len == 0 {
+                return -1;
+            }
+            break;
+        }
+        // SAFETY: len < n - 1, inside the caller's buffer.
+        unsafe { *buf.add(len) = b as c_char };
+        if b == 0 {
+            return len as isize;
+        }
+        len += 1;
+    }
+    // SAFETY: len <= n - 1.
+    unsafe { *buf.add(len) = 0 };
+    if len + 1 == n { n as isize } else { len as isize }
+}
+
+fn lookup(name: *const c_char) -> Option<Symbol> {
+    // SAFETY: the module passes a NUL-terminated name.
+    let name = unsafe { CStr::from_ptr(name) }.to_str().ok()?;
+    state::with_target(|t| t.symbols().by_name(name).cloned()).flatten()
+}
+
+fn fill_sym(out: *mut sys::GElf_Sym, s: &Symbol) {
+    if out.is_null() {
+        return;
+    }
+    // SAFETY: the module passes a valid out-parameter.
+    unsafe {
+        *out = sys::GElf_Sym {
+            st_name: 0,
+            st_info: s.info,
+            st_other: s.other,
+            st_shndx: s.shndx,
+            st_value: s.value,
+            st_size: s.size,
+        }
+    };
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_lookup_by_name(name: *const c_char, sym: *mut sys::GElf_Sym) -> c_int {
+    match lookup(name) {
+        Some(s) => {
+            fill_sym(sym, &s);
+            0
+        }
+        None => {
+            set_errno(errno::NOSYM);
+            -1
+        }
+    }
+}
+
+/// Objects are not told apart: the executable holds every symbol a node module needs.
+#[no_mangle]
+pub unsafe extern "C" fn mdb_lookup_by_obj(_obj: *const c_char, name: *const c_char, sym: *mut sys::GElf_Sym) -> c_int {
+    // SAFETY: forwarded.
+    unsafe { mdb_lookup_by_name(name, sym) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_lookup_by_addr(
+    addr: usize,
+    flags: c_uint,
+    buf: *mut c_char,
+    len: usize,
+    sym: *mut sys::GElf_Sym,
+) -> c_int {
+    let hit = state::with_target(|t| t.symbols().by_addr(addr as u64).map(|(s, off)| (s.clone(), off))).flatten();
+    match hit {
+        Some((s, off)) if flags != sys::MDB_SYM_EXACT as c_uint || off == 0 => {
+            copy_cstr(&s.name, buf, len);
+            fill_sym(sym, &s);
+            0
+        }
+        _ => {
+            set_errno(errno::NOSYM);
+            -1
+        }
+    }
+}
+
+/// Copy `s` into a C buffer of `len` bytes, truncating, always NUL-terminated.
+fn copy_cstr(s: &str, buf: *mut c_char, len: usize) {
+    if buf.is_null() || len == 0 {
+        return;
+    }
+    let n = s.len().min(len - 1);
+    // SAFETY: n < len bytes fit in the caller's buffer.
+    unsafe {
+        ptr::copy_nonoverlapping(s.as_ptr().cast::<c_char>(), buf, n);
+        *buf.add(n) = 0;
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_readsym(buf: *mut c_void, n: usize, name: *const c_char) -> isize {
+    match lookup(name) {
+        // SAFETY: forwarded.
+        Some(s) => unsafe { mdb_vread(buf, n, s.value as usize) },
+        None => {
+            set_errno(errno::NOSYM);
+            -1
+        }
+    }
+}
+
+/// Symbol-type bits of `mdb_symbol_iter`, by ELF type.
+fn type_bit(kind: u8) -> c_uint {
+    (match kind {
+        elf::STT_NOTYPE => sys::MDB_TYPE_NOTYPE,
+        elf::STT_OBJECT => sys::MDB_TYPE_OBJECT,
+        elf::STT_FUNC => sys::MDB_TYPE_FUNC,
+        elf::STT_SECTION => sys::MDB_TYPE_SECT,
+        elf::STT_FILE => sys::MDB_TYPE_FILE,
+        elf::STT_COMMON => sys::MDB_TYPE_COMMON,
+        elf::STT_TLS => sys::MDB_TYPE_TLS,
+        _ => 0,
+    }) as c_uint
+}
+
+fn bind_bit(bind: u8) -> c_uint {
+    (match bind {
+        elf::STB_LOCAL => sys::MDB_BIND_LOCAL,
+        elf::STB_GLOBAL => sys::MDB_BIND_GLOBAL,
+        elf::STB_WEAK => sys::MDB_BIND_WEAK,
+        _ => 0,
+    }) as c_uint
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_symbol_iter(
+    _obj: *const c_char,
+    which: c_uint,
+    kind: c_uint,
+    cb: sys::mdb_symbol_cb_t,
+    data: *mut c_void,
+) -> c_int {
+    let Some(cb) = cb else { return -1 };
+    let table = if which == sys::MDB_DYNSYM as c_uint { SymTable::Dynsym } else { SymTable::Symtab };
+    // Collect first: the callback may call back into the API.
+    let syms: Vec<Symbol> = state::with_target(|t| {
+        t.symbols()
+            .iter(table)
+            .filter(|s| type_bit(s.kind()) & kind != 0 && bind_bit(s.binding()) & kind != 0)
+            .cloned()
+            .collect()
+    })
+    .unwrap_or_default();
+    let object = c"a.out";
+    for (id, s) in syms.iter().enumerate() {
+        let name = CString::new(s.name.as_str()).unwrap_or_default();
+        let mut elf = sys::GElf_Sym::default();
+        fill_sym(&mut elf, s);
+        let msym = sys::mdb_symbol_t {
+            sym_name: name.as_ptr(),
+            sym_object: object.as_ptr(),
+            sym_sym: &elf,
+            sym_table: which,
+            sym_id: id as c_uint,
+        };
+        // SAFETY: the callback gets pointers valid for the duration of the call.
+        let rc = unsafe { cb(&msym, data) };
+        if rc != 0 {
+            return rc;
+        }
+    }
+    0
+}
+
+/// The process handle handed out as "pshandle": only its address matters.
+static PSHANDLE: u8 = 0;
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_get_xdata(name: *const c_char, buf: *mut c_void, n: usize) -> isize {
+    // SAFETY: the module passes a NUL-terminated name.
+    let name = unsafe { CStr::from_ptr(name) };
+    let size = std::mem::size_of::<*const u8>();
+    if name != c"pshandle" || state::with_target(|_| ()).is_none() {
+        set_errno(errno::NOXD);
+        return -1;
+    }
+    if buf.is_null() || n == 0 {
+        return size as isize;
+    }
+    if n < size {
+        set_errno(libc::EINVAL);
+        return -1;
+    }
+    // SAFETY: buf holds at least a pointer.
+    unsafe { *buf.cast::<*const u8>() = &PSHANDLE };
+    size as isize
+}
+
+/// libproc's mapping iterator, over the target's memory regions.
+#[no_mangle]
+pub unsafe extern "C" fn Pmapping_iter(_p: *mut sys::ps_prochandle, cb: sys::proc_map_f, data: *mut c_void) -> c_int {
+    let Some(cb) = cb else { return -1 };
+    let maps: Vec<Mapping> = state::with_target(|t| t.mappings().to_vec()).unwrap_or_default();
+    for m in &maps {
+        let mut pm = sys::prmap_t {
+            pr_vaddr: m.start as usize,
+            pr_size: m.size as usize,
+            pr_offset: m.offset as i64,
+            pr_mflags: mflags(m),
+            pr_pagesize: 4096,
+            pr_shmid: -1,
+            ..Default::default()
+        };
+        let object = m.path.as_deref().and_then(|p| CString::new(p).ok());
+        if let Some(o) = &object {
+            let base = o.to_bytes().rsplit(|&b| b == b'/').next().unwrap_or_default();
+            for (d, &s) in pm.pr_mapname.iter_mut().zip(base.iter().take(sys::PRMAPSZ as usize - 1)) {
+                *d = s as c_char;
+            }
+        }
+        let oname = object.as_ref().map_or(ptr::null(), |o| o.as_ptr());
+        // SAFETY: pointers valid for the duration of the call.
+        let rc = unsafe { cb(data, &pm, oname) };
+        if rc != 0 {
+            return rc;
+        }
+    }
+    0
+}
+
+fn mflags(m: &Mapping) -> c_int {
+    let mut f = 0;
+    if m.perms.read {
+        f |= sys::MA_READ;
+    }
+    if m.perms.write {
+        f |= sys::MA_WRITE;
+    }
+    if m.perms.exec {
+        f |= sys::MA_EXEC;
+    }
+    if m.path.is_none() {
+        f |= sys::MA_ANON;
+    }
+    if m.brk {
+        f |= sys::MA_BREAK;
+    }
+    f
+}
+
+#[no_mangle]
+pub extern "C" fn mdb_alloc(size: usize, flags: c_uint) -> *mut c_void {
+    // SAFETY: plain malloc; NULL only under UM_NOSLEEP, as in mdb.
+    let p = unsafe { libc::malloc(size.max(1)) };
+    if p.is_null() && flags & sys::UM_SLEEP as c_uint != 0 {
+        eprintln!("mdb: out of memory allocating {size} bytes");
+        std::process::abort();
+    }
+    if !p.is_null() && flags & sys::UM_GC as c_uint != 0 {
+        state::gc_track(p);
+    }
+    p
+}
+
+#[no_mangle]
+pub extern "C" fn mdb_zalloc(size: usize, flags: c_uint) -> *mut c_void {
+    let p = mdb_alloc(size, flags);
+    if !p.is_null() {
+        // SAFETY: p has size bytes.
+        unsafe { ptr::write_bytes(p.cast::<u8>(), 0, size) };
+    }
+    p
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_free(p: *mut c_void, _size: usize) {
+    // SAFETY: p came from mdb_alloc (never a UM_GC block, which mdb frees itself).
+    unsafe { libc::free(p) };
+}
+
+#[no_mangle]
+pub extern "C" fn mdb_flush() {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+}
+
+#[no_mangle]
+pub extern "C" fn mdb_inc_indent(n: libc::c_ulong) -> libc::c_ulong {
+    state::indent(n as isize) as libc::c_ulong
+}
+
+#[no_mangle]
+pub extern "C" fn mdb_dec_indent(n: libc::c_ulong) -> libc::c_ulong {
+    state::indent(-(n as isize)) as libc::c_ulong
+}
+
+#[no_mangle]
+pub extern "C" fn mdb_set_dot(v: u64) {
+    state::set_dot(v);
+}
+
+#[no_mangle]
+pub extern "C" fn mdb_get_dot() -> u64 {
+    state::dot()
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_walk(name: *const c_char, cb: sys::mdb_walk_cb_t, data: *mut c_void) -> c_int {
+    // SAFETY: forwarded.
+    unsafe { mdb_pwalk(name, cb, data, 0) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_pwalk(name: *const c_char, cb: sys::mdb_walk_cb_t, data: *mut c_void, addr: usize) -> c_int {
+    // SAFETY: the module passes a NUL-terminated name.
+    let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+    match crate::exec::walk(&name, addr as u64, cb, data) {
+        Ok(()) => 0,
+        Err(e) => {
+            set_errno(e);
+            -1
+        }
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_get_pipe(p: *mut sys::mdb_pipe_t) {
+    let addrs = crate::exec::take_pipe_input();
+    let bytes = addrs.len() * std::mem::size_of::<usize>();
+    let data = mdb_alloc(bytes, (sys::UM_SLEEP | sys::UM_GC) as c_uint).cast::<usize>();
+    for (i, a) in addrs.iter().enumerate() {
+        // SAFETY: data has room for addrs.len() words.
+        unsafe { *data.add(i) = *a as usize };
+    }
+    // SAFETY: the module passes a valid pipe descriptor.
+    unsafe { *p = sys::mdb_pipe_t { pipe_data: data, pipe_len: addrs.len() } };
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn mdb_set_pipe(p: *const sys::mdb_pipe_t) {
+    // SAFETY: the module passes a valid descriptor of pipe_len words.
+    let p = unsafe { &*p };
+    let addrs = if p.pipe_data.is_null() {
+        Vec::new()
+    } else {
+        unsafe { std::slice::from_raw_parts(p.pipe_data, p.pipe_len) }.iter().map(|&a| a as u64).collect()
+    };
+    crate::exec::add_pipe_output(addrs);
+}
+
+// --- Called by printf.c.
+
+#[no_mangle]
+pub unsafe extern "C" fn host_output(stream: c_int, buf: *const c_char, len: usize) {
+    // SAFETY: printf.c passes len valid bytes.
+    state::output(stream, unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) });
+}
+
+#[no_mangle]
+pub extern "C" fn host_column(stream: c_int) -> usize {
+    state::column(stream)
+}
+
+#[no_mangle]
+pub extern "C" fn host_attrs_enabled() -> c_int {
+    c_int::from(state::attrs())
+}
+
+/// Messages for mdb's errno values, and libc's for the rest.
+#[no_mangle]
+pub extern "C" fn host_strerror(err: c_int) -> *const c_char {
+    thread_local! { static MSG: std::cell::RefCell<CString> = std::cell::RefCell::new(CString::default()); }
+    let text = errno::message(err).map(str::to_string).unwrap_or_else(|| std::io::Error::from_raw_os_error(err).to_string());
+    MSG.with(|m| {
+        *m.borrow_mut() = CString::new(text).unwrap_or_default();
+        m.borrow().as_ptr()
+    })
+}
+
+/// `sym+0x10` for `%a`, as mdb writes it.
+#[no_mangle]
+pub unsafe extern "C" fn host_symbolize(addr: usize, buf: *mut c_char, len: usize) -> c_int {
+    let text = state::with_target(|t| {
+        t.symbols().by_addr(addr as u64).map(|(s, off)| match off {
+            0 => s.name.clone(),
+            1..=9 => format!("{}+{off}", s.name),
+            _ => format!("{}+{off:#x}", s.name),
+        })
+    })
+    .flatten();
+    match text {
+        Some(t) => {
+            copy_cstr(&t, buf, len);
+            0
+        }
+        None => -1,
+    }
+}

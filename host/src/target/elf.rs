@@ -1,0 +1,207 @@
+//! ELF files as the targets need them: the executable's load segments, BuildID and symbol tables,
+//! for 64-bit little-endian ELF (the `object` crate's raw ELF API does the parsing).
+
+use std::fs::{self, File};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use memmap2::Mmap;
+use object::elf;
+use object::read::elf::{FileHeader, ProgramHeader, Sym};
+use object::LittleEndian;
+
+use super::{Perms, Symbol, Symbols};
+
+/// The ELF header type of every file we read.
+pub(crate) type Header = elf::FileHeader64<LittleEndian>;
+
+/// The `object` endianness value that goes with [`Header`].
+pub(crate) const LE: LittleEndian = LittleEndian;
+
+/// mmap a whole regular file read-only (opening anything else could block, e.g. a FIFO).
+pub(crate) fn map_file(path: &Path) -> Result<Mmap> {
+    let meta = fs::metadata(path).with_context(|| format!("cannot open {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("{} is not a regular file", path.display());
+    }
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    // SAFETY: a private read-only map. Like any debugger we assume nobody truncates or rewrites
+    // the file while we look at it.
+    unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))
+}
+
+/// The ELF header at the start of `data`, checking that it is a 64-bit little-endian ELF file.
+/// The error says which of those it is not; `what` names the file in it.
+pub(crate) fn parse_header<'a>(data: &'a [u8], what: &Path) -> Result<&'a Header> {
+    if !data.starts_with(&elf::ELFMAG) {
+        bail!("{} is not an ELF file", what.display());
+    }
+    match Header::parse(data) {
+        Ok(h) if h.endian().is_ok() => Ok(h),
+        _ => bail!("{} is not a 64-bit little-endian ELF file", what.display()),
+    }
+}
+
+/// `e_type` as readelf names it.
+pub(crate) fn type_name(e_type: u16) -> &'static str {
+    match e_type {
+        elf::ET_NONE => "NONE",
+        elf::ET_REL => "REL (relocatable object)",
+        elf::ET_EXEC => "EXEC (executable)",
+        elf::ET_DYN => "DYN (shared object or PIE)",
+        elf::ET_CORE => "CORE",
+        _ => "unknown",
+    }
+}
+
+/// The GNU BuildID of the ELF image whose first bytes are `prefix`, from its `PT_NOTE` segments.
+/// The headers and the note must lie inside `prefix`, which may be just the first page of the
+/// file as a core keeps it; `None` if they do not or there is no BuildID.
+pub(crate) fn build_id(prefix: &[u8]) -> Option<&[u8]> {
+    let header = Header::parse(prefix).ok()?;
+    for phdr in header.program_headers(LE, prefix).ok()? {
+        let Ok(Some(mut notes)) = phdr.notes(LE, prefix) else {
+            continue;
+        };
+        while let Ok(Some(note)) = notes.next() {
+            if note.name() == elf::ELF_NOTE_GNU && note.n_type(LE) == elf::NT_GNU_BUILD_ID {
+                return Some(note.desc());
+            }
+        }
+    }
+    None
+}
+
+/// Lower-case hex of `bytes`, the way BuildIDs are printed.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One `PT_LOAD` segment of an executable or library.
+#[derive(Clone, Copy, Debug)]
+struct Load {
+    offset: u64,
+    vaddr: u64,
+    filesz: u64,
+    memsz: u64,
+    perms: Perms,
+}
+
+/// An executable or shared library, mmapped.
+pub(crate) struct ElfImage {
+    /// Where it was opened.
+    pub path: PathBuf,
+    map: Mmap,
+    /// `e_type` (`ET_EXEC`, `ET_DYN`, ...).
+    pub e_type: u16,
+    /// `e_machine`.
+    pub machine: u16,
+    loads: Vec<Load>,
+    /// Its GNU BuildID, if it has one.
+    pub build_id: Option<Vec<u8>>,
+}
+
+impl ElfImage {
+    /// mmap and check the ELF file at `path`.
+    pub fn open(path: &Path) -> Result<ElfImage> {
+        let map = map_file(path)?;
+        let header = parse_header(&map, path)?;
+        let loads = header
+            .program_headers(LE, &*map)
+            .with_context(|| format!("{}: bad program headers", path.display()))?
+            .iter()
+            .filter(|p| p.p_type(LE) == elf::PT_LOAD)
+            .map(|p| Load {
+                offset: p.p_offset(LE),
+                vaddr: p.p_vaddr(LE),
+                filesz: p.p_filesz(LE),
+                memsz: p.p_memsz(LE),
+                perms: Perms::from_elf_flags(p.p_flags(LE)),
+            })
+            .collect();
+        Ok(ElfImage {
+            path: path.to_owned(),
+            e_type: header.e_type(LE),
+            machine: header.e_machine(LE),
+            loads,
+            build_id: build_id(&map).map(<[u8]>::to_vec),
+            map,
+        })
+    }
+
+    /// The whole file.
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// An executable or position-independent executable (or a shared library: also `ET_DYN`).
+    pub fn is_program(&self) -> bool {
+        matches!(self.e_type, elf::ET_EXEC | elf::ET_DYN)
+    }
+
+    /// The link-time address range the image occupies: lowest `PT_LOAD` address rounded down to
+    /// `page`, up to the highest segment end.
+    pub fn link_range(&self, page: u64) -> Option<Range<u64>> {
+        let start = self.loads.iter().map(|l| l.vaddr).min()? & !page.wrapping_sub(1);
+        let end = self
+            .loads
+            .iter()
+            .map(|l| l.vaddr.saturating_add(l.memsz))
+            .max()?;
+        Some(start..end)
+    }
+
+    /// Permissions of the segment that maps file offset `offset`.
+    pub fn perms_at(&self, offset: u64) -> Option<Perms> {
+        let load = self
+            .loads
+            .iter()
+            .find(|l| (l.offset..l.offset.saturating_add(l.filesz)).contains(&offset))?;
+        Some(load.perms)
+    }
+
+    /// The image's symbol tables, relocated by `bias` (run-time minus link-time address) and
+    /// indexed; `page` is the page size used to align the image's range.
+    pub fn symbols(&self, bias: u64, page: u64) -> Result<Symbols> {
+        let data = self.bytes();
+        let context = || format!("{}: bad section headers", self.path.display());
+        let header = parse_header(data, &self.path)?;
+        let sections = header.sections(LE, data).with_context(context)?;
+        let table = |kind| -> Result<Vec<Symbol>> {
+            let table = sections.symbols(LE, data, kind).with_context(context)?;
+            Ok(table
+                .iter()
+                .filter_map(|sym| {
+                    let name = table.symbol_name(LE, sym).ok().filter(|n| !n.is_empty())?;
+                    let shndx = sym.st_shndx(LE);
+                    // Only addresses in the image move with it.
+                    let relocated = shndx != elf::SHN_UNDEF
+                        && (shndx < elf::SHN_LORESERVE || shndx == elf::SHN_XINDEX)
+                        && sym.st_type() != elf::STT_TLS;
+                    let value = sym.st_value(LE);
+                    Some(Symbol {
+                        name: String::from_utf8_lossy(name).into_owned(),
+                        value: if relocated {
+                            value.wrapping_add(bias)
+                        } else {
+                            value
+                        },
+                        size: sym.st_size(LE),
+                        info: sym.st_info(),
+                        other: sym.st_other(),
+                        shndx,
+                    })
+                })
+                .collect())
+        };
+        let image = self.link_range(page).map_or(0..0, |r| {
+            r.start.wrapping_add(bias)..r.end.wrapping_add(bias)
+        });
+        Ok(Symbols::new(
+            table(elf::SHT_SYMTAB)?,
+            table(elf::SHT_DYNSYM)?,
+            image,
+        ))
+    }
+}

@@ -1,0 +1,616 @@
+//! The memory and symbols of the Node process being debugged, as the host's mdb API sees them.
+//!
+//! A [`Target`] is either an ELF core file plus the node binary it was made with
+//! ([`open_core`], see `core.rs`), or a live process read through `/proc` ([`open_process`], see
+//! `process.rs`). Both give the same three things:
+//!
+//! - **memory**: [`Target::read`] fills a buffer or fails with a [`ReadError`]; a read may span
+//!   several adjacent mappings;
+//! - **mappings**: [`Target::mappings`], what illumos libproc's `Pmapping_iter` would report;
+//! - **symbols** of the executable, relocated to run-time addresses: [`Symbols`].
+//!
+//! Differences from the interface first sketched for this module:
+//! - `open_core` and `open_process` return `Box<dyn Target>`; the concrete types
+//!   ([`CoreTarget`], [`ProcessTarget`]) are public too, with the same constructors.
+//! - [`Symbols::iter`] returns a slice iterator (an `impl Iterator<Item = &Symbol>`).
+//! - For cores, [`Target::mappings`] lists the core's `PT_LOAD` segments **and** the NT_FILE
+//!   ranges that no segment covers: gdb's `gcore` writes no segment at all for file mappings it
+//!   considers unchanged (node's `.text` and `.rodata`, the shared libraries' text), while the
+//!   kernel writes one with no data. Both kinds of core thus list the same address ranges.
+//! - [`Perms`] implements `Display` (`r-x`), and [`ReadError`] implements `std::error::Error`.
+
+mod core;
+mod elf;
+mod process;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+pub use self::core::CoreTarget;
+pub use self::process::ProcessTarget;
+
+/// Access permissions of a mapping.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Perms {
+    /// Readable.
+    pub read: bool,
+    /// Writable.
+    pub write: bool,
+    /// Executable.
+    pub exec: bool,
+}
+
+impl Perms {
+    /// Permissions from ELF `p_flags` (`PF_R` = 4, `PF_W` = 2, `PF_X` = 1).
+    pub fn from_elf_flags(flags: u32) -> Perms {
+        Perms {
+            read: flags & 4 != 0,
+            write: flags & 2 != 0,
+            exec: flags & 1 != 0,
+        }
+    }
+}
+
+impl fmt::Display for Perms {
+    /// `rwx` with `-` for a missing permission, as in `/proc/PID/maps`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let flag = |on, c| if on { c } else { '-' };
+        write!(
+            f,
+            "{}{}{}",
+            flag(self.read, 'r'),
+            flag(self.write, 'w'),
+            flag(self.exec, 'x')
+        )
+    }
+}
+
+/// One memory region of the process as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    /// First address of the region.
+    pub start: u64,
+    /// Size of the region in bytes.
+    pub size: u64,
+    /// Access permissions.
+    pub perms: Perms,
+    /// The backing file (from NT_FILE or `/proc/PID/maps`); `None` for anonymous memory.
+    pub path: Option<String>,
+    /// Offset in the backing file of `start` when file-backed, else 0.
+    pub offset: u64,
+    /// This is the brk heap (`[heap]`); only known for a live process.
+    pub brk: bool,
+}
+
+impl Mapping {
+    /// One past the last address of the region (saturating).
+    pub fn end(&self) -> u64 {
+        self.start.saturating_add(self.size)
+    }
+}
+
+/// One ELF symbol of the executable, with its value relocated to the run-time address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    /// Symbol name as in the string table (mangled for C++).
+    pub name: String,
+    /// Run-time address (file value plus load bias for defined, non-absolute, non-TLS symbols).
+    pub value: u64,
+    /// Size in bytes (0 when unknown).
+    pub size: u64,
+    /// `st_info`: binding in the high nibble, type in the low nibble.
+    pub info: u8,
+    /// `st_other`: visibility.
+    pub other: u8,
+    /// `st_shndx`: section index, `SHN_UNDEF` (0) for an undefined reference, `SHN_ABS`...
+    pub shndx: u16,
+}
+
+/// `STT_OBJECT`
+const STT_OBJECT: u8 = 1;
+/// `STT_FUNC`
+const STT_FUNC: u8 = 2;
+/// `STB_LOCAL`
+const STB_LOCAL: u8 = 0;
+/// `SHN_UNDEF`
+const SHN_UNDEF: u16 = 0;
+
+impl Symbol {
+    /// `STT_*` type from `st_info`.
+    pub fn kind(&self) -> u8 {
+        self.info & 0xf
+    }
+
+    /// `STB_*` binding from `st_info`.
+    pub fn binding(&self) -> u8 {
+        self.info >> 4
+    }
+
+    /// Defined in this file (not an undefined reference to another object).
+    pub fn is_defined(&self) -> bool {
+        self.shndx != SHN_UNDEF
+    }
+}
+
+/// Which ELF symbol table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymTable {
+    /// `.symtab`, the full table (absent from stripped binaries).
+    Symtab,
+    /// `.dynsym`, the exported symbols.
+    Dynsym,
+}
+
+/// The symbol tables of the executable, with indexes by name and by address.
+#[derive(Debug, Default)]
+pub struct Symbols {
+    /// `.symtab` followed by `.dynsym`, each in file order.
+    all: Vec<Symbol>,
+    /// Index in `all` of the first `.dynsym` symbol.
+    dynsym_start: usize,
+    /// Defined symbols by name; `.symtab` first, global definitions over local ones.
+    by_name: HashMap<Box<str>, u32>,
+    /// Defined functions and objects of one table (`.symtab`, else `.dynsym`), sorted by value,
+    /// the preferred symbol first among equal values.
+    by_addr: Vec<u32>,
+    /// Addresses the executable occupies at run time; `by_addr` answers only inside it.
+    image: Range<u64>,
+}
+
+impl Symbols {
+    /// Index the two tables. `image` is the run-time address range of the executable.
+    pub(crate) fn new(symtab: Vec<Symbol>, dynsym: Vec<Symbol>, image: Range<u64>) -> Symbols {
+        let dynsym_start = symtab.len();
+        let have_symtab = !symtab.is_empty();
+        let mut all = symtab;
+        all.extend(dynsym);
+
+        let mut by_name: HashMap<Box<str>, u32> = HashMap::with_capacity(all.len());
+        let mut by_addr = Vec::new();
+        for (i, sym) in all.iter().enumerate() {
+            if !sym.is_defined() {
+                continue;
+            }
+            let Ok(index) = u32::try_from(i) else { break };
+            match by_name.get_mut(sym.name.as_str()) {
+                None => {
+                    by_name.insert(sym.name.as_str().into(), index);
+                }
+                // A later global definition beats an earlier local one (a static of the same
+                // name in some other file); otherwise the first one stays.
+                Some(old) => {
+                    if all[*old as usize].binding() == STB_LOCAL && sym.binding() != STB_LOCAL {
+                        *old = index;
+                    }
+                }
+            }
+            let in_table = (i < dynsym_start) == have_symtab;
+            if in_table && matches!(sym.kind(), STT_FUNC | STT_OBJECT) && image.contains(&sym.value)
+            {
+                by_addr.push(index);
+            }
+        }
+        // Among equal values prefer a symbol with a size, then a global one.
+        by_addr.sort_by_key(|&i| {
+            let s = &all[i as usize];
+            (s.value, s.size == 0, s.binding() == STB_LOCAL)
+        });
+        Symbols {
+            all,
+            dynsym_start,
+            by_name,
+            by_addr,
+            image,
+        }
+    }
+
+    /// The defined symbol called `name`, from `.symtab` if it is there, else from `.dynsym`.
+    pub fn by_name(&self, name: &str) -> Option<&Symbol> {
+        self.by_name.get(name).map(|&i| &self.all[i as usize])
+    }
+
+    /// The function or object at or below `addr`, and `addr`'s offset from it.
+    ///
+    /// A symbol with a size must contain `addr`; a symbol without one matches any address up to
+    /// the next symbol (within the executable's image).
+    pub fn by_addr(&self, addr: u64) -> Option<(&Symbol, u64)> {
+        if !self.image.contains(&addr) {
+            return None;
+        }
+        let sym = |i: u32| &self.all[i as usize];
+        let below = self.by_addr.partition_point(|&i| sym(i).value <= addr);
+        let value = sym(*self.by_addr.get(below.checked_sub(1)?)?).value;
+        // The first (preferred) symbol with that value.
+        let first = self.by_addr.partition_point(|&i| sym(i).value < value);
+        let found = sym(self.by_addr[first]);
+        let offset = addr - found.value;
+        (found.size == 0 || offset < found.size).then_some((found, offset))
+    }
+
+    /// The symbols of one table, in file order (undefined ones included).
+    pub fn iter(&self, table: SymTable) -> std::slice::Iter<'_, Symbol> {
+        match table {
+            SymTable::Symtab => self.all[..self.dynsym_start].iter(),
+            SymTable::Dynsym => self.all[self.dynsym_start..].iter(),
+        }
+    }
+}
+
+/// Why target memory could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not a single byte at `addr` is available.
+    NoMap {
+        /// The address asked for.
+        addr: u64,
+    },
+    /// The first `got` of the `want` bytes at `addr` were available, the rest not.
+    Partial {
+        /// The address asked for.
+        addr: u64,
+        /// Bytes that could be read.
+        got: usize,
+        /// Bytes asked for.
+        want: usize,
+    },
+}
+
+impl ReadError {
+    /// The error for a read of `want` bytes at `addr` of which only the first `got` succeeded.
+    pub(crate) fn short(addr: u64, got: usize, want: usize) -> ReadError {
+        if got == 0 {
+            ReadError::NoMap { addr }
+        } else {
+            ReadError::Partial { addr, got, want }
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ReadError::NoMap { addr } => write!(f, "no mapping for address {addr:#x}"),
+            ReadError::Partial { addr, got, want } => {
+                write!(f, "only {got} of {want} bytes could be read at {addr:#x}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// A process to debug: a core file or a live process.
+pub trait Target {
+    /// Fill all of `buf` from target memory at `addr`; error if any byte is unavailable.
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), ReadError>;
+    /// Memory regions in address order (what illumos libproc's `Pmapping_iter` would report).
+    fn mappings(&self) -> &[Mapping];
+    /// The executable's symbols, relocated to run-time addresses.
+    fn symbols(&self) -> &Symbols;
+    /// Path of the executable (the node binary) in use.
+    fn executable(&self) -> &Path;
+    /// One line describing the target for the user.
+    fn describe(&self) -> String;
+    /// This is a live process (memory may change between reads).
+    fn is_live(&self) -> bool;
+}
+
+/// Open an ELF core file. `binary` is the node binary it was made with; `None` means the path
+/// recorded in the core. The binary must have the core's BuildID when the core records one.
+pub fn open_core(core: &Path, binary: Option<&Path>) -> anyhow::Result<Box<dyn Target>> {
+    Ok(Box::new(CoreTarget::open(core, binary)?))
+}
+
+/// Attach to the live process `pid` (read-only, through `/proc/PID/mem`; it is not stopped).
+pub fn open_process(pid: i32) -> anyhow::Result<Box<dyn Target>> {
+    Ok(Box::new(ProcessTarget::open(pid)?))
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Real node processes and cores for the tests of this module.
+
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::Target;
+
+    /// A directory under the system temp dir, removed with everything in it on drop.
+    pub struct TempDir(pub PathBuf);
+
+    impl TempDir {
+        /// A fresh empty directory.
+        pub fn new(tag: &str) -> TempDir {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let dir =
+                std::env::temp_dir().join(format!("mdb-target-{tag}-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("create temp dir");
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A child process that has printed "ready" and waits; killed on drop.
+    pub struct Waiting(Child);
+
+    impl Waiting {
+        /// Start `command` and wait until it prints "ready".
+        pub fn start(command: &mut Command) -> Waiting {
+            use std::io::BufRead;
+            let mut child = command.stdout(Stdio::piped()).spawn().expect("start child");
+            let stdout = child.stdout.take().expect("child stdout");
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .expect("read child stdout");
+            assert_eq!(line.trim(), "ready");
+            Waiting(child)
+        }
+
+        /// A node process running `setInterval(...)`.
+        pub fn node(node: &Path) -> Waiting {
+            Waiting::start(
+                Command::new(node)
+                    .args(["-e", "setInterval(() => {}, 1000); console.log('ready')"]),
+            )
+        }
+
+        /// The process id.
+        pub fn pid(&self) -> i32 {
+            self.0.id() as i32
+        }
+    }
+
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// A C program with known data in `.data` (`answer`, 42) and `.rodata` (`greeting`).
+    /// Run with no argument it prints "ready" and waits; with `abort` it dumps core.
+    const PIE_SOURCE: &str = r#"
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <unistd.h>
+        int answer = 42;
+        const char greeting[] = "hello from .rodata";
+        int main(int argc, char **argv) {
+            if (argc > 1 && strcmp(argv[1], "abort") == 0)
+                abort();
+            puts("ready");
+            fflush(stdout);
+            pause();
+            return greeting[0];
+        }
+    "#;
+
+    /// Compile [`PIE_SOURCE`] into `dir/pie` as a position-independent executable; `None` with a
+    /// message when there is no C compiler.
+    pub fn build_pie(dir: &Path) -> Option<PathBuf> {
+        let source = dir.join("pie.c");
+        let binary = dir.join("pie");
+        std::fs::write(&source, PIE_SOURCE).expect("write pie.c");
+        match Command::new("cc")
+            .args(["-fPIE", "-pie", "-o"])
+            .arg(&binary)
+            .arg(&source)
+            .status()
+        {
+            Ok(status) => {
+                assert!(status.success(), "cc failed");
+                Some(binary)
+            }
+            Err(_) => {
+                eprintln!("SKIPPED: no C compiler (cc)");
+                None
+            }
+        }
+    }
+
+    /// The system node (v20), or `None` (with a message) when it is not installed.
+    pub fn node20() -> Option<PathBuf> {
+        tool("/usr/bin/node")
+    }
+
+    /// Node binary `version` from the project's cache (`make deps`), or `None` with a message.
+    pub fn cached_node(version: &str) -> Option<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/node");
+        tool(&root.join(version).join("bin/node").to_string_lossy())
+    }
+
+    /// `path` if it exists, else `None` after telling why the test is skipped.
+    pub fn tool(path: &str) -> Option<PathBuf> {
+        let path = PathBuf::from(path);
+        if path.exists() {
+            Some(path)
+        } else {
+            eprintln!("SKIPPED: {} is not installed", path.display());
+            None
+        }
+    }
+
+    /// Dump `process` with gdb's gcore into `dir`; the core's path.
+    pub fn gcore(process: &Waiting, dir: &Path) -> PathBuf {
+        let prefix = dir.join("gcore");
+        let status = Command::new("gcore")
+            .arg("-o")
+            .arg(&prefix)
+            .arg(process.pid().to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run gcore");
+        assert!(status.success(), "gcore failed");
+        dir.join(format!("gcore.{}", process.pid()))
+    }
+
+    /// Run `program args...` (which must abort) in `dir` with core dumps enabled; the kernel's
+    /// core. `None` when the kernel did not write `dir/core` (a core_pattern other than "core").
+    pub fn kernel_core(dir: &Path, program: &Path, args: &[&str]) -> Option<PathBuf> {
+        let script = r#"ulimit -c unlimited; cd "$1" && shift && exec "$@""#;
+        Command::new("bash")
+            .args(["-c", script, "bash"])
+            .arg(dir)
+            .arg(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run bash");
+        let core = dir.join("core");
+        if core.exists() {
+            Some(core)
+        } else {
+            let pattern =
+                std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+            eprintln!(
+                "SKIPPED: no kernel core written (core_pattern is {:?})",
+                pattern.trim()
+            );
+            None
+        }
+    }
+
+    /// The run-time address of symbol `name`, which must exist.
+    pub fn symbol_value(target: &dyn Target, name: &str) -> u64 {
+        target
+            .symbols()
+            .by_name(name)
+            .unwrap_or_else(|| panic!("no symbol {name}"))
+            .value
+    }
+
+    /// Check a target running the test program of `build_pie`.
+    pub fn check_pie(target: &dyn Target) {
+        let answer = symbol_value(target, "answer");
+        let base = target
+            .mappings()
+            .iter()
+            .find(|m| m.path.as_deref() == target.executable().to_str())
+            .expect("pie mapped");
+        assert!(
+            base.start > 0x10000 && answer > base.start,
+            "relocated: answer at {answer:#x}, base {:#x}",
+            base.start
+        );
+        assert_eq!(read_u32(target, answer), 42);
+        let mut greeting = [0; 18];
+        target
+            .read(symbol_value(target, "greeting"), &mut greeting)
+            .expect("read greeting");
+        assert_eq!(&greeting, b"hello from .rodata");
+        let (sym, offset) = target
+            .symbols()
+            .by_addr(answer + 3)
+            .expect("symbol of answer");
+        assert_eq!((sym.name.as_str(), offset), ("answer", 3));
+    }
+
+    /// Read a little-endian u32 from the target.
+    pub fn read_u32(target: &dyn Target, addr: u64) -> u32 {
+        let mut b = [0; 4];
+        target
+            .read(addr, &mut b)
+            .unwrap_or_else(|e| panic!("read at {addr:#x}: {e}"));
+        u32::from_le_bytes(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sym(name: &str, value: u64, size: u64, kind: u8, bind: u8) -> Symbol {
+        Symbol {
+            name: name.into(),
+            value,
+            size,
+            info: bind << 4 | kind,
+            other: 0,
+            shndx: 1,
+        }
+    }
+
+    fn table() -> Symbols {
+        let symtab = vec![
+            sym("local_dup", 0x1000, 0x10, STT_FUNC, 0),
+            sym("f", 0x1000, 0x10, STT_FUNC, 1),
+            sym("alias_f", 0x1000, 0, STT_FUNC, 1),
+            sym("obj", 0x2000, 8, STT_OBJECT, 1),
+            sym("label", 0x3000, 0, STT_FUNC, 0),
+            sym("file.c", 0, 0, 4, 0),
+            sym("local_dup", 0x4000, 4, STT_OBJECT, 1),
+            Symbol {
+                shndx: 0,
+                ..sym("undefined", 0, 0, STT_FUNC, 1)
+            },
+        ];
+        let dynsym = vec![
+            sym("f", 0x1000, 0x10, STT_FUNC, 1),
+            sym("only_dyn", 0x5000, 4, STT_OBJECT, 1),
+        ];
+        Symbols::new(symtab, dynsym, 0x1000..0x6000)
+    }
+
+    #[test]
+    fn by_name_prefers_symtab_and_globals() {
+        let t = table();
+        assert_eq!(t.by_name("local_dup").map(|s| s.value), Some(0x4000));
+        assert_eq!(t.by_name("only_dyn").map(|s| s.value), Some(0x5000));
+        assert!(t.by_name("undefined").is_none());
+        assert!(t.by_name("nope").is_none());
+    }
+
+    #[test]
+    fn by_addr_nearest_symbol() {
+        let t = table();
+        let at = |a| t.by_addr(a).map(|(s, off)| (s.name.as_str(), off));
+        assert_eq!(at(0x1000), Some(("f", 0)));
+        assert_eq!(at(0x100f), Some(("f", 0xf)));
+        assert_eq!(at(0x1010), None, "past the end of a sized symbol");
+        assert_eq!(at(0x2004), Some(("obj", 4)));
+        assert_eq!(at(0x3abc), Some(("label", 0xabc)), "a symbol without size");
+        assert_eq!(at(0x4003), Some(("local_dup", 3)));
+        assert_eq!(
+            at(0x5000),
+            None,
+            ".dynsym is not searched when .symtab exists"
+        );
+        assert_eq!(at(0xfff), None);
+        assert_eq!(at(0x6000), None, "outside the image");
+    }
+
+    #[test]
+    fn iter_keeps_file_order() {
+        let t = table();
+        assert_eq!(t.iter(SymTable::Symtab).count(), 8);
+        let dynsym: Vec<_> = t.iter(SymTable::Dynsym).map(|s| s.name.as_str()).collect();
+        assert_eq!(dynsym, ["f", "only_dyn"]);
+    }
+
+    #[test]
+    fn read_error_messages() {
+        assert_eq!(
+            ReadError::short(0x10, 0, 8).to_string(),
+            "no mapping for address 0x10"
+        );
+        assert_eq!(
+            ReadError::short(0x10, 3, 8).to_string(),
+            "only 3 of 8 bytes could be read at 0x10"
+        );
+        assert_eq!(Perms::from_elf_flags(5).to_string(), "r-x");
+    }
+}

@@ -1,0 +1,195 @@
+//! Output to mdb, with the longjmp discipline.
+//!
+//! mdb may leave a dcmd by `longjmp` from inside `mdb_printf` (pager quit, ^C). Rust frames
+//! skipped that way must own nothing that needs dropping. So a dcmd first computes its
+//! whole answer into an [`Output`] and [`park`]s it in a module-global buffer; when every
+//! owned value is dropped, [`flush`] feeds the buffer to `mdb_printf` piece by piece
+//! through a stack buffer: the printing frame holds only integers and a byte array. A
+//! buffer left behind by an interrupted print is cleared by the next entry point.
+
+use std::cell::UnsafeCell;
+use std::ffi::{c_char, CString};
+use std::fmt;
+
+use crate::target::Addr;
+
+/// The text a dcmd prints, built before anything is printed.
+#[derive(Default)]
+pub struct Output {
+    chunks: Vec<Chunk>,
+}
+
+enum Chunk {
+    Text(String),
+    /// Addresses, one per line: compact for listings of millions of objects.
+    Addrs(Vec<u64>),
+}
+
+impl Output {
+    /// Append one line (a newline is added).
+    pub fn line(&mut self, s: &str) {
+        let text = self.text();
+        text.push_str(s);
+        text.push('\n');
+    }
+
+    /// Append one address line, as `%lx\n` would print it (what a pipeline reads back).
+    pub fn addr(&mut self, a: Addr) {
+        match self.chunks.last_mut() {
+            Some(Chunk::Addrs(v)) => v.push(a.0),
+            _ => self.chunks.push(Chunk::Addrs(vec![a.0])),
+        }
+    }
+
+    fn text(&mut self) -> &mut String {
+        if !matches!(self.chunks.last(), Some(Chunk::Text(_))) {
+            self.chunks.push(Chunk::Text(String::new()));
+        }
+        match self.chunks.last_mut() {
+            Some(Chunk::Text(s)) => s,
+            _ => unreachable!("a text chunk was just pushed"),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+}
+
+impl fmt::Write for Output {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.text().push_str(s);
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// The output being printed; see the module docs.
+    static PENDING: UnsafeCell<Vec<Chunk>> = const { UnsafeCell::new(Vec::new()) };
+}
+
+/// Size of one piece handed to `mdb_printf`.
+const PIECE: usize = 4096;
+
+/// Queue `out` for printing by the next [`flush`], after anything queued before.
+pub fn park(out: Output) {
+    // SAFETY: the module runs on mdb's single thread and no reference into PENDING outlives
+    // the closure.
+    PENDING.with(|p| unsafe { (*p.get()).extend(out.chunks) });
+}
+
+/// Print what [`park`] queued to mdb's standard output. Call it from a frame that owns
+/// nothing needing a drop: mdb may longjmp out of `mdb_printf`.
+pub fn flush() {
+    let mut chunk = 0usize;
+    let mut pos = 0usize;
+    loop {
+        let mut buf = [0u8; PIECE + 1];
+        // SAFETY: see park(); the shared borrow ends with the closure.
+        let len = PENDING.with(|p| fill(unsafe { &*p.get() }, &mut chunk, &mut pos, &mut buf[..PIECE]));
+        if len == 0 {
+            break;
+        }
+        buf[len] = 0;
+        // SAFETY: buf is NUL-terminated and lives in this frame; "%s" takes one string.
+        unsafe { mdb_sys::mdb_printf(c"%s".as_ptr(), buf.as_ptr() as *const c_char) };
+    }
+    // SAFETY: see park().
+    PENDING.with(|p| unsafe { (*p.get()).clear() });
+}
+
+/// Copy the next piece of `chunks` (from `chunk`/`pos`) into `buf`; returns its length.
+/// NUL bytes (possible in heap strings) become spaces so they cannot cut the text short.
+fn fill(chunks: &[Chunk], chunk: &mut usize, pos: &mut usize, buf: &mut [u8]) -> usize {
+    let mut len = 0;
+    while *chunk < chunks.len() && len < buf.len() {
+        match &chunks[*chunk] {
+            Chunk::Text(s) => {
+                let bytes = &s.as_bytes()[*pos..];
+                let n = bytes.len().min(buf.len() - len);
+                for (d, &b) in buf[len..len + n].iter_mut().zip(bytes) {
+                    *d = if b == 0 { b' ' } else { b };
+                }
+                len += n;
+                *pos += n;
+                if *pos < s.len() {
+                    break;
+                }
+            }
+            Chunk::Addrs(v) => {
+                while *pos < v.len() && buf.len() - len >= 17 {
+                    use std::io::Write;
+                    let mut w = &mut buf[len..];
+                    let before = w.len();
+                    let _ = writeln!(w, "{:x}", v[*pos]);
+                    len += before - w.len();
+                    *pos += 1;
+                }
+                if *pos < v.len() {
+                    break;
+                }
+            }
+        }
+        *chunk += 1;
+        *pos = 0;
+    }
+    len
+}
+
+/// Forget output an interrupted print left behind (called at every entry point).
+pub fn reset() {
+    // SAFETY: see park().
+    PENDING.with(|p| unsafe { (*p.get()).clear() });
+}
+
+/// Print a warning to mdb's standard error, as `mdb: <msg>`.
+pub fn warn(msg: &str) {
+    let c = CString::new(msg.replace('\0', " ")).unwrap_or_default();
+    // SAFETY: a fixed format with one NUL-terminated string; mdb_warn on stderr does not
+    // page, and `c` is dropped normally after the call.
+    unsafe { mdb_sys::mdb_warn(c"%s\n".as_ptr(), c.as_ptr()) };
+}
+
+/// Change mdb's output indentation by `delta` columns (negative to dedent).
+pub fn indent(delta: i64) {
+    // SAFETY: plain integer calls into mdb.
+    unsafe {
+        if delta >= 0 {
+            mdb_sys::mdb_inc_indent(delta.unsigned_abs());
+        } else {
+            mdb_sys::mdb_dec_indent(delta.unsigned_abs());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write;
+
+    fn drain(out: Output) -> String {
+        let (mut chunk, mut pos, mut all) = (0, 0, Vec::new());
+        loop {
+            let mut buf = [0u8; 20];
+            let n = fill(&out.chunks, &mut chunk, &mut pos, &mut buf);
+            if n == 0 {
+                break String::from_utf8(all).unwrap();
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    #[test]
+    fn pieces_reassemble_text_and_addresses() {
+        let mut out = Output::default();
+        out.line("a long line that spans several pieces");
+        out.addr(Addr(0x1234));
+        out.addr(Addr(0xfedcba9876543210));
+        write!(out, "x\0y").unwrap();
+        out.line("");
+        assert_eq!(
+            drain(out),
+            "a long line that spans several pieces\n1234\nfedcba9876543210\nx y\n"
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! The only place that calls into mdb: entry points, the panic guard, the session, output
+//! and argument parsing. Everything else in the crate is plain Rust over [`Target`].
+//!
+//! Rules every entry point here follows (see shared/DESIGN.md):
+//! - it runs inside [`guard`], so no panic crosses the FFI boundary; an error becomes
+//!   `mdb_warn` plus `DCMD_ERR` (or `DCMD_USAGE`);
+//! - it computes its answer first and prints it last, through [`io::park`] and [`io::flush`];
+//! - module state (the [`Session`]) only ever holds complete results.
+
+pub mod args;
+pub mod io;
+mod session;
+mod table;
+mod target;
+
+use std::ffi::{c_int, c_uint};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+pub use session::Session;
+pub use target::MdbTarget;
+
+use crate::target::{Addr, Error, Result};
+
+bitflags::bitflags! {
+    /// How a dcmd was invoked (mdb's `DCMD_*` flags).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Flags: u32 {
+        /// An explicit address was given (`addr::dcmd`).
+        const ADDRSPEC = mdb_sys::DCMD_ADDRSPEC as u32;
+        /// Called in a loop (`addr,count::dcmd`, a pipeline, a walk).
+        const LOOP = mdb_sys::DCMD_LOOP as u32;
+        /// The first call of a loop: print headers now.
+        const LOOPFIRST = mdb_sys::DCMD_LOOPFIRST as u32;
+        /// The address came from a pipeline.
+        const PIPE = mdb_sys::DCMD_PIPE as u32;
+        /// The output feeds a pipeline: print addresses only.
+        const PIPE_OUT = mdb_sys::DCMD_PIPE_OUT as u32;
+    }
+}
+
+impl Flags {
+    /// `DCMD_HDRSPEC`: whether this call should print a header.
+    pub fn header(self) -> bool {
+        self.contains(Flags::LOOPFIRST) || !self.contains(Flags::LOOP)
+    }
+}
+
+/// One dcmd invocation.
+pub struct Call {
+    /// The address given (`addr::dcmd`, or piped in), if any.
+    pub addr: Option<Addr>,
+    pub flags: Flags,
+}
+
+/// Run an entry point's body: catch panics and report errors through `mdb_warn`.
+/// Returns the body's value, or `on_error` after reporting.
+pub fn guard<T>(name: &str, on_error: T, body: impl FnOnce() -> Result<T>) -> T {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            io::warn(&format!("{name}: {e}"));
+            on_error
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            io::warn(&format!("{name}: internal error (please report): {what}"));
+            on_error
+        }
+    }
+}
+
+/// [`guard`] for C callbacks that return an int status and have no error to report.
+pub(crate) fn guard_callback(body: impl FnOnce() -> c_int) -> c_int {
+    guard("v8", -1, || Ok(body()))
+}
+
+/// Status returned to mdb from a dcmd.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Status {
+    Ok,
+    Err,
+    Usage,
+}
+
+impl Status {
+    fn code(self) -> c_int {
+        match self {
+            Status::Ok => mdb_sys::DCMD_OK,
+            Status::Err => mdb_sys::DCMD_ERR,
+            Status::Usage => mdb_sys::DCMD_USAGE,
+        }
+    }
+}
+
+/// Flags as mdb passed them (unknown bits are kept out).
+fn flags_from(raw: c_uint) -> Flags {
+    Flags::from_bits_truncate(raw)
+}
+
+/// Turn an `Error` from a dcmd into mdb's status, reporting it.
+fn report(name: &str, e: Error) -> Status {
+    match e {
+        Error::Usage(msg) => {
+            io::warn(&format!("{name}: {msg}"));
+            Status::Usage
+        }
+        e => {
+            io::warn(&format!("{name}: {e}"));
+            Status::Err
+        }
+    }
+}

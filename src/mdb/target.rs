@@ -1,0 +1,98 @@
+//! [`MdbTarget`]: the [`Target`] trait over the mdb API (`mdb_vread`, symbol lookups,
+//! and libproc's `Pmapping_iter` on the handle from `mdb_get_xdata("pshandle")`).
+
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+
+use mdb_sys as sys;
+
+use super::guard_callback;
+use crate::target::{Addr, Error, Region, Result, Target};
+
+/// The target mdb is attached to. Zero-sized: mdb holds all the state.
+pub struct MdbTarget;
+
+impl Target for MdbTarget {
+    fn read(&self, addr: Addr, buf: &mut [u8]) -> Result<()> {
+        let Ok(addr_c) = usize::try_from(addr.0) else {
+            return Err(Error::Read { addr, len: buf.len() });
+        };
+        // SAFETY: buf is a valid writable buffer of buf.len() bytes.
+        let n = unsafe { sys::mdb_vread(buf.as_mut_ptr().cast(), buf.len(), addr_c) };
+        if usize::try_from(n).ok() == Some(buf.len()) {
+            Ok(())
+        } else {
+            Err(Error::Read { addr, len: buf.len() })
+        }
+    }
+
+    fn symbol(&self, name: &str) -> Option<Addr> {
+        let name = CString::new(name).ok()?;
+        let mut sym = sys::GElf_Sym::default();
+        // SAFETY: name is NUL-terminated; sym is a valid out-parameter.
+        let rc = unsafe { sys::mdb_lookup_by_name(name.as_ptr(), &mut sym) };
+        (rc == 0).then_some(Addr(sym.st_value))
+    }
+
+    fn symbols_with_prefix(&self, prefix: &str, f: &mut dyn FnMut(&str, Addr)) {
+        struct Iter<'a> {
+            prefix: &'a str,
+            f: &'a mut dyn FnMut(&str, Addr),
+        }
+        unsafe extern "C" fn each(sym: *const sys::mdb_symbol_t, data: *mut c_void) -> c_int {
+            guard_callback(|| {
+                // SAFETY: mdb passes a valid symbol; data is the Iter below, alive for the call.
+                let (sym, it) = unsafe { (&*sym, &mut *(data as *mut Iter)) };
+                let name = unsafe { CStr::from_ptr(sym.sym_name) }.to_string_lossy();
+                if name.starts_with(it.prefix) {
+                    let value = unsafe { (*sym.sym_sym).st_value };
+                    (it.f)(&name, Addr(value));
+                }
+                0
+            })
+        }
+        let mut it = Iter { prefix, f };
+        // SAFETY: `each` only uses `it` during the iteration.
+        unsafe {
+            sys::mdb_symbol_iter(
+                sys::MDB_OBJ_EVERY,
+                sys::MDB_DYNSYM as _,
+                (sys::MDB_BIND_GLOBAL | sys::MDB_TYPE_OBJECT) as _,
+                Some(each),
+                (&mut it as *mut Iter).cast(),
+            )
+        };
+    }
+
+    fn regions(&self) -> Result<Vec<Region>> {
+        let mut handle: *mut c_void = std::ptr::null_mut();
+        let size = std::mem::size_of_val(&handle);
+        // SAFETY: handle is a pointer-sized out-buffer, as the "pshandle" xdata requires.
+        let n = unsafe { sys::mdb_get_xdata(c"pshandle".as_ptr(), (&mut handle as *mut *mut c_void).cast(), size) };
+        if usize::try_from(n).ok() != Some(size) || handle.is_null() {
+            return Err(Error::Unsupported(
+                "this target has no process handle (pshandle): attach to a process or open a core file".into(),
+            ));
+        }
+        unsafe extern "C" fn each(data: *mut c_void, map: *const sys::prmap_t, object: *const c_char) -> c_int {
+            guard_callback(|| {
+                // SAFETY: libproc passes a valid prmap_t; data is the Vec below.
+                let (regions, m) = unsafe { (&mut *(data as *mut Vec<Region>), &*map) };
+                let flags = m.pr_mflags;
+                regions.push(Region {
+                    start: Addr(m.pr_vaddr as u64),
+                    size: m.pr_size as u64,
+                    read: flags & sys::MA_READ != 0,
+                    write: flags & sys::MA_WRITE != 0,
+                    exec: flags & sys::MA_EXEC != 0,
+                    file_backed: !object.is_null(),
+                });
+                0
+            })
+        }
+        let mut regions: Vec<Region> = Vec::new();
+        // SAFETY: handle came from mdb; `each` only uses `regions` during the iteration.
+        unsafe { sys::Pmapping_iter(handle.cast(), Some(each), (&mut regions as *mut Vec<Region>).cast()) };
+        regions.sort_by_key(|r| r.start);
+        Ok(regions)
+    }
+}

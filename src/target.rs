@@ -1,0 +1,143 @@
+//! The one door to target memory: the [`Target`] trait, the [`Addr`] newtype and the
+//! module's [`Error`] type.
+//!
+//! Everything in `v8/` is generic over `Target`, so it never knows whether it runs inside
+//! illumos mdb, the Linux host, or a unit test over a byte buffer.
+
+use std::fmt;
+
+/// An address in the target's address space (never a host pointer).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Addr(pub u64);
+
+impl Addr {
+    /// `self + off`, or an error when it would wrap (offsets come from target data).
+    pub fn offset(self, off: u64) -> Result<Addr> {
+        self.0.checked_add(off).map(Addr).ok_or(Error::Overflow(self))
+    }
+}
+
+impl fmt::Debug for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:x}", self.0)
+    }
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:x}", self.0)
+    }
+}
+
+/// One memory region of the target, as `Pmapping_iter` reports it.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub start: Addr,
+    pub size: u64,
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+    /// Backed by a file (the executable, a library): never part of the V8 heap.
+    pub file_backed: bool,
+}
+
+impl Region {
+    pub fn end(&self) -> u64 {
+        self.start.0.saturating_add(self.size)
+    }
+}
+
+/// Everything that can go wrong, each naming what was expected where.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// Memory at this address could not be read.
+    Read { addr: Addr, len: usize },
+    /// Address arithmetic on target values overflowed.
+    Overflow(Addr),
+    /// A symbol the module needs is not in the target.
+    NoSymbol(String),
+    /// The value at `addr` is not what the caller expected (`what`).
+    NotA { addr: Addr, what: &'static str },
+    /// Target data breaks an invariant (`why`), e.g. a length beyond any sane bound.
+    Corrupt { addr: Addr, why: String },
+    /// The target cannot be handled at all (not node, no metadata, unsupported build).
+    Unsupported(String),
+    /// The scan or command was interrupted (^C, pager quit) and left no result.
+    Interrupted,
+    /// Bad command usage; the caller prints the usage line.
+    Usage(String),
+    /// Anything else, already phrased for the user.
+    Msg(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Read { addr, len } => write!(f, "failed to read {len} bytes at {addr}"),
+            Error::Overflow(a) => write!(f, "address arithmetic overflow at {a}"),
+            Error::NoSymbol(s) => write!(f, "symbol {s} not found in the target"),
+            Error::NotA { addr, what } => write!(f, "{addr} is not {what}"),
+            Error::Corrupt { addr, why } => write!(f, "corrupt heap data at {addr}: {why}"),
+            Error::Unsupported(s) | Error::Usage(s) | Error::Msg(s) => f.write_str(s),
+            Error::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Read access to a target (core file or live process) plus its symbols and memory map.
+pub trait Target {
+    /// Fill all of `buf` from `addr`; a partial read is an error.
+    fn read(&self, addr: Addr, buf: &mut [u8]) -> Result<()>;
+
+    /// The value (address) of a symbol of the target's executable or libraries.
+    fn symbol(&self, name: &str) -> Option<Addr>;
+
+    /// Call `f(name, address)` for every global data symbol whose name starts with `prefix`.
+    fn symbols_with_prefix(&self, prefix: &str, f: &mut dyn FnMut(&str, Addr));
+
+    /// Every memory region of the target, in address order.
+    fn regions(&self) -> Result<Vec<Region>>;
+
+    fn read_u8(&self, addr: Addr) -> Result<u8> {
+        let mut b = [0u8; 1];
+        self.read(addr, &mut b)?;
+        Ok(b[0])
+    }
+
+    fn read_u16(&self, addr: Addr) -> Result<u16> {
+        let mut b = [0u8; 2];
+        self.read(addr, &mut b)?;
+        Ok(u16::from_le_bytes(b))
+    }
+
+    fn read_u32(&self, addr: Addr) -> Result<u32> {
+        let mut b = [0u8; 4];
+        self.read(addr, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn read_i32(&self, addr: Addr) -> Result<i32> {
+        Ok(self.read_u32(addr)? as i32)
+    }
+
+    fn read_u64(&self, addr: Addr) -> Result<u64> {
+        let mut b = [0u8; 8];
+        self.read(addr, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// Read `len` bytes into a new buffer, refusing absurd lengths from corrupt data.
+    fn read_vec(&self, addr: Addr, len: usize) -> Result<Vec<u8>> {
+        if len > MAX_READ {
+            return Err(Error::Corrupt { addr, why: format!("read of {len} bytes refused") });
+        }
+        let mut v = vec![0u8; len];
+        self.read(addr, &mut v)?;
+        Ok(v)
+    }
+}
+
+/// The largest single buffer `read_vec` allocates (a whole heap chunk is far below it).
+pub const MAX_READ: usize = 1 << 30;

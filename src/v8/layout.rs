@@ -1,0 +1,512 @@
+//! V8's heap layout for one target, loaded once from node's postmortem metadata.
+//!
+//! Node exports V8's layout as `v8dbg_*` symbols (4-byte ints): constants
+//! (`v8dbg_HeapObjectTag`), class field offsets (`v8dbg_class_Map__instance_type__uint16_t`)
+//! and instance types (`v8dbg_type_JSObject__JS_OBJECT_TYPE`). Names drift between
+//! versions, so the table below lists alternatives, matches class fields by
+//! `Class__field__` ignoring the type suffix, and matches types by their enum name.
+//!
+//! A few facts are not exported at all. Each such entry says how it is obtained instead:
+//! derived from exported values (preferred: it follows the target), or a value from V8's
+//! sources with the V8 versions it holds for. Every value remembers its origin, and
+//! `::v8layout` prints them all. No offset, type number or mask appears elsewhere in the
+//! code: everything reads it from [`Layout`].
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::target::{Error, Result, Target};
+
+/// V8's version, from `v8::internal::Version::{major_,minor_,build_,patch_}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub build: u32,
+    pub patch: u32,
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}.{}", self.major, self.minor, self.build, self.patch)
+    }
+}
+
+impl Version {
+    fn load(t: &dyn Target) -> Result<Version> {
+        let part = |name: &str| -> Result<u32> {
+            let sym = format!("_ZN2v88internal7Version{}{name}_E", name.len() + 1);
+            let addr = t.symbol(&sym).ok_or(Error::NoSymbol(format!("v8::internal::Version::{name}_")))?;
+            t.read_u32(addr)
+        };
+        Ok(Version { major: part("major")?, minor: part("minor")?, build: part("build")?, patch: part("patch")? })
+    }
+}
+
+/// Every `v8dbg_*` value of the target, by name without the prefix.
+pub struct Metadata {
+    values: HashMap<String, i64>,
+}
+
+impl Metadata {
+    /// Read all `v8dbg_*` symbols. An unreadable one is left out (and so looks absent).
+    pub fn load(t: &dyn Target) -> Metadata {
+        let mut names = Vec::new();
+        t.symbols_with_prefix("v8dbg_", &mut |name, addr| names.push((name.to_string(), addr)));
+        let values = names
+            .into_iter()
+            .filter_map(|(name, addr)| Some((name["v8dbg_".len()..].to_string(), i64::from(t.read_i32(addr).ok()?))))
+            .collect();
+        Metadata { values }
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Find a value for `source`, returning it and the symbol it came from.
+    fn find(&self, source: &Source) -> Option<(i64, String)> {
+        let hit = |key: String| self.values.get(&key).map(|v| (*v, format!("v8dbg_{key}")));
+        match source {
+            Source::Const(names) => names.iter().find_map(|n| hit(n.to_string())),
+            Source::Field(class, fields) => fields.iter().find_map(|f| {
+                let prefix = format!("class_{class}__{f}__");
+                let exact = format!("class_{class}__{f}");
+                // Exported under several type suffixes at times: any one will do, but
+                // take the alphabetically first so that the reported source is stable.
+                let mut keys: Vec<&String> =
+                    self.values.keys().filter(|k| k.starts_with(&prefix) || **k == exact).collect();
+                keys.sort();
+                keys.first().and_then(|k| hit(k.to_string()))
+            }),
+            Source::Type(enums) => enums.iter().find_map(|e| {
+                let suffix = format!("__{e}");
+                let mut keys: Vec<&String> =
+                    self.values.keys().filter(|k| k.starts_with("type_") && k.ends_with(&suffix)).collect();
+                keys.sort();
+                keys.first().and_then(|k| hit(k.to_string()))
+            }),
+            Source::None => None,
+        }
+    }
+
+    /// Every instance type name, by number (`JSObject` for 1057, …).
+    pub fn type_names(&self) -> HashMap<u16, String> {
+        let mut names = HashMap::new();
+        let mut keys: Vec<(&String, &i64)> = self.values.iter().filter(|(k, _)| k.starts_with("type_")).collect();
+        keys.sort();
+        for (k, v) in keys {
+            let class = k["type_".len()..].split("__").next().unwrap_or_default();
+            if let Ok(n) = u16::try_from(*v) {
+                names.entry(n).or_insert_with(|| class.to_string());
+            }
+        }
+        names
+    }
+}
+
+/// Where the metadata keeps an entry.
+enum Source {
+    /// `v8dbg_<name>`, the first of the alternatives present.
+    Const(&'static [&'static str]),
+    /// `v8dbg_class_<Class>__<field>__<type>` for any type suffix; alternative field names.
+    Field(&'static str, &'static [&'static str]),
+    /// `v8dbg_type_<Class>__<ENUM>`; alternative enum names.
+    Type(&'static [&'static str]),
+    /// Never exported.
+    None,
+}
+
+/// What to use when the metadata lacks an entry.
+enum Otherwise {
+    /// Nothing: a required entry fails the load, an optional one stays absent.
+    Nothing,
+    /// Computed from entries above it in the table; the text says how.
+    Derived(&'static str, fn(&Resolved) -> Option<i64>),
+    /// A value from V8's sources, for V8 versions from `since` on (newest rule first).
+    Known(&'static str, &'static [((u32, u32), i64)]),
+}
+
+/// How an entry got its value, for `::v8layout`.
+#[derive(Clone, Debug)]
+pub enum Origin {
+    Symbol(String),
+    Fallback(&'static str),
+    Absent,
+}
+
+/// Entries resolved so far, by name, for derived fallbacks.
+pub struct Resolved {
+    values: HashMap<&'static str, i64>,
+}
+
+impl Resolved {
+    fn get(&self, name: &str) -> Option<i64> {
+        self.values.get(name).copied()
+    }
+}
+
+/// Conversion from a raw metadata value to a layout field's type.
+trait FieldValue: Sized {
+    fn from_raw(name: &'static str, raw: Option<i64>) -> Result<Self>;
+}
+
+fn missing(name: &'static str) -> Error {
+    Error::Unsupported(format!("the V8 metadata lacks {name}, which this module needs (unsupported V8 version?)"))
+}
+
+impl FieldValue for u64 {
+    fn from_raw(name: &'static str, raw: Option<i64>) -> Result<Self> {
+        let raw = raw.ok_or_else(|| missing(name))?;
+        u64::try_from(raw).map_err(|_| Error::Unsupported(format!("the V8 metadata has a negative {name} ({raw})")))
+    }
+}
+
+impl FieldValue for i64 {
+    fn from_raw(name: &'static str, raw: Option<i64>) -> Result<Self> {
+        raw.ok_or_else(|| missing(name))
+    }
+}
+
+impl FieldValue for Option<u64> {
+    fn from_raw(name: &'static str, raw: Option<i64>) -> Result<Self> {
+        raw.map(|r| u64::from_raw(name, Some(r))).transpose()
+    }
+}
+
+macro_rules! layout {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $source:expr, $otherwise:expr; )*) => {
+        /// The target's V8 layout. Offsets are byte offsets from an object's untagged start.
+        #[derive(Clone, Debug)]
+        pub struct Layout {
+            pub version: Version,
+            /// Names of instance types, by number.
+            pub type_names: HashMap<u16, String>,
+            /// Each entry's name, value and origin, in table order.
+            pub origins: Vec<(&'static str, Option<i64>, Origin)>,
+            $( $(#[doc = $doc])* pub $name: $ty, )*
+        }
+
+        impl Layout {
+            /// Build the layout from the metadata, applying fallbacks in table order.
+            pub fn from_metadata(meta: &Metadata, version: Version) -> Result<Layout> {
+                let mut resolved = Resolved { values: HashMap::new() };
+                let mut origins = Vec::new();
+                $( let $name: $ty = {
+                    let (raw, origin) = resolve(meta, version, &resolved, &$source, &$otherwise);
+                    if let Some(v) = raw {
+                        resolved.values.insert(stringify!($name), v);
+                    }
+                    origins.push((stringify!($name), raw, origin));
+                    FieldValue::from_raw(stringify!($name), raw)?
+                }; )*
+                Ok(Layout { version, type_names: meta.type_names(), origins, $($name,)* })
+            }
+        }
+    };
+}
+
+fn resolve(meta: &Metadata, version: Version, done: &Resolved, source: &Source, otherwise: &Otherwise) -> (Option<i64>, Origin) {
+    if let Some((v, sym)) = meta.find(source) {
+        return (Some(v), Origin::Symbol(sym));
+    }
+    match otherwise {
+        Otherwise::Nothing => (None, Origin::Absent),
+        Otherwise::Derived(how, f) => match f(done) {
+            Some(v) => (Some(v), Origin::Fallback(how)),
+            None => (None, Origin::Absent),
+        },
+        Otherwise::Known(how, rules) => {
+            let at = (version.major, version.minor);
+            match rules.iter().find(|(since, _)| at >= *since) {
+                Some((_, v)) => (Some(*v), Origin::Fallback(how)),
+                None => (None, Origin::Absent),
+            }
+        }
+    }
+}
+
+const fn c(names: &'static [&'static str]) -> Source {
+    Source::Const(names)
+}
+const fn f(class: &'static str, fields: &'static [&'static str]) -> Source {
+    Source::Field(class, fields)
+}
+const fn ty(enums: &'static [&'static str]) -> Source {
+    Source::Type(enums)
+}
+const NONE: Otherwise = Otherwise::Nothing;
+
+layout! {
+    // --- Tagging and word sizes.
+    heap_object_tag: u64 = c(&["HeapObjectTag"]), NONE;
+    heap_object_tag_mask: u64 = c(&["HeapObjectTagMask"]), NONE;
+    smi_tag: u64 = c(&["SmiTag"]), NONE;
+    smi_tag_mask: u64 = c(&["SmiTagMask"]), NONE;
+    smi_shift_size: u64 = c(&["SmiShiftSize"]), NONE;
+    smi_value_shift: u64 = c(&["SmiValueShift"]), NONE;
+    /// Size of a tagged slot: 8 without pointer compression (the only build supported).
+    tagged_size: u64 = c(&["TaggedSize"]), Otherwise::Derived("SystemPointerSize (V8 before pointer compression)", |r| r.get("pointer_size"));
+    pointer_size: u64 = c(&["SystemPointerSize"]), NONE;
+
+    // --- String instance-type bits.
+    first_nonstring_type: u64 = c(&["FirstNonstringType"]), NONE;
+    is_not_string_mask: i64 = c(&["IsNotStringMask"]), NONE;
+    string_encoding_mask: u64 = c(&["StringEncodingMask"]), NONE;
+    one_byte_string_tag: u64 = c(&["OneByteStringTag", "AsciiStringTag"]), NONE;
+    two_byte_string_tag: u64 = c(&["TwoByteStringTag"]), NONE;
+    string_representation_mask: u64 = c(&["StringRepresentationMask"]), NONE;
+    seq_string_tag: u64 = c(&["SeqStringTag"]), NONE;
+    cons_string_tag: u64 = c(&["ConsStringTag"]), NONE;
+    external_string_tag: u64 = c(&["ExternalStringTag"]), NONE;
+    sliced_string_tag: u64 = c(&["SlicedStringTag"]), NONE;
+    thin_string_tag: u64 = c(&["ThinStringTag"]), Otherwise::Known("kThinStringTag (src/objects/instance-type.h)", &[((6, 0), 5)]);
+    // --- Oddball kinds (Oddball::kind is a Smi).
+    oddball_false: u64 = c(&["OddballFalse"]), NONE;
+    oddball_true: u64 = c(&["OddballTrue"]), NONE;
+    oddball_null: u64 = c(&["OddballNull"]), NONE;
+    oddball_undefined: u64 = c(&["OddballUndefined"]), NONE;
+    /// Until V8 12 the hole is an Oddball of this kind; later it has its own type.
+    oddball_the_hole: Option<u64> = c(&["OddballTheHole"]), NONE;
+
+    // --- Map.
+    heap_object_map: u64 = f("HeapObject", &["map"]), NONE;
+    map_instance_size_in_words: u64 = f("Map", &["instance_size_in_words"]), NONE;
+    map_inobject_start: u64 = f("Map", &["inobject_properties_start_or_constructor_function_index"]), NONE;
+    map_instance_type: u64 = f("Map", &["instance_type"]), NONE;
+    map_bit_field: u64 = f("Map", &["bit_field"]), NONE;
+    map_bit_field2: u64 = f("Map", &["bit_field2"]), NONE;
+    map_bit_field3: u64 = f("Map", &["bit_field3"]), NONE;
+    map_prototype: u64 = f("Map", &["prototype"]), NONE;
+    map_constructor: u64 = f("Map", &["constructor_or_back_pointer", "constructor_or_backpointer", "constructor"]), NONE;
+    map_descriptors: u64 = f("Map", &["instance_descriptors"]), NONE;
+    elements_kind_mask: u64 = c(&["bit_field2_elements_kind_mask"]), NONE;
+    elements_kind_shift: u64 = c(&["bit_field2_elements_kind_shift"]), NONE;
+    dictionary_map_shift: u64 = c(&["bit_field3_is_dictionary_map_shift", "bit_field3_dictionary_map_shift"]), NONE;
+    own_descriptors_mask: u64 = c(&["bit_field3_number_of_own_descriptors_mask"]), NONE;
+    own_descriptors_shift: u64 = c(&["bit_field3_number_of_own_descriptors_shift"]), NONE;
+
+    // --- Descriptor arrays and property details.
+    descriptors_header_size: u64 = f("DescriptorArray", &["header_size"]), NONE;
+    desc_key: u64 = c(&["prop_desc_key"]), NONE;
+    desc_details: u64 = c(&["prop_desc_details"]), NONE;
+    desc_value: u64 = c(&["prop_desc_value"]), NONE;
+    desc_size: u64 = c(&["prop_desc_size"]), NONE;
+    prop_kind_mask: u64 = c(&["prop_kind_mask"]), NONE;
+    prop_kind_accessor: u64 = c(&["prop_kind_Accessor"]), NONE;
+    prop_location_mask: u64 = c(&["prop_location_mask"]), NONE;
+    prop_location_shift: u64 = c(&["prop_location_shift"]), NONE;
+    prop_location_field: u64 = c(&["prop_location_Field"]), NONE;
+    prop_representation_mask: u64 = c(&["prop_representation_mask"]), NONE;
+    prop_representation_shift: u64 = c(&["prop_representation_shift"]), NONE;
+    prop_representation_double: u64 = c(&["prop_representation_double"]), NONE;
+    prop_index_mask: u64 = c(&["prop_index_mask"]), NONE;
+    prop_index_shift: u64 = c(&["prop_index_shift"]), NONE;
+    prop_attributes_mask: u64 = c(&["prop_attributes_mask"]), NONE;
+    prop_attributes_shift: u64 = c(&["prop_attributes_shift"]), NONE;
+    prop_attributes_dont_enum: u64 = c(&["prop_attributes_DONT_ENUM"]), NONE;
+
+    // --- Hash tables (FixedArray-shaped: a prefix, then entries).
+    /// HashTable::kNumberOfElementsIndex, then deleted count and capacity.
+    hash_table_nof_index: u64 = Source::None, Otherwise::Known("HashTable::kNumberOfElementsIndex (src/objects/hash-table.h)", &[((0, 0), 0)]);
+    hash_table_capacity_index: u64 = Source::None, Otherwise::Known("HashTable::kCapacityIndex (src/objects/hash-table.h)", &[((0, 0), 2)]);
+    name_dictionary_prefix_start: u64 = c(&["namedictionary_prefix_start_index"]), NONE;
+    name_dictionary_prefix_size: u64 = c(&["namedictionaryshape_prefix_size"]), NONE;
+    name_dictionary_entry_size: u64 = c(&["namedictionaryshape_entry_size"]), NONE;
+    global_dictionary_entry_size: u64 = c(&["globaldictionaryshape_entry_size"]), NONE;
+    number_dictionary_prefix_size: u64 = c(&["numberdictionaryshape_prefix_size"]), NONE;
+    number_dictionary_entry_size: u64 = c(&["numberdictionaryshape_entry_size"]), NONE;
+
+    // --- Elements kinds (src/objects/elements-kind.h).
+    elements_fast: u64 = c(&["elements_fast_elements"]), NONE;
+    elements_fast_holey: u64 = c(&["elements_fast_holey_elements"]), NONE;
+    elements_dictionary: u64 = c(&["elements_dictionary_elements"]), NONE;
+    /// PACKED_SMI_ELEMENTS and HOLEY_SMI_ELEMENTS precede PACKED_ELEMENTS.
+    elements_smi: u64 = Source::None, Otherwise::Derived("PACKED_SMI_ELEMENTS = PACKED_ELEMENTS - 2", |r| r.get("elements_fast").map(|v| v - 2));
+    /// PACKED_DOUBLE_ELEMENTS and HOLEY_DOUBLE_ELEMENTS follow HOLEY_ELEMENTS.
+    elements_double: u64 = Source::None, Otherwise::Derived("PACKED_DOUBLE_ELEMENTS = HOLEY_ELEMENTS + 1", |r| r.get("elements_fast_holey").map(|v| v + 1));
+
+    // --- Objects and arrays.
+    js_properties: u64 = f("JSReceiver", &["raw_properties_or_hash", "properties"]), NONE;
+    js_elements: u64 = f("JSObject", &["elements"]), NONE;
+    /// JSObject::kHeaderSize: where in-object fields (and subclass fields) begin.
+    js_object_header_size: u64 = f("JSObject", &["internal_fields"]), Otherwise::Derived(
+        "JSObject.elements + TaggedSize", |r| Some(r.get("js_elements")? + r.get("tagged_size")?));
+    js_array_length: u64 = f("JSArray", &["length"]), Otherwise::Derived(
+        "JSArray::kLengthOffset = JSObject header size", |r| r.get("js_object_header_size"));
+    /// JSCollection::kTableOffset (Map, Set, WeakMap, WeakSet).
+    js_collection_table: u64 = f("JSCollection", &["table"]), Otherwise::Derived(
+        "JSCollection::kTableOffset = JSObject header size", |r| r.get("js_object_header_size"));
+    fixed_array_length: u64 = f("FixedArrayBase", &["length"]), NONE;
+    fixed_array_data: u64 = f("FixedArray", &["data"]), NONE;
+    /// PropertyArray keeps its length in the low bits of a Smi at the FixedArray length slot.
+    property_array_length_bits: u64 = Source::None, Otherwise::Known(
+        "PropertyArray::LengthField is 10 bits (src/objects/property-array.h)", &[((0, 0), 10)]);
+    heap_number_value: u64 = f("HeapNumber", &["value"]), NONE;
+    oddball_kind: u64 = f("Oddball", &["kind", "kind_offset"]), NONE;
+
+    // --- Strings and symbols.
+    string_length: u64 = f("String", &["length"]), NONE;
+    seq_one_byte_chars: u64 = f("SeqOneByteString", &["chars"]), NONE;
+    seq_two_byte_chars: u64 = f("SeqTwoByteString", &["chars"]), NONE;
+    cons_first: u64 = f("ConsString", &["first"]), NONE;
+    cons_second: u64 = f("ConsString", &["second"]), NONE;
+    sliced_parent: u64 = f("SlicedString", &["parent"]), NONE;
+    sliced_offset: u64 = f("SlicedString", &["offset"]), NONE;
+    thin_actual: u64 = f("ThinString", &["actual"]), NONE;
+    external_resource: u64 = f("ExternalString", &["resource"]), NONE;
+    /// The cached pointer to an external string's characters follows the resource.
+    external_data: u64 = f("ExternalString", &["resource_data"]), Otherwise::Derived(
+        "ExternalString.resource + pointer size", |r| Some(r.get("external_resource")? + r.get("pointer_size")?));
+    symbol_name: u64 = f("Symbol", &["name", "description"]), NONE;
+    /// Symbol flags (a u32) share the Name header slot that holds String.length.
+    symbol_flags: u64 = f("Symbol", &["flags"]), Otherwise::Derived(
+        "Symbol::kFlagsOffset = String.length (Name header)", |r| r.get("string_length"));
+
+    // --- Functions and scripts.
+    js_function_shared: u64 = f("JSFunction", &["shared"]), NONE;
+    js_function_context: u64 = f("JSFunction", &["context"]), NONE;
+    sfi_name_or_scope_info: u64 = f("SharedFunctionInfo", &["name_or_scope_info"]), NONE;
+    sfi_script: u64 = f("SharedFunctionInfo", &["script", "raw_script", "script_or_debug_info"]), NONE;
+    script_name: u64 = f("Script", &["name"]), NONE;
+    script_source: u64 = f("Script", &["source"]), NONE;
+    script_line_ends: u64 = f("Script", &["line_ends"]), NONE;
+    context_idx_scope_info: u64 = c(&["context_idx_scope_info"]), NONE;
+    context_idx_prev: u64 = c(&["context_idx_prev"]), NONE;
+    context_min_slots: u64 = c(&["context_min_slots"]), NONE;
+    scopeinfo_idx_nparams: u64 = c(&["scopeinfo_idx_nparams"]), NONE;
+    scopeinfo_idx_ncontextlocals: u64 = c(&["scopeinfo_idx_ncontextlocals"]), NONE;
+    scopeinfo_idx_first_vars: u64 = c(&["scopeinfo_idx_first_vars"]), NONE;
+    first_context_type: u64 = c(&["FirstContextType"]), NONE;
+    last_context_type: u64 = c(&["LastContextType"]), NONE;
+    first_js_function_type: Option<u64> = c(&["FirstJSFunctionType"]), NONE;
+    last_js_function_type: Option<u64> = c(&["LastJSFunctionType"]), NONE;
+
+    // --- Other JavaScript objects.
+    js_date_value: u64 = f("JSDate", &["value"]), NONE;
+    js_regexp_source: u64 = f("JSRegExp", &["source"]), NONE;
+    js_array_buffer_backing_store: u64 = f("JSArrayBuffer", &["backing_store"]), NONE;
+    js_array_buffer_byte_length: u64 = f("JSArrayBuffer", &["byte_length"]), NONE;
+    js_view_byte_offset: u64 = f("JSArrayBufferView", &["byte_offset"]), NONE;
+    js_view_byte_length: u64 = f("JSArrayBufferView", &["byte_length"]), NONE;
+    /// JSArrayBufferView::kBufferOffset; V8 13 inserted a slot before it.
+    js_view_buffer: u64 = f("JSArrayBufferView", &["buffer"]), Otherwise::Known(
+        "JSArrayBufferView::kBufferOffset (src/objects/js-array-buffer.tq)", &[((13, 0), 32), ((0, 0), 24)]);
+    js_typed_array_length: Option<u64> = f("JSTypedArray", &["length"]), NONE;
+    js_typed_array_external_pointer: u64 = f("JSTypedArray", &["external_pointer"]), NONE;
+    js_typed_array_base_pointer: u64 = f("JSTypedArray", &["base_pointer"]), NONE;
+    js_global_object_dictionary: u64 = f("JSGlobalObject", &["global_dictionary"]), NONE;
+
+    // --- Instance types.
+    type_map: u64 = ty(&["MAP_TYPE"]), NONE;
+    type_fixed_array: u64 = ty(&["FIXED_ARRAY_TYPE"]), NONE;
+    type_fixed_double_array: u64 = ty(&["FIXED_DOUBLE_ARRAY_TYPE"]), NONE;
+    type_byte_array: u64 = ty(&["BYTE_ARRAY_TYPE"]), NONE;
+    type_property_array: u64 = ty(&["PROPERTY_ARRAY_TYPE"]), NONE;
+    type_descriptor_array: u64 = ty(&["DESCRIPTOR_ARRAY_TYPE"]), NONE;
+    type_swiss_name_dictionary: Option<u64> = ty(&["SWISS_NAME_DICTIONARY_TYPE"]), NONE;
+    type_heap_number: u64 = ty(&["HEAP_NUMBER_TYPE"]), NONE;
+    type_oddball: u64 = ty(&["ODDBALL_TYPE"]), NONE;
+    type_hole: Option<u64> = ty(&["HOLE_TYPE"]), NONE;
+    type_symbol: u64 = ty(&["SYMBOL_TYPE"]), NONE;
+    type_external_one_byte_string: Option<u64> = ty(&["EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
+    type_uncached_external_one_byte_string: Option<u64> = ty(&["UNCACHED_EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
+    type_shared_function_info: u64 = ty(&["SHARED_FUNCTION_INFO_TYPE"]), NONE;
+    type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
+    type_script: u64 = ty(&["SCRIPT_TYPE"]), NONE;
+    type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), NONE;
+    type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
+    type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), NONE;
+    type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
+    type_js_global_proxy: u64 = ty(&["JS_GLOBAL_PROXY_TYPE"]), NONE;
+    type_js_special_api_object: u64 = c(&["SpecialAPIObjectType"]), NONE;
+    type_js_api_object: u64 = c(&["APIObjectType"]), NONE;
+    type_js_primitive_wrapper: u64 = ty(&["JS_PRIMITIVE_WRAPPER_TYPE"]), NONE;
+    type_js_object: u64 = ty(&["JS_OBJECT_TYPE"]), NONE;
+    type_js_arguments_object: u64 = ty(&["JS_ARGUMENTS_OBJECT_TYPE"]), NONE;
+    type_js_array: u64 = ty(&["JS_ARRAY_TYPE"]), NONE;
+    type_js_function: u64 = ty(&["JS_FUNCTION_TYPE"]), NONE;
+    type_js_bound_function: u64 = ty(&["JS_BOUND_FUNCTION_TYPE"]), NONE;
+    type_js_date: u64 = ty(&["JS_DATE_TYPE"]), NONE;
+    type_js_regexp: u64 = ty(&["JS_REG_EXP_TYPE"]), NONE;
+    type_js_error: u64 = ty(&["JS_ERROR_TYPE"]), NONE;
+    type_js_promise: u64 = ty(&["JS_PROMISE_TYPE"]), NONE;
+    type_js_map: u64 = ty(&["JS_MAP_TYPE"]), NONE;
+    type_js_set: u64 = ty(&["JS_SET_TYPE"]), NONE;
+    type_js_weak_map: u64 = ty(&["JS_WEAK_MAP_TYPE"]), NONE;
+    type_js_weak_set: u64 = ty(&["JS_WEAK_SET_TYPE"]), NONE;
+    type_js_array_buffer: u64 = ty(&["JS_ARRAY_BUFFER_TYPE"]), NONE;
+    type_js_typed_array: u64 = ty(&["JS_TYPED_ARRAY_TYPE"]), NONE;
+    type_js_data_view: u64 = ty(&["JS_DATA_VIEW_TYPE"]), NONE;
+
+    /// Instance-type bit of external strings without a cached data pointer.
+    uncached_external_string_mask: u64 = Source::None, Otherwise::Derived(
+        "UNCACHED_EXTERNAL_ONE_BYTE_STRING_TYPE - EXTERNAL_ONE_BYTE_STRING_TYPE, else kUncachedExternalStringMask 0x10",
+        |r| Some(match (r.get("type_uncached_external_one_byte_string"), r.get("type_external_one_byte_string")) {
+            (Some(u), Some(e)) => u - e,
+            _ => 0x10,
+        }));
+
+    // --- Heap pages (never exported; src/heap/memory-chunk.h and build_config.h).
+    /// Regular pages are 2^kPageSizeBits bytes and aligned to that size.
+    page_size_bits: u64 = Source::None, Otherwise::Known("kPageSizeBits (src/base/build_config.h)", &[((0, 0), 18)]);
+    /// MemoryChunk::FROM_PAGE: a semispace page holding stale copies after a scavenge.
+    page_flag_from_page: u64 = Source::None, Otherwise::Known("MemoryChunk::FROM_PAGE = 1 << 3 (src/heap/memory-chunk.h)", &[((0, 0), 1 << 3)]);
+}
+
+impl Layout {
+    /// One line on how the layout was obtained, for `::load`.
+    pub fn summary(&self) -> String {
+        let fallbacks = self.origins.iter().filter(|(_, _, o)| matches!(o, Origin::Fallback(_))).count();
+        let symbols = self.origins.iter().filter(|(_, _, o)| matches!(o, Origin::Symbol(_))).count();
+        format!(
+            "Autoconfigured V8 support from target: {symbols} layout values from v8dbg metadata, {fallbacks} fallbacks ({}-bit tagged words, no pointer compression)",
+            self.tagged_size * 8
+        )
+    }
+
+    /// Bits to shift a tagged word right to get a Smi's value.
+    pub fn smi_shift(&self) -> u32 {
+        (self.smi_shift_size + self.smi_value_shift) as u32
+    }
+}
+
+/// Check the build is one we can read: 64-bit words, no pointer compression.
+pub fn check_supported(meta: &Metadata) -> Result<()> {
+    let get = |k: &str| meta.values.get(k).copied();
+    if let Some(size) = get("SystemPointerSize") {
+        if size != 8 {
+            return Err(Error::Unsupported(format!("{}-bit targets are not supported (64-bit x86 only)", size * 8)));
+        }
+    }
+    match get("TaggedSize") {
+        Some(8) | None => {}
+        Some(n) => {
+            return Err(Error::Unsupported(format!(
+                "this V8 uses pointer compression (TaggedSize={n}), which is not supported; official node binaries do not"
+            )))
+        }
+    }
+    if get("SmiShiftSize").is_some_and(|s| s != 31) {
+        return Err(Error::Unsupported("31-bit Smis on a 64-bit build are not supported".into()));
+    }
+    Ok(())
+}
+
+/// Load the version, metadata and layout of a target.
+pub fn load(t: &dyn Target) -> Result<Layout> {
+    if t.symbol("v8dbg_SmiTag").is_none() {
+        return Err(Error::Unsupported(
+            "no V8 postmortem metadata (v8dbg_* symbols) in this target: is it a node process, and is the node binary the right one?"
+                .into(),
+        ));
+    }
+    let meta = Metadata::load(t);
+    check_supported(&meta)?;
+    let version = Version::load(t).unwrap_or_default();
+    Layout::from_metadata(&meta, version)
+}

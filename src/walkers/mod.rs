@@ -1,0 +1,14 @@
+//! The walkers, one file each.
+
+use std::ffi::CStr;
+
+use crate::mdb::Session;
+use crate::target::{Addr, Result};
+
+/// A walker as the module registers it with mdb.
+pub struct Walker {
+    pub name: &'static CStr,
+    pub descr: &'static CStr,
+    /// Start a walk, from `addr` when one was given (`addr::walk NAME`).
+    pub start: fn(&Session, Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr>>>,
+}

@@ -1,0 +1,192 @@
+//! Shared machinery for the end-to-end tests: node versions, fixture processes, cores
+//! (made once per fixture, node version and fixture content, cached under target/cores),
+//! and running the host with the built module.
+#![allow(dead_code)]
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+
+/// The node versions under test (installed by `make nodes`).
+pub const NODE_VERSIONS: &[&str] = &["18.20.8", "20.20.2", "22.23.3", "24.21.0", "26.10.0"];
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The node binary of `version`.
+pub fn node(version: &str) -> PathBuf {
+    let p = root().join(".cache/node").join(version).join("bin/node");
+    assert!(p.is_file(), "node {version} is not installed at {}: run `make nodes`", p.display());
+    p
+}
+
+/// `process.versions.v8` of a node binary.
+pub fn v8_version(node: &Path) -> String {
+    let out = Command::new(node).args(["-p", "process.versions.v8"]).output().expect("run node");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// The built host and module.
+pub fn host() -> PathBuf {
+    let p = root().join("target/release/mdb");
+    assert!(p.is_file(), "{} is missing: run `make build`", p.display());
+    p
+}
+
+/// The module, refreshed from cargo's `libv8.so` when that is newer.
+pub fn module() -> PathBuf {
+    let lib = root().join("target/release/libv8.so");
+    let module = root().join("target/release/v8.so");
+    let newer = |a: &Path, b: &Path| {
+        let m = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+        m(a) > m(b)
+    };
+    if !module.exists() || newer(&lib, &module) {
+        std::fs::copy(&lib, &module).expect("copy libv8.so to v8.so (run `make build`)");
+    }
+    module
+}
+
+/// The result of one host run.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Assert success and no warnings, and return stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.status, 0, "mdb failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        &self.stdout
+    }
+}
+
+/// Run the host with these arguments (e.g. `["-e", "::load v8.so", "-e", "::v8layout", node, core]`).
+pub fn mdb<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    module();
+    let out = Command::new(host())
+        .args(args)
+        .current_dir(root().join("target/release"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run mdb");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run `-e` commands against a core of `node`.
+pub fn mdb_core(node: &Path, core: &Path, commands: &[&str]) -> Run {
+    let mut args: Vec<String> = vec!["-e".into(), "::load v8.so".into()];
+    for c in commands {
+        args.push("-e".into());
+        args.push(c.to_string());
+    }
+    args.push(node.display().to_string());
+    args.push(core.display().to_string());
+    mdb(&args)
+}
+
+/// A running fixture process, killed on drop.
+pub struct Fixture {
+    child: Child,
+}
+
+impl Fixture {
+    /// Start `program args...` and wait for it to print "ready".
+    pub fn start(program: &Path, args: &[&str]) -> Fixture {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "fixture {} did not get ready", program.display());
+        Fixture { child }
+    }
+
+    /// A node fixture from tests/fixtures.
+    pub fn node(version: &str, fixture: &str) -> Fixture {
+        let script = root().join("tests/fixtures").join(fixture);
+        Fixture::start(&node(version), &["--expose-gc", script.to_str().unwrap()])
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Dump the process with gcore into `path`.
+    pub fn gcore(&self, path: &Path) {
+        let prefix = path.with_extension("tmp");
+        let out = Command::new("gcore").arg("-o").arg(&prefix).arg(self.pid().to_string()).output().expect("run gcore");
+        let made = PathBuf::from(format!("{}.{}", prefix.display(), self.pid()));
+        assert!(made.is_file(), "gcore failed: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::rename(&made, path).unwrap();
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+static CORE_LOCK: Mutex<()> = Mutex::new(());
+
+fn content_hash(path: &Path) -> u64 {
+    let mut h = DefaultHasher::new();
+    std::fs::read(path).expect("read fixture").hash(&mut h);
+    h.finish()
+}
+
+/// A gcore'd core of `fixture` under node `version`, made once and cached under
+/// target/cores, keyed by fixture content (stale cores of the fixture are removed).
+pub fn core(version: &str, fixture: &str) -> PathBuf {
+    let _guard = CORE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = root().join("target/cores");
+    std::fs::create_dir_all(&dir).unwrap();
+    let hash = content_hash(&root().join("tests/fixtures").join(fixture));
+    let stem = format!("{}-{version}", fixture.trim_end_matches(".js"));
+    let path = dir.join(format!("{stem}-{hash:016x}.core"));
+    if path.is_file() {
+        return path;
+    }
+    for old in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = old.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&format!("{stem}-")) {
+            let _ = std::fs::remove_file(old.path());
+        }
+    }
+    let f = Fixture::node(version, fixture);
+    f.gcore(&path);
+    path
+}
+
+/// A scratch directory under target/, removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Scratch {
+        let p = root().join("target/scratch").join(format!("{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
