@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn pipelines_semicolons_and_shell() {
-        let cmds = parse_line("::findjsobjects -c Foo | ::findjsobjects | ::jsprint; ::walk jsobj ! wc -l; x").unwrap();
+        let cmds = parse_line("::findjsobjects -c Foo | ::findjsobjects | ::jsprint; ::walk jsobj; x").unwrap();
         assert_eq!(cmds.len(), 3);
         assert_eq!(
             cmds[0].stages,
@@ -243,7 +243,7 @@ mod tests {
                 dcmd(None, None, "jsprint", &[])
             ]
         );
-        assert_eq!(cmds[1].shell, None);
+        assert_eq!(cmds[1].stages, vec![dcmd(None, None, "walk", &["jsobj"])]);
         assert_eq!(cmds[2].stages, vec![Stage::Expr("x".into())]);
         let cmds = parse_line("::dcmds ! grep a; wc").unwrap();
         assert_eq!(cmds[0].shell.as_deref(), Some("grep a; wc"));

@@ -1,0 +1,157 @@
+//! The host's mdb semantics, checked with a tiny C module (tests/probe/probe.c) that
+//! prints what it is handed: flags, addresses, arguments, pipelines, walks, usage and
+//! exit statuses. No core needed.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{mdb, root, Run};
+
+/// Build probe.so once (gcc, against our mdb_modapi.h).
+fn probe() -> &'static PathBuf {
+    static PROBE: OnceLock<PathBuf> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        let dir = root().join("target/probe");
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("probe.so");
+        let st = Command::new("gcc")
+            .args(["-shared", "-fPIC", "-Wall", "-Werror", "-o"])
+            .arg(&out)
+            .arg("-I")
+            .arg(root().join("mdb-sys/include"))
+            .arg(root().join("tests/probe/probe.c"))
+            .status()
+            .expect("run gcc");
+        assert!(st.success(), "building probe.so failed");
+        out
+    })
+}
+
+/// Run commands with probe.so loaded and no target.
+fn run(commands: &[&str]) -> Run {
+    let load = format!("::load {}", probe().display());
+    let mut args = vec!["-e".to_string(), load];
+    for c in commands {
+        args.push("-e".into());
+        args.push(c.to_string());
+    }
+    mdb(&args)
+}
+
+#[test]
+fn flags_for_each_kind_of_invocation() {
+    let r = run(&["::probe", "1234::probe", "1234,3::probe", ",2::probe"]);
+    assert_eq!(
+        r.ok(),
+        "addr=0 flags=0 dot=0 argc=0\n\
+         addr=1234 flags=1 dot=1234 argc=0\n\
+         addr=1234 flags=7 dot=1234 argc=0\n\
+         addr=1234 flags=3 dot=1234 argc=0\n\
+         addr=1234 flags=3 dot=1234 argc=0\n\
+         addr=1234 flags=6 dot=1234 argc=0\n\
+         addr=1234 flags=2 dot=1234 argc=0\n"
+    );
+}
+
+#[test]
+fn pipelines_pass_addresses_with_pipe_flags() {
+    let r = run(&["::walk count | ::probe", "10::walk count | ::probe x | ::probe"]);
+    assert_eq!(
+        r.ok(),
+        "addr=100 flags=f dot=100 argc=0\n\
+         addr=101 flags=b dot=101 argc=0\n\
+         addr=102 flags=b dot=102 argc=0\n\
+         addr=10 flags=f dot=10 argc=0\n\
+         addr=11 flags=b dot=11 argc=0\n\
+         addr=12 flags=b dot=12 argc=0\n"
+    );
+}
+
+#[test]
+fn walks_print_addresses_and_get_pipe_takes_the_rest() {
+    let r = run(&["::walk count", "200::walk count", "::walk count | ::gather"]);
+    assert_eq!(r.ok(), "0x100\n0x101\n0x102\n0x200\n0x201\n0x202\nfirst=100 rest=2: 101 102\n");
+}
+
+#[test]
+fn arguments_radix_quotes_and_immediates() {
+    // A bare expression sets dot and repeats the last command there.
+    let r = run(&["0t10::probe -v 'a b' $[0t16+1] 0x10", "10;.::probe"]);
+    assert_eq!(
+        r.ok(),
+        "addr=a flags=1 dot=a argc=4 s:-v s:a b i:11 s:0x10\n\
+         addr=10 flags=1 dot=10 argc=4 s:-v s:a b i:11 s:0x10\n\
+         addr=10 flags=1 dot=10 argc=0\n"
+    );
+}
+
+#[test]
+fn shell_pipes_and_semicolons() {
+    // `!` takes the rest of the line, semicolons included.
+    let r = run(&["5::probe; ::walk count ! wc -l; echo end"]);
+    assert_eq!(r.ok().split_whitespace().collect::<Vec<_>>(), ["addr=5", "flags=1", "dot=5", "argc=0", "3", "end"]);
+}
+
+#[test]
+fn help_dcmds_and_walkers() {
+    let r = run(&["::help probe", "::dcmds", "::walkers"]);
+    let out = r.ok();
+    assert!(out.contains("NAME\n  probe - print address, flags and arguments\n"), "{out}");
+    assert!(out.contains("SYNOPSIS\n  [ addr ] ::probe [args]\n"), "{out}");
+    assert!(out.contains("DESCRIPTION\n  Prints its address, flags and arguments.\n"), "{out}");
+    assert!(out.contains("gather           - take all piped addresses with mdb_get_pipe (probe)"), "{out}");
+    assert!(out.contains("count            - three consecutive addresses (probe)"), "{out}");
+}
+
+#[test]
+fn errors_usage_and_exit_statuses() {
+    let r = run(&["1::fail"]);
+    assert_eq!(r.status, 1);
+    assert_eq!(r.stderr, "mdb: failing on purpose\n");
+
+    let r = run(&["1::fail -x", "::probe"]);
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.starts_with("Usage: addr::fail [-x]\n"), "{}", r.stderr);
+    assert_eq!(r.stdout, "addr=1 flags=0 dot=1 argc=0\n", "later commands still run, dot kept");
+
+    // USAGE stops a pipeline; ERR does not.
+    let r = run(&["::walk count | ::fail -x | ::probe"]);
+    assert_eq!((r.status, r.stdout.as_str()), (1, ""));
+
+    let r = run(&["::nosuch"]);
+    assert_eq!(r.status, 1);
+    assert_eq!(r.stderr, "mdb: invalid command '::nosuch': unknown dcmd name\n");
+
+    let r = run(&["::walk nosuch"]);
+    assert!(r.status == 1 && r.stderr.contains("unknown walk name"), "{}", r.stderr);
+
+    let r = run(&["::probe \"unterminated"]);
+    assert!(r.status == 1 && r.stderr.contains("unterminated"), "{}", r.stderr);
+
+    let r = mdb(&["-e", "::load nosuchmodule"]);
+    assert!(r.status == 1 && r.stderr.contains("failed to load module nosuchmodule"), "{}", r.stderr);
+
+    let r = run(&["$q", "::probe"]);
+    assert_eq!((r.status, r.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn modules_unload_and_reload() {
+    let r = run(&["::unload probe", "::probe"]);
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.contains("unknown dcmd name"));
+    let r = run(&[&format!("::load {}", probe().display())]);
+    assert!(r.status == 1 && r.stderr.contains("already loaded"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_command_lines() {
+    for args in [&["-x"][..], &["-p", "notapid"], &["a", "b", "c"], &["/nonexistent/core"]] {
+        let r = mdb(args);
+        assert_eq!(r.status, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.starts_with("mdb: "), "{args:?}: {}", r.stderr);
+    }
+}

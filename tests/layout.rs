@@ -1,0 +1,123 @@
+//! `::load v8.so` and `::v8layout` on real cores of every supported node version, on a
+//! kernel-made core, and on a live process.
+
+mod common;
+
+use common::{core, mdb, mdb_core, node, v8_version, Fixture, Scratch};
+
+/// `process.versions.v8` without node's `-node.N` suffix.
+fn expected_version(version: &str) -> String {
+    let v = v8_version(&node(version));
+    v.split('-').next().unwrap().to_string()
+}
+
+/// The value column of `name` in ::v8layout output.
+fn value(out: &str, name: &str) -> String {
+    out.lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .unwrap_or_else(|| panic!("no {name} in:\n{out}"))
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+/// Load and print the layout of a gcore'd core; check the version, that every required
+/// value was found, and values known per version (from the reference matrix).
+fn check_version(version: &str, expected: &[(&str, &str)]) {
+    let node = node(version);
+    let core = core(version, "population.js");
+    let r = mdb_core(&node, &core, &["::v8layout"]);
+    let out = r.ok();
+    assert_eq!(r.stderr, "", "no warnings expected");
+    let v8 = expected_version(version);
+    assert!(out.starts_with(&format!("V8 version: {v8}\nAutoconfigured V8 support from target: ")), "{out}");
+    // ::load printed the same two lines before ::v8layout repeated them.
+    assert_eq!(out.matches(&format!("V8 version: {v8}\n")).count(), 2);
+    for (name, v) in expected {
+        assert_eq!(value(out, name), *v, "{name} on node {version}");
+    }
+    // Fallbacks say where they came from; absent entries are only the optional ones.
+    assert!(out.contains("js_array_length                                24  fallback: "), "{out}");
+    for line in out.lines().filter(|l| l.contains("absent in this version")) {
+        let name = line.split_whitespace().next().unwrap();
+        assert!(
+            ["oddball_the_hole", "first_js_function_type", "last_js_function_type", "type_hole", "js_typed_array_length",
+             "type_uncached_external_one_byte_string", "type_swiss_name_dictionary", "type_external_one_byte_string"]
+                .contains(&name),
+            "required entry {name} absent on node {version}"
+        );
+    }
+}
+
+#[test]
+fn node18() {
+    check_version("18.20.8", &[("type_map", "250"), ("type_js_array", "2104"), ("oddball_the_hole", "2"),
+        ("name_dictionary_prefix_size", "2"), ("elements_dictionary", "12"), ("js_view_buffer", "24"),
+        ("descriptors_header_size", "24"), ("js_function_shared", "24"), ("first_js_function_type", "-")]);
+}
+
+#[test]
+fn node20() {
+    check_version("20.20.2", &[("type_map", "255"), ("type_js_array", "2113"), ("oddball_the_hole", "2"),
+        ("name_dictionary_prefix_size", "3"), ("elements_dictionary", "13"), ("js_view_buffer", "24"),
+        ("js_array_buffer_backing_store", "48"), ("sfi_script", "32")]);
+}
+
+#[test]
+fn node22() {
+    check_version("22.23.3", &[("type_map", "264"), ("type_js_array", "2115"), ("oddball_the_hole", "-"),
+        ("type_hole", "261"), ("js_function_shared", "32"), ("first_js_function_type", "2066"), ("oddball_undefined", "4")]);
+}
+
+#[test]
+fn node24() {
+    check_version("24.21.0", &[("type_map", "272"), ("type_js_array", "2119"), ("type_hole", "269"),
+        ("js_view_buffer", "32"), ("sfi_name_or_scope_info", "24"), ("scopeinfo_idx_first_vars", "5")]);
+}
+
+#[test]
+fn node26() {
+    check_version("26.10.0", &[("type_map", "278"), ("type_js_array", "2121"), ("type_hole", "-"),
+        ("descriptors_header_size", "32"), ("js_typed_array_length", "-"), ("js_typed_array_external_pointer", "72")]);
+}
+
+/// A core written by the kernel after process.abort(), found through its NT_FILE table
+/// without naming the binary.
+#[test]
+fn kernel_core_after_abort() {
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+    assert!(
+        !pattern.starts_with('|'),
+        "kernel cores go to a program here ({pattern}); this test needs core_pattern to be a file name"
+    );
+    let dir = Scratch::new("abort");
+    let node = node("20.20.2");
+    let script = common::root().join("tests/fixtures/abort.js");
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("ulimit -c unlimited; exec {} {}", node.display(), script.display()))
+        .current_dir(&dir.0)
+        .status()
+        .unwrap();
+    assert!(!status.success(), "abort.js should die of SIGABRT");
+    let core = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("core"))
+        .unwrap_or_else(|| panic!("no core written in {} (core_pattern {pattern})", dir.0.display()));
+    let r = mdb(&["-e", "::load v8.so", "-e", "::v8layout", core.to_str().unwrap()]);
+    let out = r.ok();
+    assert!(out.starts_with(&format!("V8 version: {}\n", expected_version("20.20.2"))), "{out}");
+    assert_eq!(value(out, "type_js_object"), "1057");
+}
+
+#[test]
+fn live_process() {
+    let f = Fixture::node("22.23.3", "population.js");
+    let r = mdb(&["-e", "::load v8.so", "-e", "::v8layout", "-p", &f.pid().to_string()]);
+    let out = r.ok();
+    assert!(out.starts_with(&format!("V8 version: {}\n", expected_version("22.23.3"))), "{out}");
+    assert_eq!(value(out, "type_map"), "264");
+}
