@@ -54,7 +54,7 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
 fn node18() {
     check_version("18.20.8", &[("type_map", "250"), ("type_js_array", "2104"), ("oddball_the_hole", "2"),
         ("name_dictionary_prefix_size", "2"), ("elements_dictionary", "12"), ("js_view_buffer", "24"),
-        ("descriptors_header_size", "24"), ("js_function_shared", "24"), ("first_js_function_type", "-")]);
+        ("descriptors_header_size", "24"), ("js_function_shared", "24"), ("first_js_function_type", "2065")]);
 }
 
 #[test]

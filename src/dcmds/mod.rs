@@ -8,6 +8,7 @@ use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
 use crate::target::Result;
 
+pub mod findjsobjects;
 pub mod v8layout;
 
 /// A dcmd as the module registers it with mdb.

@@ -7,9 +7,16 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::MdbTarget;
-use crate::target::{Error, Result};
+use std::time::{Duration, Instant};
+
+use super::{io, MdbTarget};
+use crate::target::{Error, Result, Target};
+use crate::v8::census::Census;
+use crate::v8::heap::Heap;
 use crate::v8::V8;
+
+/// Scans slower than this report progress on standard error.
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
 /// Everything a dcmd needs: the target and, when it is a node process, its V8.
 pub struct Session {
@@ -32,6 +39,34 @@ impl Session {
     /// The target's V8, or why it has none.
     pub fn v8(&self) -> Result<&V8> {
         self.v8.as_ref().map_err(Clone::clone)
+    }
+
+    /// The heap, as the layout describes it.
+    pub fn heap(&self) -> Result<Heap<'_>> {
+        Ok(Heap::new(&self.target, &self.v8()?.layout))
+    }
+
+    /// The census, scanning the heap the first time. Returns it and whether this call
+    /// did the scan. Progress goes to standard error once a scan takes over a second;
+    /// the census is kept only when the scan completes.
+    pub fn census(&self, who: &str) -> Result<(Rc<Census>, bool)> {
+        let v8 = self.v8()?;
+        if let Some(c) = v8.census() {
+            return Ok((c, false));
+        }
+        let regions = self.target.regions()?;
+        let started = Instant::now();
+        let mut reported = started;
+        let mut progress = |done: u64, total: u64| {
+            let now = Instant::now();
+            if now.duration_since(started) > PROGRESS_AFTER && now.duration_since(reported) > PROGRESS_AFTER {
+                reported = now;
+                io::warn(&format!("{who}: scanning the heap: {}% done", done * 100 / total.max(1)));
+            }
+        };
+        let census = Rc::new(Census::build(&self.heap()?, &regions, &mut progress)?);
+        v8.set_census(census.clone());
+        Ok((census, true))
     }
 
     /// Install `s` as the current session (or clear it with `None`).

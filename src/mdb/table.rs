@@ -24,7 +24,7 @@ unsafe impl<T> Sync for Shared<T> {}
 
 macro_rules! module_tables {
     (dcmds: [$($d:ident),* $(,)?], walkers: [$($w:ident),* $(,)?] $(,)?) => {
-        mod entries {
+        mod dcmd_entries {
             $(pub mod $d {
                 use super::super::*;
                 pub unsafe extern "C" fn run(addr: usize, flags: c_uint, argc: c_int, argv: *const sys::mdb_arg_t) -> c_int {
@@ -35,6 +35,8 @@ macro_rules! module_tables {
                     print_help(&crate::dcmds::$d::DCMD)
                 }
             })*
+        }
+        mod walker_entries {
             $(pub mod $w {
                 use super::super::*;
                 pub unsafe extern "C" fn init(w: *mut sys::mdb_walk_state_t) -> c_int {
@@ -49,8 +51,8 @@ macro_rules! module_tables {
                 dc_name: crate::dcmds::$d::DCMD.name.as_ptr(),
                 dc_usage: crate::dcmds::$d::DCMD.usage.as_ptr(),
                 dc_descr: crate::dcmds::$d::DCMD.descr.as_ptr(),
-                dc_funcp: Some(entries::$d::run),
-                dc_help: Some(entries::$d::help),
+                dc_funcp: Some(dcmd_entries::$d::run),
+                dc_help: Some(dcmd_entries::$d::help),
                 dc_tabp: None,
             },)*
             sys::mdb_dcmd_t { dc_name: ptr::null(), dc_usage: ptr::null(), dc_descr: ptr::null(), dc_funcp: None, dc_help: None, dc_tabp: None },
@@ -60,7 +62,7 @@ macro_rules! module_tables {
             $(sys::mdb_walker_t {
                 walk_name: crate::walkers::$w::WALKER.name.as_ptr(),
                 walk_descr: crate::walkers::$w::WALKER.descr.as_ptr(),
-                walk_init: Some(entries::$w::init),
+                walk_init: Some(walker_entries::$w::init),
                 walk_step: Some(walk_step),
                 walk_fini: Some(walk_fini),
                 walk_init_arg: ptr::null_mut(),
@@ -71,8 +73,8 @@ macro_rules! module_tables {
 }
 
 module_tables! {
-    dcmds: [v8layout],
-    walkers: [],
+    dcmds: [findjsobjects, v8layout],
+    walkers: [findjsobjects, jsobj],
 }
 
 /// Version 4 of the module API: its 48-byte `mdb_dcmd_t` (with `dc_tabp`) is the layout of
@@ -90,6 +92,9 @@ static MODINFO: Shared<sys::mdb_modinfo_t> = Shared(sys::mdb_modinfo_t {
 #[no_mangle]
 pub extern "C" fn _mdb_init() -> *const sys::mdb_modinfo_t {
     io::reset();
+    // Panics are reported by guard() as one line; the default hook would also print a
+    // message (and maybe a backtrace) on mdb's stderr. This is the module's own std.
+    std::panic::set_hook(Box::new(|_| {}));
     let info = guard("v8", ptr::null(), || {
         let session = Session::load();
         let mut out = Output::default();

@@ -309,6 +309,11 @@ layout! {
     prop_attributes_mask: u64 = c(&["prop_attributes_mask"]), NONE;
     prop_attributes_shift: u64 = c(&["prop_attributes_shift"]), NONE;
     prop_attributes_dont_enum: u64 = c(&["prop_attributes_DONT_ENUM"]), NONE;
+    /// Dictionary-mode details keep the enumeration index above the attributes and a
+    /// 3-bit PropertyCellType (src/objects/property-details.h).
+    dictionary_index_shift: u64 = Source::None, Otherwise::Derived(
+        "PropertyDetails::DictionaryStorageField = attributes shift + 3 attribute bits + 3 cell-type bits",
+        |r| Some(r.get("prop_attributes_shift")? + 6));
 
     // --- Hash tables (FixedArray-shaped: a prefix, then entries).
     /// HashTable::kNumberOfElementsIndex, then deleted count and capacity.
@@ -363,6 +368,8 @@ layout! {
     external_data: u64 = f("ExternalString", &["resource_data"]), Otherwise::Derived(
         "ExternalString.resource + pointer size", |r| Some(r.get("external_resource")? + r.get("pointer_size")?));
     symbol_name: u64 = f("Symbol", &["name", "description"]), NONE;
+    /// Symbol::IsPrivateBit: V8-internal symbols, never shown as property names.
+    symbol_private_mask: u64 = Source::None, Otherwise::Known("Symbol::IsPrivateBit (src/objects/name.h)", &[((0, 0), 1)]);
     /// Symbol flags (a u32) share the Name header slot that holds String.length.
     symbol_flags: u64 = f("Symbol", &["flags"]), Otherwise::Derived(
         "Symbol::kFlagsOffset = String.length (Name header)", |r| r.get("string_length"));
@@ -383,8 +390,6 @@ layout! {
     scopeinfo_idx_first_vars: u64 = c(&["scopeinfo_idx_first_vars"]), NONE;
     first_context_type: u64 = c(&["FirstContextType"]), NONE;
     last_context_type: u64 = c(&["LastContextType"]), NONE;
-    first_js_function_type: Option<u64> = c(&["FirstJSFunctionType"]), NONE;
-    last_js_function_type: Option<u64> = c(&["LastJSFunctionType"]), NONE;
 
     // --- Other JavaScript objects.
     js_date_value: u64 = f("JSDate", &["value"]), NONE;
@@ -411,7 +416,9 @@ layout! {
     type_swiss_name_dictionary: Option<u64> = ty(&["SWISS_NAME_DICTIONARY_TYPE"]), NONE;
     type_heap_number: u64 = ty(&["HEAP_NUMBER_TYPE"]), NONE;
     type_oddball: u64 = ty(&["ODDBALL_TYPE"]), NONE;
-    type_hole: Option<u64> = ty(&["HOLE_TYPE"]), NONE;
+    /// The hole's own type (V8 12+); not exported from V8 14 on.
+    type_hole: Option<u64> = ty(&["HOLE_TYPE"]), Otherwise::Known(
+        "HOLE_TYPE as measured on node 26.10.0 (V8 14.6), checked against the exported types", &[((14, 0), 274)]);
     type_symbol: u64 = ty(&["SYMBOL_TYPE"]), NONE;
     type_external_one_byte_string: Option<u64> = ty(&["EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_uncached_external_one_byte_string: Option<u64> = ty(&["UNCACHED_EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
@@ -430,6 +437,12 @@ layout! {
     type_js_arguments_object: u64 = ty(&["JS_ARGUMENTS_OBJECT_TYPE"]), NONE;
     type_js_array: u64 = ty(&["JS_ARRAY_TYPE"]), NONE;
     type_js_function: u64 = ty(&["JS_FUNCTION_TYPE"]), NONE;
+    /// JSFunction and its subtypes (class constructors, async, generator functions...).
+    first_js_function_type: u64 = c(&["FirstJSFunctionType"]), Otherwise::Derived(
+        "JS_FUNCTION_TYPE (the first of the function types)", |r| r.get("type_js_function"));
+    last_js_function_type: u64 = c(&["LastJSFunctionType"]), Otherwise::Derived(
+        "first function type + 16 (V8 12-14 export 16 subtypes; a function is also checked to have a SharedFunctionInfo)",
+        |r| Some(r.get("first_js_function_type")? + 16));
     type_js_bound_function: u64 = ty(&["JS_BOUND_FUNCTION_TYPE"]), NONE;
     type_js_date: u64 = ty(&["JS_DATE_TYPE"]), NONE;
     type_js_regexp: u64 = ty(&["JS_REG_EXP_TYPE"]), NONE;
@@ -469,11 +482,80 @@ impl Layout {
         )
     }
 
+    /// Drop fallbacks that contradict the target's own metadata.
+    fn check_fallbacks(&mut self) {
+        let hole_from_fallback = self.origins.iter().any(|(n, _, o)| *n == "type_hole" && matches!(o, Origin::Fallback(_)));
+        if let Some(hole) = self.type_hole.filter(|_| hole_from_fallback) {
+            if self.type_names.contains_key(&(hole as u16)) {
+                self.type_hole = None;
+                for (n, v, o) in &mut self.origins {
+                    if *n == "type_hole" {
+                        (*v, *o) = (None, Origin::Absent);
+                    }
+                }
+            }
+        }
+    }
+
     /// Bits to shift a tagged word right to get a Smi's value.
     pub fn smi_shift(&self) -> u32 {
         (self.smi_shift_size + self.smi_value_shift) as u32
     }
 }
+
+/// How a heap chunk's header is laid out. No metadata describes chunks, and the layout
+/// changed twice between V8 10 and 14, so pages are recognised by which of these headers
+/// is self-consistent (see `v8::scan`). Indices are in words.
+#[derive(Debug)]
+pub struct ChunkHeader {
+    pub name: &'static str,
+    /// The V8 versions known to use it (documentation only: detection does not use it).
+    pub seen_in: &'static str,
+    /// The chunk's word holding a pointer to a separate metadata block, which then holds
+    /// the fields below; `None` when they are in the chunk itself.
+    pub metadata: Option<usize>,
+    /// The word that holds the chunk's own base address, if any.
+    pub self_word: Option<usize>,
+    /// The word with the chunk's flags (always in the chunk itself).
+    pub flags: usize,
+    pub size: usize,
+    pub area_start: usize,
+    pub area_end: usize,
+}
+
+/// Known chunk headers, in the order they are tried.
+pub const CHUNK_HEADERS: &[ChunkHeader] = &[
+    ChunkHeader {
+        name: "MemoryChunkMetadata embedding MemoryChunk",
+        seen_in: "V8 12 (node 22)",
+        metadata: None,
+        self_word: Some(1),
+        flags: 0,
+        size: 2,
+        area_start: 4,
+        area_end: 5,
+    },
+    ChunkHeader {
+        name: "MemoryChunk {flags, metadata*} with out-of-line metadata",
+        seen_in: "V8 13-14 (node 24, 26)",
+        metadata: Some(1),
+        self_word: Some(1),
+        flags: 0,
+        size: 6,
+        area_start: 9,
+        area_end: 7,
+    },
+    ChunkHeader {
+        name: "BasicMemoryChunk",
+        seen_in: "V8 10-11 (node 18, 20)",
+        metadata: None,
+        self_word: None,
+        flags: 1,
+        size: 0,
+        area_start: 3,
+        area_end: 4,
+    },
+];
 
 /// Check the build is one we can read: 64-bit words, no pointer compression.
 pub fn check_supported(meta: &Metadata) -> Result<()> {
@@ -508,5 +590,7 @@ pub fn load(t: &dyn Target) -> Result<Layout> {
     let meta = Metadata::load(t);
     check_supported(&meta)?;
     let version = Version::load(t).unwrap_or_default();
-    Layout::from_metadata(&meta, version)
+    let mut layout = Layout::from_metadata(&meta, version)?;
+    layout.check_fallbacks();
+    Ok(layout)
 }

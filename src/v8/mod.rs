@@ -1,18 +1,49 @@
 //! V8 heap introspection, generic over [`Target`](crate::target::Target): no mdb here.
+//!
+//! - [`layout`]: the target's V8 layout from its postmortem metadata;
+//! - [`value`], [`heap`]: tagged words and typed object access;
+//! - [`string`], [`object`], [`function`]: strings, properties and elements, functions;
+//! - [`scan`]: finding every object; [`census`]: grouping them for `::findjsobjects`.
 
+pub mod census;
+pub mod function;
+pub mod heap;
 pub mod layout;
+pub mod object;
+pub mod refs;
+pub mod scan;
+pub mod string;
+pub mod value;
 
-use crate::target::{Result, Target};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::target::{Addr, Result, Target};
+use census::Census;
 use layout::Layout;
 
 /// What the module knows about the target's V8.
 pub struct V8 {
     pub layout: Layout,
+    /// The census, once a scan has completed (an interrupted scan leaves it empty).
+    census: RefCell<Option<Rc<Census>>>,
+    /// Objects marked with `::findjsobjects -m`, for the next `-r`.
+    pub marks: RefCell<Vec<Addr>>,
 }
 
 impl V8 {
     /// Configure from the target's metadata.
     pub fn load(t: &dyn Target) -> Result<V8> {
-        Ok(V8 { layout: layout::load(t)? })
+        Ok(V8 { layout: layout::load(t)?, census: RefCell::new(None), marks: RefCell::new(Vec::new()) })
+    }
+
+    /// The census if one was built.
+    pub fn census(&self) -> Option<Rc<Census>> {
+        self.census.borrow().clone()
+    }
+
+    /// Keep a completed census for every later command.
+    pub fn set_census(&self, c: Rc<Census>) {
+        *self.census.borrow_mut() = Some(c);
     }
 }

@@ -3,6 +3,9 @@
 use std::ffi::CStr;
 
 use crate::mdb::Session;
+
+pub mod findjsobjects;
+pub mod jsobj;
 use crate::target::{Addr, Result};
 
 /// A walker as the module registers it with mdb.

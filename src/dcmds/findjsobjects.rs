@@ -1,0 +1,194 @@
+#![doc = concat!("`::findjsobjects`: find and group every JavaScript object.\n\n```text\n", include_str!("findjsobjects.help"), "```")]
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use super::Dcmd;
+use crate::mdb::args::{Opts, Spec};
+use crate::mdb::io::Output;
+use crate::mdb::{Call, Flags, Session};
+use crate::target::{Addr, Error, Result};
+use crate::v8::census::{Census, Group, Kinds};
+use crate::v8::refs::{self, Via};
+
+pub const DCMD: Dcmd = Dcmd {
+    name: c"findjsobjects",
+    usage: c"?[-vb] [-r | -c cons | -p prop]",
+    descr: c"find JavaScript objects",
+    help: include_str!("findjsobjects.help"),
+    options: Spec("abc:k:lmp:rv"),
+    run,
+};
+
+/// The filters: at most one of -c, -p, -k.
+enum Filter {
+    None,
+    Constructor(String),
+    Property(String),
+    Kind(String),
+}
+
+impl Filter {
+    fn from(opts: &Opts) -> Result<Filter> {
+        let given: Vec<(char, String)> =
+            ['c', 'p', 'k'].into_iter().filter_map(|c| opts.string(c).map(|v| (c, v))).collect();
+        match given.as_slice() {
+            [] => Ok(Filter::None),
+            [(c, v)] => Ok(match c {
+                'c' => Filter::Constructor(v.clone()),
+                'p' => Filter::Property(v.clone()),
+                _ => Filter::Kind(v.clone()),
+            }),
+            [(a, _), (b, _), ..] => Err(Error::Usage(format!("cannot specify both -{a} and -{b}"))),
+        }
+    }
+
+    fn letter(&self) -> Option<char> {
+        match self {
+            Filter::None => None,
+            Filter::Constructor(_) => Some('c'),
+            Filter::Property(_) => Some('p'),
+            Filter::Kind(_) => Some('k'),
+        }
+    }
+
+    fn matches(&self, g: &Group) -> bool {
+        match self {
+            Filter::None => true,
+            Filter::Constructor(c) => g.constructor == *c,
+            Filter::Property(p) => g.props.iter().any(|n| n == p),
+            Filter::Kind(k) => Kinds::NAMES.iter().any(|(name, kind)| k.contains(name) && g.kinds.contains(*kind)),
+        }
+    }
+}
+
+fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
+    opts.no_operands()?;
+    let filter = Filter::from(opts)?;
+    let (list, mark, refs, all) = (opts.flag('l'), opts.flag('m'), opts.flag('r'), opts.flag('a'));
+    if mark && refs {
+        return Err(Error::Usage("cannot specify both -m and -r".into()));
+    }
+    if list && call.addr.is_none() {
+        if let Some(c) = filter.letter() {
+            return Err(Error::Usage(format!(
+                "cannot specify -l with -{c}; instead, pipe output of ::findjsobjects -{c} to ::findjsobjects -l"
+            )));
+        }
+    }
+    let (census, scanned) = s.census("findjsobjects")?;
+    if opts.flag('v') && scanned && call.flags.header() {
+        stats(&census, out);
+    }
+    let v8 = s.v8()?;
+    match call.addr {
+        None if mark => Err(Error::Usage("-m requires an address".into())),
+        None if refs => {
+            let marks = std::mem::take(&mut *v8.marks.borrow_mut());
+            if marks.is_empty() {
+                return Err(Error::Usage("-r requires an address or objects marked with -m".into()));
+            }
+            references(s, &census, marks, out)
+        }
+        // A table cannot feed a pipeline: piped, the summary lists representatives.
+        None if list || !matches!(filter, Filter::None) || call.flags.contains(Flags::PIPE_OUT) => {
+            for g in census.groups.iter().filter(|g| (all || !g.malformed()) && filter.matches(g)) {
+                out.addr(Addr(census.instances(g)[0]));
+            }
+            Ok(())
+        }
+        None => {
+            summary(&census, all, call, out);
+            Ok(())
+        }
+        Some(addr) => {
+            let group = census.group_of(addr).ok_or(Error::Msg(format!("{addr} is not a valid object")))?;
+            if mark {
+                let targets: Vec<Addr> =
+                    if list { census.instances(group).iter().map(|&a| Addr(a)).collect() } else { vec![addr] };
+                for a in &targets {
+                    let _ = writeln!(out, "findjsobjects: marked {a}");
+                }
+                v8.marks.borrow_mut().extend(targets);
+                return Ok(());
+            }
+            if refs {
+                let mut targets = std::mem::take(&mut *v8.marks.borrow_mut());
+                if list {
+                    targets.extend(census.instances(group).iter().map(|&a| Addr(a)));
+                } else {
+                    targets.push(addr);
+                }
+                return references(s, &census, targets, out);
+            }
+            if filter.matches(group) {
+                for &a in census.instances(group) {
+                    out.addr(Addr(a));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The `-v` counters, in mdb_v8's format.
+fn stats(c: &Census, out: &mut Output) {
+    let s = &c.stats;
+    let rows: [(&str, String); 10] = [
+        ("elapsed time (seconds)", format!("{:.2}", s.seconds)),
+        ("heap pages", s.scan.pages.to_string()),
+        ("stale from-space pages", s.scan.from_pages.to_string()),
+        ("maps", s.scan.maps.to_string()),
+        ("heap objects", s.scan.candidates.to_string()),
+        ("JavaScript objects", s.scan.js_objects.to_string()),
+        ("processed arrays", s.arrays.to_string()),
+        ("possible garbage", s.garbage.to_string()),
+        ("functions found", s.functions.to_string()),
+        ("unique objects", c.groups.len().to_string()),
+    ];
+    for (label, value) in rows {
+        let _ = writeln!(out, "findjsobjects: {label:>30} => {value}");
+    }
+}
+
+/// Width mdb_v8 fills before it elides property names.
+const ROW_WIDTH: usize = 80;
+
+fn summary(c: &Census, all: bool, call: &Call, out: &mut Output) {
+    if call.flags.header() {
+        let _ = writeln!(out, "{:>16} {:>8} {:>8} CONSTRUCTOR: PROPS", "OBJECT", "#OBJECTS", "#PROPS");
+    }
+    for g in c.groups.iter().filter(|g| all || !g.malformed()) {
+        let mut row = format!("{:>16x} {:>8} {:>8} {}", c.instances(g)[0], g.count(), g.nprops, g.label());
+        if !g.props.is_empty() {
+            row.push(':');
+            for (i, name) in g.props.iter().enumerate() {
+                if row.len() + name.len() + 2 > ROW_WIDTH {
+                    row.push_str(" ...");
+                    break;
+                }
+                row.push_str(if i == 0 { " " } else { ", " });
+                row.push_str(name);
+            }
+        }
+        out.line(&row);
+    }
+}
+
+fn references(s: &Session, c: &Census, targets: Vec<Addr>, out: &mut Output) -> Result<()> {
+    let set: HashSet<u64> = targets.iter().map(|a| a.0).collect();
+    let found = refs::references(&s.heap()?, c, &set);
+    for r in &found {
+        let _ = match &r.via {
+            Via::Property(name) => writeln!(out, "{} referred to by {}.{}", r.to, r.from, name),
+            Via::Index(i) => writeln!(out, "{} referred to by {}[{}]", r.to, r.from, i),
+        };
+    }
+    let mut seen: HashSet<u64> = found.iter().map(|r| r.to.0).collect();
+    for t in targets {
+        if seen.insert(t.0) {
+            let _ = writeln!(out, "{t} is not referred to by a known object.");
+        }
+    }
+    Ok(())
+}

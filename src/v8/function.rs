@@ -1,0 +1,117 @@
+//! JavaScript functions: names, and constructor names of objects.
+
+use super::heap::Heap;
+use super::object::MapInfo;
+use super::value::Value;
+use crate::target::{Addr, Error, Result};
+
+/// How far we follow a map's back-pointer chain to its constructor.
+const MAX_BACK_POINTERS: usize = 64;
+/// ScopeInfo keeps local names inline below this count (kScopeInfoMaxInlinedLocalNamesSize).
+const MAX_INLINED_LOCAL_NAMES: u64 = 75;
+/// How many ScopeInfo slots after the locals may hold the function's name.
+const NAME_SEARCH_SLOTS: u64 = 4;
+/// Longest function or constructor name we read.
+pub const MAX_NAME: u64 = 256;
+
+impl Heap<'_> {
+    /// Whether `obj` is a JSFunction (of any kind: plain, async, class constructor...):
+    /// of a function type, and pointing to a SharedFunctionInfo.
+    pub fn is_function(&self, obj: Addr) -> bool {
+        self.type_of(obj).is_ok_and(|t| self.is_js_function_type(t))
+            && self
+                .value(obj, self.l.js_function_shared)
+                .ok()
+                .and_then(|v| v.heap())
+                .and_then(|sfi| self.type_of(sfi).ok())
+                .is_some_and(|t| u64::from(t) == self.l.type_shared_function_info)
+    }
+
+    /// The name of a JSFunction, or "" for an anonymous one.
+    pub fn function_name(&self, f: Addr) -> Result<String> {
+        let l = self.l;
+        let sfi = self.pointer(f, l.js_function_shared, "a function")?;
+        if u64::from(self.type_of(sfi)?) != l.type_shared_function_info {
+            return Err(Error::NotA { addr: f, what: "a function (no SharedFunctionInfo)" });
+        }
+        let Some(n) = self.value(sfi, l.sfi_name_or_scope_info)?.heap() else { return Ok(String::new()) };
+        let ty = u64::from(self.type_of(n)?);
+        if ty < l.first_nonstring_type {
+            return Ok(self.read_string(n, MAX_NAME)?.text);
+        }
+        if ty == l.type_scope_info {
+            return self.scope_info_function_name(n);
+        }
+        Ok(String::new())
+    }
+
+    /// ScopeInfo slot `i` (ScopeInfo is not a FixedArray: slots follow the map word).
+    fn scope_info_slot(&self, si: Addr, i: u64) -> Result<Value> {
+        self.value(si, (i + 1) * self.l.tagged_size)
+    }
+
+    /// The function name a ScopeInfo keeps after its context locals. Which optional
+    /// fields precede it depends on flags V8 does not export, so take the first
+    /// non-empty string in the few slots where it can be (as llnode does).
+    fn scope_info_function_name(&self, si: Addr) -> Result<String> {
+        let l = self.l;
+        let locals = self.scope_info_slot(si, l.scopeinfo_idx_ncontextlocals)?.smi().unwrap_or(0).max(0) as u64;
+        let name_slots = if locals < MAX_INLINED_LOCAL_NAMES { locals } else { 1 };
+        let first = l.scopeinfo_idx_first_vars + name_slots + locals;
+        for i in first..first + NAME_SEARCH_SLOTS {
+            if let Some(s) = self.scope_info_slot(si, i)?.heap().filter(|&s| self.is_string(s)) {
+                let text = self.read_string(s, MAX_NAME)?.text;
+                if !text.is_empty() {
+                    return Ok(text);
+                }
+            }
+        }
+        Ok(String::new())
+    }
+
+    /// The constructor name a JavaScript programmer would give an object of map `m`:
+    /// its prototype's own `constructor` (so `class B extends A` gives `B`, a Buffer
+    /// `Buffer`), else the map's constructor (found through the back-pointer chain).
+    pub fn constructor_name(&self, m: &MapInfo) -> String {
+        if let Some(name) = m.prototype.heap().and_then(|p| self.prototype_constructor(p).ok().flatten()) {
+            return name;
+        }
+        self.map_constructor(m).unwrap_or_default()
+    }
+
+    fn prototype_constructor(&self, proto: Addr) -> Result<Option<String>> {
+        let pm = self.map_info(self.map(proto)?)?;
+        if !self.is_js_object_type(pm.instance_type) {
+            return Ok(None);
+        }
+        for p in self.named_properties(proto, &pm)? {
+            if p.accessor || !matches!(p.key, Value::Heap(k) if self.is_string(k)) {
+                continue;
+            }
+            if self.name_text(p.key, 16)? == "constructor" {
+                return match p.value.heap() {
+                    Some(f) if self.is_function(f) => Ok(Some(self.function_name(f)?).filter(|n| !n.is_empty())),
+                    _ => Ok(None),
+                };
+            }
+        }
+        Ok(None)
+    }
+
+    fn map_constructor(&self, m: &MapInfo) -> Result<String> {
+        let mut v = m.constructor;
+        for _ in 0..MAX_BACK_POINTERS {
+            let Some(obj) = v.heap() else { break };
+            let ty = u64::from(self.type_of(obj)?);
+            if ty == self.l.type_map {
+                v = self.value(obj, self.l.map_constructor)?;
+                continue;
+            }
+            if self.is_function(obj) {
+                return self.function_name(obj);
+            }
+            break;
+        }
+        Ok("Object".into())
+    }
+}

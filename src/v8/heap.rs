@@ -1,0 +1,143 @@
+//! [`Heap`]: typed access to V8 heap objects of one target through its [`Layout`].
+//!
+//! Every reader here validates what it reads (maps must be maps, lengths are bounded)
+//! and returns an error rather than trusting the core.
+
+use super::layout::Layout;
+use super::value::Value;
+use crate::target::{Addr, Error, Result, Target};
+
+/// The longest FixedArray-like object we are willing to walk (V8's own limit is
+/// FixedArray::kMaxLength, 128 Mi slots).
+pub const MAX_ARRAY_LENGTH: u64 = 1 << 27;
+
+/// A target's V8 heap: the target plus its layout.
+#[derive(Clone, Copy)]
+pub struct Heap<'a> {
+    pub t: &'a dyn Target,
+    pub l: &'a Layout,
+}
+
+impl<'a> Heap<'a> {
+    pub fn new(t: &'a dyn Target, l: &'a Layout) -> Heap<'a> {
+        Heap { t, l }
+    }
+
+    /// The tagged word at `obj + off`.
+    pub fn word(&self, obj: Addr, off: u64) -> Result<u64> {
+        self.t.read_u64(obj.offset(off)?)
+    }
+
+    /// The tagged word at `obj + off`, decoded.
+    pub fn value(&self, obj: Addr, off: u64) -> Result<Value> {
+        Ok(Value::decode(self.word(obj, off)?, self.l))
+    }
+
+    /// The heap object a slot points to, or an error naming `what` was expected there.
+    pub fn pointer(&self, obj: Addr, off: u64, what: &'static str) -> Result<Addr> {
+        self.value(obj, off)?.heap().ok_or(Error::NotA { addr: obj, what })
+    }
+
+    /// The Smi in a slot.
+    pub fn smi(&self, obj: Addr, off: u64) -> Result<i64> {
+        let v = self.value(obj, off)?;
+        v.smi().ok_or(Error::Corrupt { addr: obj, why: format!("expected a Smi at offset {off}") })
+    }
+
+    /// The map of a heap object.
+    pub fn map(&self, obj: Addr) -> Result<Addr> {
+        self.pointer(obj, self.l.heap_object_map, "a heap object (its map word is not a pointer)")
+    }
+
+    /// The instance type a map describes.
+    pub fn map_type(&self, map: Addr) -> Result<u16> {
+        self.t.read_u16(map.offset(self.l.map_instance_type)?)
+    }
+
+    /// The instance type of a heap object, checking that its map really is a map.
+    pub fn type_of(&self, obj: Addr) -> Result<u16> {
+        let map = self.map(obj)?;
+        let meta = self.map(map)?;
+        if u64::from(self.map_type(meta)?) != self.l.type_map {
+            return Err(Error::NotA { addr: obj, what: "a heap object (its map is not a Map)" });
+        }
+        self.map_type(map)
+    }
+
+    /// The length of a FixedArray-like object, bounded.
+    pub fn array_length(&self, arr: Addr) -> Result<u64> {
+        let len = self.smi(arr, self.l.fixed_array_length)?;
+        u64::try_from(len)
+            .ok()
+            .filter(|&n| n <= MAX_ARRAY_LENGTH)
+            .ok_or(Error::Corrupt { addr: arr, why: format!("array length {len}") })
+    }
+
+    /// Slot `i` of a FixedArray-like object (no bounds check against its length).
+    pub fn slot(&self, arr: Addr, i: u64) -> Result<Value> {
+        let off = i
+            .checked_mul(self.l.tagged_size)
+            .and_then(|o| o.checked_add(self.l.fixed_array_data))
+            .ok_or(Error::Overflow(arr))?;
+        self.value(arr, off)
+    }
+
+    /// All slots of a FixedArray-like object, read in one block.
+    pub fn slots(&self, arr: Addr) -> Result<Vec<Value>> {
+        let len = self.array_length(arr)?;
+        let bytes = self.t.read_vec(arr.offset(self.l.fixed_array_data)?, (len * self.l.tagged_size) as usize)?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|w| Value::decode(u64::from_le_bytes(w.try_into().unwrap_or_default()), self.l))
+            .collect())
+    }
+
+    pub fn is_string_type(&self, ty: u16) -> bool {
+        u64::from(ty) < self.l.first_nonstring_type
+    }
+
+    /// Types of the objects `::findjsobjects` reports: ordinary JavaScript objects of
+    /// every kind (V8 numbers them from JS_SPECIAL_API_OBJECT_TYPE up).
+    pub fn is_js_object_type(&self, ty: u16) -> bool {
+        u64::from(ty) >= self.l.type_js_special_api_object
+    }
+
+    /// Whether `ty` is one of the JSFunction types (see `Heap::is_function` for a check
+    /// that also holds where the range is a fallback).
+    pub fn is_js_function_type(&self, ty: u16) -> bool {
+        (self.l.first_js_function_type..=self.l.last_js_function_type).contains(&u64::from(ty))
+    }
+
+    /// Whether `ty` can hold an object's properties or elements: FixedArray and its
+    /// subclasses (V8 numbers hash tables right after FIXED_ARRAY_TYPE, before
+    /// BYTE_ARRAY_TYPE), FixedDoubleArray, ByteArray, PropertyArray, SwissNameDictionary.
+    pub fn is_backing_store_type(&self, ty: u16) -> bool {
+        let ty = u64::from(ty);
+        let l = self.l;
+        (l.type_fixed_array..=l.type_byte_array).contains(&ty)
+            || ty == l.type_fixed_double_array
+            || ty == l.type_property_array
+            || Some(ty) == l.type_swiss_name_dictionary
+    }
+
+    /// The Oddball kind of `obj`, if it is an Oddball.
+    pub fn oddball_kind(&self, obj: Addr) -> Result<Option<i64>> {
+        if u64::from(self.type_of(obj)?) != self.l.type_oddball {
+            return Ok(None);
+        }
+        Ok(Some(self.smi(obj, self.l.oddball_kind)?))
+    }
+
+    /// Whether a value is the hole (an Oddball before V8 12, its own type after).
+    pub fn is_hole(&self, v: Value) -> bool {
+        let Some(obj) = v.heap() else { return false };
+        let Ok(ty) = self.type_of(obj) else { return false };
+        match (self.l.oddball_the_hole, self.l.type_hole) {
+            (Some(kind), _) if u64::from(ty) == self.l.type_oddball => {
+                self.smi(obj, self.l.oddball_kind).ok() == i64::try_from(kind).ok()
+            }
+            (_, Some(hole)) => u64::from(ty) == hole,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Who refers to what: `::findjsobjects -r`. Every object of the census is searched:
+//! named properties (fast and dictionary mode), indexed elements, and array elements up
+//! to the array's length (never the slack space beyond it).
+
+use std::collections::HashSet;
+
+use super::census::Census;
+use super::heap::Heap;
+use super::object::{Elements, MapInfo};
+use super::scan::FastMap;
+use super::value::Value;
+use crate::target::{Addr, Result};
+
+/// How one object refers to another.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Via {
+    /// A named property.
+    Property(String),
+    /// An indexed element.
+    Index(u64),
+}
+
+/// `from` refers to `to` through `via`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    pub to: Addr,
+    pub from: Addr,
+    pub via: Via,
+}
+
+/// Every reference from a census object to one of `targets`, in address order of the
+/// referring objects. Objects whose properties cannot be read are skipped.
+pub fn references(h: &Heap, census: &Census, targets: &HashSet<u64>) -> Vec<Reference> {
+    let mut maps: FastMap<Option<MapInfo>> = FastMap::default();
+    let mut out = Vec::new();
+    let mut all = census.all().to_vec();
+    all.sort_unstable();
+    for &obj in &all {
+        let obj = Addr(obj);
+        let Ok(map) = h.map(obj) else { continue };
+        let Some(m) = maps.entry(map.0).or_insert_with(|| h.map_info(map).ok()) else { continue };
+        let _ = refs_of(h, obj, m, targets, &mut out);
+    }
+    out
+}
+
+fn refs_of(h: &Heap, obj: Addr, m: &MapInfo, targets: &HashSet<u64>, out: &mut Vec<Reference>) -> Result<()> {
+    let l = h.l;
+    let hit = |v: Value| v.heap().filter(|a| targets.contains(&a.0));
+    if u64::from(m.instance_type) != l.type_js_typed_array {
+        let limit = if u64::from(m.instance_type) == l.type_js_array {
+            u64::try_from(h.smi(obj, l.js_array_length)?).unwrap_or(0)
+        } else {
+            u64::MAX
+        };
+        let indexed: Vec<(u64, Value)> = match h.elements(obj, m)? {
+            Elements::Tagged(v) => v.into_iter().enumerate().map(|(i, x)| (i as u64, x)).collect(),
+            Elements::Dictionary(v) => v,
+            Elements::Double(_) | Elements::Other => Vec::new(),
+        };
+        for (i, v) in indexed.into_iter().filter(|(i, _)| *i < limit) {
+            if let Some(to) = hit(v) {
+                out.push(Reference { to, from: obj, via: Via::Index(i) });
+            }
+        }
+    }
+    for p in h.named_properties(obj, m)? {
+        if let Some(to) = hit(p.value) {
+            out.push(Reference { to, from: obj, via: Via::Property(h.name_text(p.key, 256)?) });
+        }
+    }
+    Ok(())
+}

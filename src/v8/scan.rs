@@ -1,0 +1,307 @@
+//! Finding every JavaScript object in the heap.
+//!
+//! 1. **Pages.** Every 2^kPageSizeBits-aligned block of anonymous, non-executable
+//!    memory whose header matches one of [`CHUNK_HEADERS`] is a V8 heap chunk. Chunks
+//!    flagged FROM_PAGE (stale copies left by the last scavenge) are skipped, and so is
+//!    executable memory (JIT code embeds map pointers as immediates).
+//! 2. **Meta maps.** A meta map is an object whose map word points to itself (V8 12+ has
+//!    one per native context as well as the read-only one).
+//! 3. **Maps.** Every object whose map word points to a meta map.
+//! 4. **Objects.** Every word that points to a map starts an object candidate. A candidate
+//!    of a JavaScript object type is kept if its properties slot is a Smi or points to a
+//!    backing store and its elements slot points to a backing store (this rejects the
+//!    look-alikes inside maps and functions).
+//!
+//! Each pass reads each page's live area in one block.
+
+use std::collections::HashMap;
+
+use super::heap::Heap;
+use super::layout::{ChunkHeader, CHUNK_HEADERS};
+use super::value::tagged;
+use crate::target::{Addr, Error, Region, Result};
+
+/// One V8 heap chunk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub base: Addr,
+    /// The part of the chunk that holds objects and that we scan.
+    pub start: u64,
+    pub end: u64,
+    /// A FROM semispace page (skipped).
+    pub from: bool,
+    pub header: &'static str,
+}
+
+/// What the scan saw, for `::findjsobjects -v`.
+#[derive(Clone, Debug, Default)]
+pub struct ScanStats {
+    pub pages: usize,
+    pub from_pages: usize,
+    pub bytes: u64,
+    pub meta_maps: usize,
+    pub maps: usize,
+    /// Words that point to a map (object candidates of any type).
+    pub candidates: u64,
+    /// Candidates of a JavaScript object type.
+    pub js_candidates: u64,
+    /// JavaScript objects that passed validation.
+    pub js_objects: u64,
+}
+
+/// Progress of a long scan: bytes done out of the total, over all passes.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Find the V8 heap chunks in `regions`.
+pub fn pages(h: &Heap, regions: &[Region]) -> Vec<Page> {
+    let size = 1u64 << h.l.page_size_bits;
+    let mut out = Vec::new();
+    for r in regions.iter().filter(|r| r.read && !r.exec && !r.file_backed) {
+        let mut base = r.start.0.div_ceil(size) * size;
+        while base.checked_add(64).is_some_and(|e| e <= r.end()) {
+            match chunk(h, Addr(base), r.end()) {
+                Some((page, chunk_size)) => {
+                    out.push(page);
+                    base = base.saturating_add(chunk_size.div_ceil(size).max(1) * size);
+                }
+                None => base = base.saturating_add(size),
+            }
+        }
+    }
+    out
+}
+
+/// Recognise a chunk header at `base`; returns the page and the chunk's size.
+fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
+    let mut head = [0u8; 128];
+    h.t.read(base, &mut head).ok()?;
+    let words: Vec<u64> = head.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
+    let page_size = 1u64 << h.l.page_size_bits;
+    CHUNK_HEADERS.iter().find_map(|hd: &'static ChunkHeader| {
+        let fields: Vec<u64> = match hd.metadata {
+            None => words.clone(),
+            Some(w) => {
+                let mut meta = [0u8; 128];
+                h.t.read(Addr(*words.get(w)?), &mut meta).ok()?;
+                meta.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect()
+            }
+        };
+        if let Some(sw) = hd.self_word {
+            let v = *fields.get(sw)?;
+            if v != base.0 && !(hd.metadata.is_some() && v == 0) {
+                return None;
+            }
+        }
+        let (size, start, end) = (*fields.get(hd.size)?, *fields.get(hd.area_start)?, *fields.get(hd.area_end)?);
+        // Read-only space chunks are smaller than a page.
+        let plausible = size >= 4096
+            && size % 4096 == 0
+            && size < 1 << 40
+            && start >= base.0
+            && start < base.0 + 0x10000
+            && end > start
+            && end <= base.0 + size;
+        if !plausible {
+            return None;
+        }
+        let from = *words.get(hd.flags)? & h.l.page_flag_from_page != 0;
+        // Large-object chunks hold one object at area_start: its first block is enough.
+        let scan_end = end.min(base.0 + page_size).min(region_end).max(start);
+        Some((Page { base, start, end: scan_end, from, header: hd.name }, size))
+    })
+}
+
+/// A HashMap keyed by addresses, with a cheap multiplicative hash (keys are not
+/// attacker-chosen in the sense that matters here: a slow hash only slows the scan).
+pub type FastMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<AddrHasher>>;
+
+/// Hasher for [`FastMap`].
+#[derive(Default)]
+pub struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+}
+
+/// A fixed-size, direct-mapped memo of which words point to backing stores: bounded
+/// memory however many objects the heap holds.
+struct StoreCache {
+    slots: Vec<(u64, bool)>,
+}
+
+impl StoreCache {
+    const SIZE: usize = 1 << 16;
+
+    fn new() -> StoreCache {
+        StoreCache { slots: vec![(0, false); Self::SIZE] }
+    }
+
+    fn get_or(&mut self, word: u64, compute: impl FnOnce() -> bool) -> bool {
+        let i = ((word >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize % Self::SIZE;
+        match self.slots[i] {
+            (w, v) if w == word => v,
+            _ => {
+                let v = compute();
+                self.slots[i] = (word, v);
+                v
+            }
+        }
+    }
+}
+
+/// The heap's maps: tagged map pointer → instance type.
+pub struct Maps {
+    types: FastMap<u16>,
+    /// Chunk numbers (address >> kPageSizeBits) that hold maps: a cheap first filter.
+    chunks: Vec<u64>,
+    page_bits: u64,
+}
+
+impl Maps {
+    /// The instance type of the map `word` points to, if it points to a map.
+    #[inline]
+    pub fn get(&self, word: u64) -> Option<u16> {
+        if self.chunks.binary_search(&(word >> self.page_bits)).is_err() {
+            return None;
+        }
+        self.types.get(&word).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+}
+
+/// Read each live page's scan area in turn into one reused buffer and call `f`.
+fn each_page(
+    h: &Heap,
+    pages: &[Page],
+    buf: &mut Vec<u8>,
+    done: &mut u64,
+    total: u64,
+    progress: Progress,
+    f: &mut dyn FnMut(&Page, &[u8]),
+) {
+    for p in pages.iter().filter(|p| !p.from) {
+        let len = (p.end - p.start) as usize & !7;
+        buf.resize(len, 0);
+        // A chunk that cannot be read (a hole in the core) contributes nothing.
+        if h.t.read(Addr(p.start), buf).is_ok() {
+            f(p, buf);
+        }
+        *done += len as u64;
+        progress(*done, total);
+    }
+}
+
+fn word_at(buf: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(buf[i..i + 8].try_into().unwrap_or_default())
+}
+
+/// Every JavaScript object of the heap: calls `found(object, tagged map, instance type)`.
+pub fn objects(
+    h: &Heap,
+    regions: &[Region],
+    progress: Progress,
+    found: &mut dyn FnMut(Addr, u64, u16),
+) -> Result<ScanStats> {
+    let l = h.l;
+    let pages = pages(h, regions);
+    if pages.is_empty() {
+        return Err(Error::Msg(
+            "no V8 heap pages found: the core may lack anonymous memory (check /proc/PID/coredump_filter; 0x33 is needed)"
+                .into(),
+        ));
+    }
+    let mut stats = ScanStats {
+        pages: pages.len(),
+        from_pages: pages.iter().filter(|p| p.from).count(),
+        ..ScanStats::default()
+    };
+    let live_bytes: u64 = pages.iter().filter(|p| !p.from).map(|p| p.end - p.start).sum();
+    stats.bytes = live_bytes;
+    let total = live_bytes * 3;
+    let (mut buf, mut done) = (Vec::new(), 0u64);
+
+    // Pass 1: meta maps, which point to themselves.
+    let mut metas: Vec<u64> = Vec::new();
+    each_page(h, &pages, &mut buf, &mut done, total, progress, &mut |p, b| {
+        for i in (0..b.len().saturating_sub(16)).step_by(8) {
+            let at = p.start + i as u64;
+            if word_at(b, i) == tagged(Addr(at), l) && u64::from(u16::from_le_bytes([b[i + 12], b[i + 13]])) == l.type_map {
+                metas.push(tagged(Addr(at), l));
+            }
+        }
+    });
+    stats.meta_maps = metas.len();
+    if metas.is_empty() {
+        return Err(Error::Msg("no V8 meta map found in the heap pages: is this heap intact?".into()));
+    }
+
+    // Pass 2: maps.
+    let type_off = l.map_instance_type as usize;
+    let mut types = FastMap::default();
+    each_page(h, &pages, &mut buf, &mut done, total, progress, &mut |p, b| {
+        for i in (0..b.len().saturating_sub(type_off + 2)).step_by(8) {
+            if metas.contains(&word_at(b, i)) {
+                let ty = u16::from_le_bytes([b[i + type_off], b[i + type_off + 1]]);
+                types.insert(tagged(Addr(p.start + i as u64), l), ty);
+            }
+        }
+    });
+    let mut chunks: Vec<u64> = types.keys().map(|m| m >> l.page_size_bits).collect();
+    chunks.sort_unstable();
+    chunks.dedup();
+    let maps = Maps { types, chunks, page_bits: l.page_size_bits };
+    stats.maps = maps.len();
+
+    // Pass 3: objects.
+    let (props_off, elems_off) = (l.js_properties as usize, l.js_elements as usize);
+    let mut store_cache = StoreCache::new();
+    let mut backing_store = |word: u64| -> bool {
+        store_cache.get_or(word, || {
+            word & l.heap_object_tag_mask == l.heap_object_tag
+                && h.t
+                    .read_u64(Addr(word - l.heap_object_tag))
+                    .ok()
+                    .and_then(|m| maps.get(m))
+                    .is_some_and(|ty| h.is_backing_store_type(ty))
+        })
+    };
+    each_page(h, &pages, &mut buf, &mut done, total, progress, &mut |p, b| {
+        let end = b.len().saturating_sub(elems_off + 8);
+        for i in (0..end).step_by(8) {
+            let w = word_at(b, i);
+            if w & l.heap_object_tag_mask != l.heap_object_tag {
+                continue;
+            }
+            let Some(ty) = maps.get(w) else { continue };
+            stats.candidates += 1;
+            if !h.is_js_object_type(ty) {
+                continue;
+            }
+            stats.js_candidates += 1;
+            let props = word_at(b, i + props_off);
+            let props_ok = props & l.smi_tag_mask == l.smi_tag || backing_store(props);
+            if props_ok && backing_store(word_at(b, i + elems_off)) {
+                stats.js_objects += 1;
+                found(Addr(p.start + i as u64), w, ty);
+            }
+        }
+    });
+    Ok(stats)
+}

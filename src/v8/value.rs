@@ -1,0 +1,49 @@
+//! Tagged words: the one place that tells Smis from heap objects.
+
+use super::layout::Layout;
+use crate::target::Addr;
+
+/// A decoded tagged word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Value {
+    /// A small integer.
+    Smi(i64),
+    /// A strong pointer to a heap object (its untagged address).
+    Heap(Addr),
+    /// A weak reference (to this untagged address), or a cleared one (`Addr(0)`).
+    Weak(Addr),
+}
+
+impl Value {
+    /// Decode a tagged word with the target's tagging scheme.
+    pub fn decode(word: u64, l: &Layout) -> Value {
+        if word & l.smi_tag_mask == l.smi_tag {
+            // Arithmetic shift: Smis are signed.
+            Value::Smi((word as i64) >> l.smi_shift())
+        } else if word & l.heap_object_tag_mask == l.heap_object_tag {
+            Value::Heap(Addr(word - l.heap_object_tag))
+        } else {
+            Value::Weak(Addr(word & !l.heap_object_tag_mask))
+        }
+    }
+
+    /// The heap object this value points to strongly, if any.
+    pub fn heap(self) -> Option<Addr> {
+        match self {
+            Value::Heap(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn smi(self) -> Option<i64> {
+        match self {
+            Value::Smi(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// The tagged form of a heap object's address (what other objects store).
+pub fn tagged(addr: Addr, l: &Layout) -> u64 {
+    addr.0 | l.heap_object_tag
+}

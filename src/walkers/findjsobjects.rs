@@ -1,0 +1,21 @@
+//! `::walk findjsobjects`: the representative of each group `::findjsobjects` prints.
+
+use super::Walker;
+use crate::mdb::Session;
+use crate::target::{Addr, Error, Result};
+
+pub const WALKER: Walker = Walker {
+    name: c"findjsobjects",
+    descr: c"the representative object of each ::findjsobjects group",
+    start,
+};
+
+fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr>>> {
+    if addr.is_some() {
+        return Err(Error::Usage("the findjsobjects walker takes no address".into()));
+    }
+    let (census, _) = s.census("findjsobjects")?;
+    let reps: Vec<Addr> =
+        census.groups.iter().filter(|g| !g.malformed()).map(|g| Addr(census.instances(g)[0])).collect();
+    Ok(Box::new(reps.into_iter()))
+}

@@ -1,0 +1,20 @@
+//! `::walk jsobj`: every JavaScript object the `::findjsobjects` scan found.
+
+use super::Walker;
+use crate::mdb::Session;
+use crate::target::{Addr, Error, Result};
+
+pub const WALKER: Walker = Walker {
+    name: c"jsobj",
+    descr: c"every JavaScript object in the heap (scans it the first time)",
+    start,
+};
+
+fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr>>> {
+    if addr.is_some() {
+        return Err(Error::Usage("jsobj walks the whole heap and takes no address".into()));
+    }
+    let (census, _) = s.census("jsobj")?;
+    let n = census.all().len();
+    Ok(Box::new((0..n).map(move |i| Addr(census.all()[i]))))
+}
