@@ -70,3 +70,42 @@ fn unknown_dcmd_and_bad_options() {
     assert!(r.stderr.contains("mdb: v8layout: illegal option -- q"), "{}", r.stderr);
     assert!(r.stderr.contains("Usage: ::v8layout"), "{}", r.stderr);
 }
+
+/// Heap bytes overwritten with noise: every command still ends cleanly.
+#[test]
+fn corrupted_heap_bytes() {
+    let dir = Scratch::new("corrupt");
+    let bad = dir.0.join("corrupt.core");
+    std::fs::copy(core("20.20.2", "population.js"), &bad).unwrap();
+    let mut bytes = std::fs::read(&bad).unwrap();
+    // xorshift noise: 512 bytes of every 32 KiB of segment data (gcore writes the ELF
+    // headers first and the notes last).
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for block in (1 << 20..bytes.len().saturating_sub(4 << 20)).step_by(32 << 10) {
+        for b in &mut bytes[block..block + 512] {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+    std::fs::write(&bad, &bytes).unwrap();
+    drop(bytes);
+    let r = mdb_core(
+        &node("20.20.2"),
+        &bad,
+        &["::findjsobjects -v", "::findjsobjects -a -l | ::findjsobjects -r", "::walk jsobj ! wc -l", "::findjsobjects -c Point | ::findjsobjects"],
+    );
+    assert!(r.status == 0 || r.status == 1, "status {}; stderr:\n{}", r.status, r.stderr);
+    assert!(r.stdout.contains("JavaScript objects =>"), "{}", r.stdout);
+    for line in r.stderr.lines() {
+        assert!(line.starts_with("mdb: "), "stray stderr line: {line}");
+    }
+}
+
+#[test]
+fn status_describes_the_target() {
+    let c = core("20.20.2", "population.js");
+    let r = mdb_core(&node("20.20.2"), &c, &["::status"]);
+    assert!(r.ok().contains(&format!("debugging core file {} (node binary ", c.display())), "{}", r.stdout);
+}

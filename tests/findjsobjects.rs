@@ -166,6 +166,9 @@ fn check(version: &'static str) {
     // Marks are used up by -r.
     let r = t.out(&[&format!("{held}::findjsobjects -m"), &format!("{marker}::findjsobjects -r"), &format!("{marker}::findjsobjects -r")]);
     assert_eq!(r.matches(" referred to by ").count(), 4 + 3, "{r}");
+    // Piped objects are searched for together: ten points, ten referrer lines.
+    let piped = t.out(&["::findjsobjects -c Point | ::findjsobjects ! head -10 > /dev/null", "::findjsobjects -c Point | ::findjsobjects | ::findjsobjects -r ! grep -c 'referred to by'"]);
+    assert_eq!(lines(&piped), vec!["1000"]);
     // A point is held by one slot of the points array.
     let point_ref = t.out(&[&format!("{}::findjsobjects -r", all_points[0])]);
     let point_ref = lines(&point_ref);

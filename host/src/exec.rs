@@ -14,7 +14,6 @@ use crate::modules::{self, DcmdEntry};
 use crate::state;
 
 const OK: c_int = sys::DCMD_OK;
-const ERR: c_int = sys::DCMD_ERR;
 const USAGE: c_int = sys::DCMD_USAGE;
 const ABORT: c_int = sys::DCMD_ABORT;
 
@@ -371,7 +370,11 @@ fn builtin(name: &str, addr: u64, flags: u32, args: &[Arg]) -> Result<Option<c_i
             }
             OK
         }
-        ("quit", []) => bail!("use $q to quit"),
+        ("status", []) => {
+            let what = state::with_target(|t| t.describe()).unwrap_or_else(|| "no target".into());
+            say(format!("debugging {what}\n"));
+            OK
+        }
         (n, _) if BUILTINS.iter().any(|(b, _)| *b == n) => {
             let usage = BUILTIN_USAGE.iter().find(|(b, _)| *b == n).map_or("", |(_, u)| u);
             state::output(2, format!("Usage: ::{n} {usage}\n").as_bytes());
@@ -386,13 +389,14 @@ const BUILTINS: &[(&str, &str)] = &[
     ("dcmds", "list available debugger commands"),
     ("help", "list commands or give help on one"),
     ("load", "load a debugger module"),
+    ("status", "print a summary of the current target"),
     ("unload", "unload a debugger module"),
     ("walk", "walk a data structure"),
     ("walkers", "list available walkers"),
 ];
 
 const BUILTIN_USAGE: &[(&str, &str)] =
-    &[("dcmds", ""), ("help", "[command]"), ("load", "module"), ("unload", "module"), ("walk", "name [variable]"), ("walkers", "")];
+    &[("dcmds", ""), ("help", "[command]"), ("load", "module"), ("status", ""), ("unload", "module"), ("walk", "name [variable]"), ("walkers", "")];
 
 const GENERAL_HELP: &str = "\
 Each debugger command in mdb is structured as follows:

@@ -74,14 +74,12 @@ fn parse_options(args: &[String]) -> Result<Options> {
 
 fn open_target(o: &Options) -> Result<()> {
     let target = match (&o.core, o.pid) {
-        (Some(core), _) => {
-            // SAFETY: written once at startup, before any module runs.
-            unsafe { api::mdb_prop_postmortem = 1 };
-            target::open_core(core, o.object.as_deref())?
-        }
+        (Some(core), _) => target::open_core(core, o.object.as_deref())?,
         (None, Some(pid)) => target::open_process(pid)?,
         (None, None) => return Ok(()),
     };
+    // SAFETY: written once at startup, before any module runs.
+    unsafe { api::mdb_prop_postmortem = i32::from(!target.is_live()) };
     state::set_target(target);
     Ok(())
 }

@@ -119,6 +119,10 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
                 } else {
                     targets.push(addr);
                 }
+                // Piped: search for every piped object in one pass over the heap.
+                if call.flags.contains(Flags::PIPE) {
+                    targets.extend(crate::mdb::take_pipe());
+                }
                 return references(s, &census, targets, out);
             }
             if filter.matches(group) {

@@ -52,6 +52,19 @@ pub struct Call {
     pub flags: Flags,
 }
 
+/// In a pipeline stage, take every address still to come at once (`mdb_get_pipe`):
+/// the dcmd is then not called again for them.
+pub fn take_pipe() -> Vec<Addr> {
+    let mut p = mdb_sys::mdb_pipe_t { pipe_data: std::ptr::null_mut(), pipe_len: 0 };
+    // SAFETY: p is a valid out-parameter; mdb fills in an array it owns (UM_GC).
+    unsafe { mdb_sys::mdb_get_pipe(&mut p) };
+    if p.pipe_data.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: mdb returned pipe_len addresses at pipe_data, valid during this dcmd.
+    unsafe { std::slice::from_raw_parts(p.pipe_data, p.pipe_len) }.iter().map(|&a| Addr(a as u64)).collect()
+}
+
 /// Run an entry point's body: catch panics and report errors through `mdb_warn`.
 /// Returns the body's value, or `on_error` after reporting.
 pub fn guard<T>(name: &str, on_error: T, body: impl FnOnce() -> Result<T>) -> T {

@@ -418,11 +418,7 @@ impl Target for CoreTarget {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "core file {} (node binary {})",
-            self.path.display(),
-            self.executable().display()
-        )
+        format!("core file {} (node binary {})", self.path.display(), self.executable().display())
     }
 
     fn is_live(&self) -> bool {

@@ -84,6 +84,7 @@ pub struct Mapping {
     pub brk: bool,
 }
 
+#[cfg(test)]
 impl Mapping {
     /// One past the last address of the region (saturating).
     pub fn end(&self) -> u64 {
