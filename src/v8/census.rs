@@ -115,6 +115,9 @@ struct MapFacts {
     constructor: String,
     /// Named properties and their kinds, when the map alone determines them (fast mode).
     named: Option<(Vec<String>, Kinds)>,
+    /// The group of this map's objects that have no elements, once known: most objects
+    /// are grouped without building a key.
+    plain_group: Option<u32>,
 }
 
 /// Longest property name kept in a group's signature.
@@ -132,10 +135,22 @@ impl Census {
         let mut stats = CensusStats::default();
         let mut zero_length_stores: Vec<u64> = Vec::new();
 
-        stats.scan = scan::objects(h, regions, progress, &mut |obj, map_word, ty| {
-            let facts = maps.entry(map_word).or_insert_with(|| map_facts(h, Addr(map_word - h.l.heap_object_tag)));
-            let (mut key, kinds) = object_key(h, obj, facts, ty, &mut zero_length_stores);
+        stats.scan = scan::objects(h, regions, progress, &mut |found| {
+            let (obj, ty) = (found.addr, found.instance_type);
+            let facts = maps.entry(found.map).or_insert_with(|| map_facts(h, Addr(found.map - h.l.heap_object_tag)));
             stats.processed += 1;
+            // Fast path: an object without elements, of a map whose group is known.
+            let elements = found.word(h.l.js_elements);
+            let plain = elements.is_some_and(|e| zero_length_stores.contains(&e))
+                && facts.named.is_some()
+                && !h.is_js_function_type(ty)
+                && u64::from(ty) != h.l.type_js_array;
+            if let (true, Some(gid)) = (plain, facts.plain_group) {
+                addrs.push(obj.0);
+                gids.push(gid);
+                return;
+            }
+            let (mut key, kinds) = object_key(h, obj, facts, ty, &mut zero_length_stores);
             if ty as u64 == h.l.type_js_array {
                 stats.arrays += 1;
             }
@@ -143,7 +158,8 @@ impl Census {
                 stats.functions += 1;
                 key.function = Some(function_name(h, obj, &mut names));
             }
-            if key.malformed {
+            let malformed = key.malformed;
+            if malformed {
                 stats.garbage += 1;
             }
             let gid = *keys.entry(key).or_insert_with_key(|k| {
@@ -151,6 +167,9 @@ impl Census {
                 (key_list.len() - 1) as u32
             });
             key_list[gid as usize].1 |= kinds;
+            if plain && !malformed {
+                facts.plain_group = Some(gid);
+            }
             addrs.push(obj.0);
             gids.push(gid);
         })?;
@@ -225,12 +244,17 @@ fn map_facts(h: &Heap, map: Addr) -> MapFacts {
     let info = match h.map_info(map) {
         Ok(i) => i,
         Err(_) => {
-            return MapFacts { info: broken_map(map), constructor: String::new(), named: Some((Vec::new(), Kinds::BADPROP)) }
+            return MapFacts {
+                info: broken_map(map),
+                constructor: String::new(),
+                named: Some((Vec::new(), Kinds::BADPROP)),
+                plain_group: None,
+            }
         }
     };
     let constructor = if info.instance_type as u64 == h.l.type_js_array { "Array".into() } else { h.constructor_name(&info) };
     let named = if info.dictionary { None } else { Some(fast_names(h, &info).unwrap_or((Vec::new(), Kinds::BADPROP))) };
-    MapFacts { info, constructor, named }
+    MapFacts { info, constructor, named, plain_group: None }
 }
 
 fn broken_map(map: Addr) -> MapInfo {

@@ -212,13 +212,25 @@ fn word_at(buf: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(buf[i..i + 8].try_into().unwrap_or_default())
 }
 
-/// Every JavaScript object of the heap: calls `found(object, tagged map, instance type)`.
-pub fn objects(
-    h: &Heap,
-    regions: &[Region],
-    progress: Progress,
-    found: &mut dyn FnMut(Addr, u64, u16),
-) -> Result<ScanStats> {
+/// An object the scan found: where it is, its tagged map word, its instance type, and
+/// the bytes of its page from the object on (at least its header).
+pub struct Found<'a> {
+    pub addr: Addr,
+    pub map: u64,
+    pub instance_type: u16,
+    pub bytes: &'a [u8],
+}
+
+impl Found<'_> {
+    /// The word at `off` in the object, from the page already read.
+    pub fn word(&self, off: u64) -> Option<u64> {
+        let off = usize::try_from(off).ok()?;
+        self.bytes.get(off..off + 8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
+    }
+}
+
+/// Every JavaScript object of the heap, each passed to `found`.
+pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn FnMut(&Found)) -> Result<ScanStats> {
     let l = h.l;
     let pages = pages(h, regions);
     if pages.is_empty() {
@@ -299,7 +311,7 @@ pub fn objects(
             let props_ok = props & l.smi_tag_mask == l.smi_tag || backing_store(props);
             if props_ok && backing_store(word_at(b, i + elems_off)) {
                 stats.js_objects += 1;
-                found(Addr(p.start + i as u64), w, ty);
+                found(&Found { addr: Addr(p.start + i as u64), map: w, instance_type: ty, bytes: &b[i..] });
             }
         }
     });

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# make bench: scan throughput and peak memory of ::findjsobjects on a large core.
+#
+# Builds the core once (node 20, BENCH_OBJECTS sessions, default 10 million) under
+# target/bench, then reports the core's size, the time to read it once (warm), the
+# time and peak memory of ::findjsobjects, and its ratio to the read time.
+set -euo pipefail
+host=$(realpath "$1"); module=$(realpath "$2")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+n=${BENCH_OBJECTS:-10000000}
+node=${BENCH_NODE:-$root/.cache/node/20.20.2/bin/node}
+dir=$root/target/bench
+core=$dir/sessions-$n.core
+mkdir -p "$dir"
+
+if [ ! -f "$core" ]; then
+	echo "building the benchmark core ($n sessions; once)..."
+	fifo=$dir/ready.$$
+	mkfifo "$fifo"
+	"$node" --max-old-space-size=16384 "$root/tests/bench/leak.js" "$n" >"$fifo" &
+	pid=$!
+	read -r line <"$fifo"
+	rm -f "$fifo"
+	[ "$line" = ready ] || { echo "benchmark process failed" >&2; kill $pid; exit 1; }
+	gcore -o "$dir/tmp" $pid >/dev/null
+	kill $pid
+	mv "$dir/tmp.$pid" "$core"
+fi
+
+secs() { python3 -c 'import sys,time,subprocess; t=time.monotonic(); subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(f"{time.monotonic()-t:.2f}")' "$@"; }
+
+size=$(stat -c %s "$core")
+cat "$core" >/dev/null
+read_s=$(secs cat "$core")
+cd "$(dirname "$module")"
+out=$(/usr/bin/time -f '%e %M' "$host" -e '::load v8.so' -e '::findjsobjects -v' "$node" "$core" 2>&1 >/dev/null | tail -1)
+scan_s=${out% *}; peak_kb=${out#* }
+"$host" -e '::load v8.so' -e '::findjsobjects -v' "$node" "$core" | grep -E "JavaScript objects|elapsed|unique" || true
+"$host" -e '::load v8.so' -e '::findjsobjects' "$node" "$core" | tail -3
+python3 - "$size" "$read_s" "$scan_s" "$peak_kb" <<'PY'
+import sys
+size, read_s, scan_s, peak_kb = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+print(f"core size:                {size / 2**30:.2f} GiB")
+print(f"read once (cat, warm):    {read_s:.2f} s ({size / 2**30 / max(read_s, 1e-9):.2f} GiB/s)")
+print(f"::findjsobjects:          {scan_s:.2f} s, {scan_s / max(read_s, 1e-9):.1f}x the read time (target: within 3x)")
+print(f"peak memory:              {peak_kb / 1024:.0f} MiB (target: well under 1 GiB)")
+PY
