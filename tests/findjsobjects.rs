@@ -27,7 +27,9 @@ impl Target {
 
     fn out(&self, commands: &[&str]) -> String {
         let r = self.run(commands);
-        assert_eq!(r.stderr, "", "stderr of {commands:?}");
+        // Progress lines appear when a scan takes over a second (a loaded machine).
+        let other: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();
+        assert!(other.is_empty(), "stderr of {commands:?}: {}", r.stderr);
         r.ok().to_string()
     }
 

@@ -186,6 +186,8 @@ fn references(s: &Session, c: &Census, targets: Vec<Addr>, out: &mut Output) -> 
         let _ = match &r.via {
             Via::Property(name) => writeln!(out, "{} referred to by {}.{}", r.to, r.from, name),
             Via::Index(i) => writeln!(out, "{} referred to by {}[{}]", r.to, r.from, i),
+            Via::MapValue(key) => writeln!(out, "{} referred to by {}.get({})", r.to, r.from, key),
+            Via::CollectionKey => writeln!(out, "{} referred to by {} (as a key)", r.to, r.from),
         };
     }
     let mut seen: HashSet<u64> = found.iter().map(|r| r.to.0).collect();

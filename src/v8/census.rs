@@ -65,13 +65,13 @@ pub struct Group {
     pub kinds: Kinds,
     /// Whether its objects are JSArrays (grouped by length).
     pub array: bool,
-    first: usize,
-    count: usize,
+    /// Its objects in address order: the first is the representative.
+    instances: Vec<u64>,
 }
 
 impl Group {
     pub fn count(&self) -> usize {
-        self.count
+        self.instances.len()
     }
 
     /// Objects whose properties could not be read: likely garbage or a corrupt heap.
@@ -105,7 +105,6 @@ pub struct Census {
     /// Groups in mdb_v8's print order: ascending by instances × properties, then
     /// instances, then properties (the biggest last).
     pub groups: Vec<Group>,
-    instances: Vec<u64>,
     pub stats: CensusStats,
 }
 
@@ -131,7 +130,8 @@ impl Census {
         let mut keys: HashMap<Key, u32> = HashMap::new();
         let mut key_list: Vec<(Key, Kinds)> = Vec::new();
         let mut names: FastMap<String> = FastMap::default();
-        let (mut addrs, mut gids): (Vec<u64>, Vec<u32>) = (Vec::new(), Vec::new());
+        // Objects of each group, in the (ascending) order the scan finds them.
+        let mut members: Vec<Vec<u64>> = Vec::new();
         let mut stats = CensusStats::default();
         let mut zero_length_stores: Vec<u64> = Vec::new();
 
@@ -146,8 +146,7 @@ impl Census {
                 && !h.is_js_function_type(ty)
                 && u64::from(ty) != h.l.type_js_array;
             if let (true, Some(gid)) = (plain, facts.plain_group) {
-                addrs.push(obj.0);
-                gids.push(gid);
+                members[gid as usize].push(obj.0);
                 return;
             }
             let (mut key, kinds) = object_key(h, obj, facts, ty, &mut zero_length_stores);
@@ -164,64 +163,44 @@ impl Census {
             }
             let gid = *keys.entry(key).or_insert_with_key(|k| {
                 key_list.push((k.clone(), Kinds::empty()));
+                members.push(Vec::new());
                 (key_list.len() - 1) as u32
             });
             key_list[gid as usize].1 |= kinds;
             if plain && !malformed {
                 facts.plain_group = Some(gid);
             }
-            addrs.push(obj.0);
-            gids.push(gid);
+            members[gid as usize].push(obj.0);
         })?;
-
-        // Counting sort of the instances by group, keeping address order within each.
-        let mut counts = vec![0usize; key_list.len()];
-        for &g in &gids {
-            counts[g as usize] += 1;
-        }
-        let mut next = Vec::with_capacity(counts.len());
-        let mut total = 0;
-        for &c in &counts {
-            next.push(total);
-            total += c;
-        }
-        let starts = next.clone();
-        let mut instances = vec![0u64; addrs.len()];
-        let mut order: Vec<usize> = (0..addrs.len()).collect();
-        order.sort_unstable_by_key(|&i| addrs[i]);
-        for i in order {
-            let g = gids[i] as usize;
-            instances[next[g]] = addrs[i];
-            next[g] += 1;
-        }
-        drop((addrs, gids));
 
         let mut groups: Vec<Group> = key_list
             .into_iter()
-            .enumerate()
-            .map(|(i, (k, kinds))| Group {
+            .zip(members)
+            .map(|((k, kinds), mut instances)| Group {
                 array: k.constructor == "Array" && k.props.is_empty() && !k.malformed,
                 constructor: k.constructor,
                 function: k.function,
                 props: k.props,
                 nprops: k.nprops,
                 kinds: if k.malformed { kinds | Kinds::BADPROP } else { kinds },
-                first: starts[i],
-                count: counts[i],
+                instances: {
+                    instances.shrink_to_fit();
+                    instances
+                },
             })
             .collect();
         groups.sort_by(|a, b| {
-            let weight = |g: &Group| (g.count as u64).saturating_mul(g.nprops);
-            (weight(a), a.count, a.nprops, &a.constructor, &a.props)
-                .cmp(&(weight(b), b.count, b.nprops, &b.constructor, &b.props))
+            let weight = |g: &Group| (g.count() as u64).saturating_mul(g.nprops);
+            (weight(a), a.count(), a.nprops, &a.constructor, &a.function, &a.props)
+                .cmp(&(weight(b), b.count(), b.nprops, &b.constructor, &b.function, &b.props))
         });
         stats.seconds = started.elapsed().as_secs_f64();
-        Ok(Census { groups, instances, stats })
+        Ok(Census { groups, stats })
     }
 
     /// The objects of group `g`, representative first.
-    pub fn instances(&self, g: &Group) -> &[u64] {
-        &self.instances[g.first..g.first + g.count]
+    pub fn instances<'a>(&self, g: &'a Group) -> &'a [u64] {
+        &g.instances
     }
 
     /// The group holding the object at `addr`.
@@ -234,9 +213,18 @@ impl Census {
         self.groups.iter().find(|g| self.instances(g).first() == Some(&addr.0))
     }
 
-    /// Every object of the census.
-    pub fn all(&self) -> &[u64] {
-        &self.instances
+    /// Every object of the census, group by group.
+    pub fn all(&self) -> impl Iterator<Item = Addr> + '_ {
+        self.groups.iter().flat_map(|g| g.instances.iter().map(|&a| Addr(a)))
+    }
+
+    /// The number of objects in the census.
+    pub fn len(&self) -> usize {
+        self.groups.iter().map(Group::count).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
     }
 }
 

@@ -347,6 +347,15 @@ layout! {
     js_collection_table: u64 = f("JSCollection", &["table"]), Otherwise::Derived(
         "JSCollection::kTableOffset = JSObject header size", |r| r.get("js_object_header_size"));
     fixed_array_length: u64 = f("FixedArrayBase", &["length"]), NONE;
+    /// OrderedHashTable (Map and Set storage) slots before the buckets: element count,
+    /// deleted count, bucket count.
+    ordered_hash_table_prefix: u64 = Source::None, Otherwise::Known(
+        "OrderedHashTable: elements, deleted, buckets (src/objects/ordered-hash-table.h)", &[((0, 0), 3)]);
+    /// OrderedHashMap entries are key, value, chain; OrderedHashSet entries key, chain.
+    ordered_hash_map_entry_size: u64 = Source::None, Otherwise::Known(
+        "OrderedHashMap::kEntrySize (src/objects/ordered-hash-table.h)", &[((0, 0), 3)]);
+    ordered_hash_set_entry_size: u64 = Source::None, Otherwise::Known(
+        "OrderedHashSet::kEntrySize (src/objects/ordered-hash-table.h)", &[((0, 0), 2)]);
     fixed_array_data: u64 = f("FixedArray", &["data"]), NONE;
     /// PropertyArray keeps its length in the low bits of a Smi at the FixedArray length slot.
     property_array_length_bits: u64 = Source::None, Otherwise::Known(
@@ -521,6 +530,8 @@ pub struct ChunkHeader {
     pub size: usize,
     pub area_start: usize,
     pub area_end: usize,
+    /// The word pointing to the owning Heap: 0 for read-only space.
+    pub heap: usize,
 }
 
 /// Known chunk headers, in the order they are tried.
@@ -534,6 +545,7 @@ pub const CHUNK_HEADERS: &[ChunkHeader] = &[
         size: 2,
         area_start: 4,
         area_end: 5,
+        heap: 3,
     },
     ChunkHeader {
         name: "MemoryChunk {flags, metadata*} with out-of-line metadata",
@@ -544,6 +556,7 @@ pub const CHUNK_HEADERS: &[ChunkHeader] = &[
         size: 6,
         area_start: 9,
         area_end: 7,
+        heap: 8,
     },
     ChunkHeader {
         name: "BasicMemoryChunk",
@@ -554,6 +567,7 @@ pub const CHUNK_HEADERS: &[ChunkHeader] = &[
         size: 0,
         area_start: 3,
         area_end: 4,
+        heap: 2,
     },
 ];
 

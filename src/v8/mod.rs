@@ -6,6 +6,7 @@
 //! - [`scan`]: finding every object; [`census`]: grouping them for `::findjsobjects`.
 
 pub mod census;
+pub mod collections;
 pub mod function;
 pub mod heap;
 pub mod layout;

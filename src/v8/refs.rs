@@ -1,6 +1,6 @@
 //! Who refers to what: `::findjsobjects -r`. Every object of the census is searched:
-//! named properties (fast and dictionary mode), indexed elements, and array elements up
-//! to the array's length (never the slack space beyond it).
+//! named properties (fast and dictionary mode), indexed elements, array elements up to
+//! the array's length (never the slack space beyond it), and Map and Set entries.
 
 use std::collections::HashSet;
 
@@ -18,6 +18,10 @@ pub enum Via {
     Property(String),
     /// An indexed element.
     Index(u64),
+    /// The value of a Map entry with this key (as `::jsprint` would show the key).
+    MapValue(String),
+    /// A Map key or Set member.
+    CollectionKey,
 }
 
 /// `from` refers to `to` through `via`.
@@ -28,15 +32,12 @@ pub struct Reference {
     pub via: Via,
 }
 
-/// Every reference from a census object to one of `targets`, in address order of the
-/// referring objects. Objects whose properties cannot be read are skipped.
+/// Every reference from a census object to one of `targets`, group by group. Objects
+/// whose properties cannot be read are skipped.
 pub fn references(h: &Heap, census: &Census, targets: &HashSet<u64>) -> Vec<Reference> {
     let mut maps: FastMap<Option<MapInfo>> = FastMap::default();
     let mut out = Vec::new();
-    let mut all = census.all().to_vec();
-    all.sort_unstable();
-    for &obj in &all {
-        let obj = Addr(obj);
+    for obj in census.all() {
         let Ok(map) = h.map(obj) else { continue };
         let Some(m) = maps.entry(map.0).or_insert_with(|| h.map_info(map).ok()) else { continue };
         let _ = refs_of(h, obj, m, targets, &mut out);
@@ -64,10 +65,33 @@ fn refs_of(h: &Heap, obj: Addr, m: &MapInfo, targets: &HashSet<u64>, out: &mut V
             }
         }
     }
+    let ty = u64::from(m.instance_type);
+    if ty == l.type_js_map || ty == l.type_js_set {
+        for e in h.collection_entries(obj, m.instance_type)? {
+            if let Some(to) = hit(e.key) {
+                out.push(Reference { to, from: obj, via: Via::CollectionKey });
+            }
+            if let Some(to) = e.value.and_then(hit) {
+                out.push(Reference { to, from: obj, via: Via::MapValue(key_text(h, e.key)) });
+            }
+        }
+    }
     for p in h.named_properties(obj, m)? {
         if let Some(to) = hit(p.value) {
             out.push(Reference { to, from: obj, via: Via::Property(h.name_text(p.key, 256)?) });
         }
     }
     Ok(())
+}
+
+/// A Map key as it reads in JavaScript: a quoted string, a number, or an address.
+fn key_text(h: &Heap, key: Value) -> String {
+    match key {
+        Value::Smi(n) => n.to_string(),
+        Value::Heap(a) if h.is_string(a) => match h.read_string(a, 256) {
+            Ok(s) => format!("\"{}\"{}", s.text, if s.truncated { "..." } else { "" }),
+            Err(_) => a.to_string(),
+        },
+        Value::Heap(a) | Value::Weak(a) => a.to_string(),
+    }
 }

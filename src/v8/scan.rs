@@ -4,15 +4,15 @@
 //!    memory whose header matches one of [`CHUNK_HEADERS`] is a V8 heap chunk. Chunks
 //!    flagged FROM_PAGE (stale copies left by the last scavenge) are skipped, and so is
 //!    executable memory (JIT code embeds map pointers as immediates).
-//! 2. **Meta maps.** A meta map is an object whose map word points to itself (V8 12+ has
-//!    one per native context as well as the read-only one).
-//! 3. **Maps.** Every object whose map word points to a meta map.
-//! 4. **Objects.** Every word that points to a map starts an object candidate. A candidate
+//! 2. **Meta maps and maps** (one pass). A meta map is an object whose map word points to
+//!    itself (V8 12+ has one per native context as well as the read-only one); a map is
+//!    an object whose map word points to a meta map.
+//! 3. **Objects** (a second pass). Every word that points to a map starts an object candidate. A candidate
 //!    of a JavaScript object type is kept if its properties slot is a Smi or points to a
 //!    backing store and its elements slot points to a backing store (this rejects the
 //!    look-alikes inside maps and functions).
 //!
-//! Each pass reads each page's live area in one block.
+//! Each pass reads each page's live area in one block; nothing is read word by word.
 
 use std::collections::HashMap;
 
@@ -30,6 +30,8 @@ pub struct Page {
     pub end: u64,
     /// A FROM semispace page (skipped).
     pub from: bool,
+    /// A read-only space page (it holds the read-only meta map).
+    pub read_only: bool,
     pub header: &'static str,
 }
 
@@ -107,7 +109,8 @@ fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
         let from = *words.get(hd.flags)? & h.l.page_flag_from_page != 0;
         // Large-object chunks hold one object at area_start: its first block is enough.
         let scan_end = end.min(base.0 + page_size).min(region_end).max(start);
-        Some((Page { base, start, end: scan_end, from, header: hd.name }, size))
+        let read_only = *fields.get(hd.heap)? == 0;
+        Some((Page { base, start, end: scan_end, from, read_only, header: hd.name }, size))
     })
 }
 
@@ -159,19 +162,46 @@ impl StoreCache {
     }
 }
 
-/// The heap's maps: tagged map pointer → instance type.
+/// The heap's maps: tagged map pointer → instance type, with a membership test cheap
+/// enough to run on every word of the heap.
 pub struct Maps {
     types: FastMap<u16>,
-    /// Chunk numbers (address >> kPageSizeBits) that hold maps: a cheap first filter.
-    chunks: Vec<u64>,
+    /// For each chunk holding maps (by chunk number), a bitmap with one bit per word.
+    chunks: FastMap<Vec<u64>>,
+    /// One bit per chunk number modulo its size, set for chunks holding maps: most words
+    /// are rejected without a hash lookup.
+    chunk_filter: Vec<u64>,
     page_bits: u64,
 }
 
 impl Maps {
+    const FILTER_BITS: u64 = 1 << 16;
+
+    fn new(types: FastMap<u16>, page_bits: u64) -> Maps {
+        let mut chunk_filter = vec![0u64; (Self::FILTER_BITS / 64) as usize];
+        let mut chunks: FastMap<Vec<u64>> = FastMap::default();
+        let words_per_chunk = (1usize << page_bits) / 8;
+        for &m in types.keys() {
+            let chunk = m >> page_bits;
+            let bit = chunk % Self::FILTER_BITS;
+            chunk_filter[(bit / 64) as usize] |= 1 << (bit % 64);
+            let word = ((m & ((1 << page_bits) - 1)) >> 3) as usize;
+            chunks.entry(chunk).or_insert_with(|| vec![0u64; words_per_chunk / 64])[word / 64] |= 1 << (word % 64);
+        }
+        Maps { types, chunks, chunk_filter, page_bits }
+    }
+
     /// The instance type of the map `word` points to, if it points to a map.
     #[inline]
     pub fn get(&self, word: u64) -> Option<u16> {
-        if self.chunks.binary_search(&(word >> self.page_bits)).is_err() {
+        let chunk = word >> self.page_bits;
+        let bit = chunk % Self::FILTER_BITS;
+        if self.chunk_filter[(bit / 64) as usize] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
+        let bits = self.chunks.get(&chunk)?;
+        let w = ((word & ((1 << self.page_bits) - 1)) >> 3) as usize;
+        if bits[w / 64] & (1 << (w % 64)) == 0 {
             return None;
         }
         self.types.get(&word).copied()
@@ -205,6 +235,24 @@ fn each_page(
         }
         *done += len as u64;
         progress(*done, total);
+    }
+}
+
+/// Find meta maps and maps in one page: a meta map's map word points to itself, and a
+/// map's to a meta map.
+fn find_maps(h: &Heap, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut FastMap<u16>) {
+    let l = h.l;
+    let type_off = l.map_instance_type as usize;
+    let ty_at = |i: usize| u16::from_le_bytes([b[i + type_off], b[i + type_off + 1]]);
+    for i in (0..b.len().saturating_sub(type_off + 2)).step_by(8) {
+        let w = word_at(b, i);
+        let here = tagged(Addr(p.start + i as u64), l);
+        if w == here && u64::from(ty_at(i)) == l.type_map && !metas.contains(&w) {
+            metas.push(w);
+        }
+        if metas.contains(&w) {
+            types.insert(here, ty_at(i));
+        }
     }
 }
 
@@ -246,42 +294,35 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     };
     let live_bytes: u64 = pages.iter().filter(|p| !p.from).map(|p| p.end - p.start).sum();
     stats.bytes = live_bytes;
-    let total = live_bytes * 3;
+    let total = live_bytes * 2;
     let (mut buf, mut done) = (Vec::new(), 0u64);
 
-    // Pass 1: meta maps, which point to themselves.
+    // Pass 1: meta maps (which point to themselves) and maps (which point to a meta map).
+    // Read-only pages go first: they hold the read-only meta map that most maps point
+    // to. A meta map found later (V8 12+ has one per native context) sends us back over
+    // the pages scanned before it.
+    let ordered: Vec<Page> = pages.iter().filter(|p| p.read_only).chain(pages.iter().filter(|p| !p.read_only)).cloned().collect();
     let mut metas: Vec<u64> = Vec::new();
-    each_page(h, &pages, &mut buf, &mut done, total, progress, &mut |p, b| {
-        for i in (0..b.len().saturating_sub(16)).step_by(8) {
-            let at = p.start + i as u64;
-            if word_at(b, i) == tagged(Addr(at), l) && u64::from(u16::from_le_bytes([b[i + 12], b[i + 13]])) == l.type_map {
-                metas.push(tagged(Addr(at), l));
-            }
-        }
+    let mut types = FastMap::default();
+    let mut known: Vec<usize> = Vec::new();
+    each_page(h, &ordered, &mut buf, &mut done, total, progress, &mut |p, b| {
+        find_maps(h, p, b, &mut metas, &mut types);
+        known.push(metas.len());
+    });
+    let behind: Vec<Page> =
+        ordered.iter().zip(&known).filter(|(_, &k)| k < metas.len()).map(|(p, _)| p.clone()).collect();
+    let mut extra = 0;
+    each_page(h, &behind, &mut buf, &mut extra, total, &mut |_, _| {}, &mut |p, b| {
+        find_maps(h, p, b, &mut metas, &mut types)
     });
     stats.meta_maps = metas.len();
     if metas.is_empty() {
         return Err(Error::Msg("no V8 meta map found in the heap pages: is this heap intact?".into()));
     }
-
-    // Pass 2: maps.
-    let type_off = l.map_instance_type as usize;
-    let mut types = FastMap::default();
-    each_page(h, &pages, &mut buf, &mut done, total, progress, &mut |p, b| {
-        for i in (0..b.len().saturating_sub(type_off + 2)).step_by(8) {
-            if metas.contains(&word_at(b, i)) {
-                let ty = u16::from_le_bytes([b[i + type_off], b[i + type_off + 1]]);
-                types.insert(tagged(Addr(p.start + i as u64), l), ty);
-            }
-        }
-    });
-    let mut chunks: Vec<u64> = types.keys().map(|m| m >> l.page_size_bits).collect();
-    chunks.sort_unstable();
-    chunks.dedup();
-    let maps = Maps { types, chunks, page_bits: l.page_size_bits };
+    let maps = Maps::new(types, l.page_size_bits);
     stats.maps = maps.len();
 
-    // Pass 3: objects.
+    // Pass 2: objects.
     let (props_off, elems_off) = (l.js_properties as usize, l.js_elements as usize);
     let mut store_cache = StoreCache::new();
     let mut backing_store = |word: u64| -> bool {

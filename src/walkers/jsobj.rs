@@ -15,6 +15,11 @@ fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr
         return Err(Error::Usage("jsobj walks the whole heap and takes no address".into()));
     }
     let (census, _) = s.census("jsobj")?;
-    let n = census.all().len();
-    Ok(Box::new((0..n).map(move |i| Addr(census.all()[i]))))
+    let groups = census.groups.len();
+    // Walk (group, index) pairs: the iterator owns the census, not borrows of it.
+    Ok(Box::new((0..groups).flat_map(move |g| {
+        let census = census.clone();
+        let n = census.groups[g].count();
+        (0..n).map(move |i| Addr(census.instances(&census.groups[g])[i]))
+    })))
 }
