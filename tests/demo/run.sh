@@ -25,12 +25,11 @@ echo
 echo "== mdb $node $core"
 echo "> ::findjsobjects        (the largest groups print last)"
 mdb -e '::findjsobjects' | tail -n 8
-rep=$(mdb -e '::findjsobjects -c CacheEntry' | tail -n 1)
+rep=$(mdb -e '::findjsobjects -c CacheEntry' | sed -n '$p')
 echo
-echo "> $rep::findjsobjects | ::findjsobjects -r      (who holds the first CacheEntry objects?)"
-mdb -e "$rep::findjsobjects ! head -3 > $dir/three" >/dev/null
-mdb -e "$rep::findjsobjects" | tail -n +3 | head -3 | sed 's/$/::findjsobjects -r/' | while read -r cmd; do mdb -e "$cmd" | tail -n +3; done
+echo "> $rep::findjsobjects | ::findjsobjects -r ! head -4     (who holds the CacheEntry objects?)"
+mdb -e "$rep::findjsobjects | ::findjsobjects -r ! head -4" | sed -n '3,$p'
 echo
-echo "Each entry is held only by the Map's hash table (not a JavaScript object): the cache"
-echo "Map is the leak. Next: ::findjsobjects -c Map, and read entries with ::jsprint."
-rm -f "$core" "$dir/three"
+echo "Every CacheEntry is a value of one Map, keyed by URL: that Map is the cache that never"
+echo "evicts. Next: ::findjsobjects -c Map to see it among the Maps, and ::help findjsobjects."
+rm -f "$core"
