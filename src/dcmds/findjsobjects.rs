@@ -10,6 +10,7 @@ use crate::mdb::{Call, Flags, Session};
 use crate::target::{Addr, Error, Result};
 use crate::v8::census::{Census, Group, Kinds};
 use crate::v8::refs::{self, Via};
+use crate::v8::value::{tagged, untag};
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"findjsobjects",
@@ -81,33 +82,36 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         stats(&census, out);
     }
     let v8 = s.v8()?;
-    match call.addr {
+    let l = &v8.layout;
+    // Objects are shown and taken as tagged pointers, as mdb_v8 did.
+    let show = |a: u64| Addr(tagged(Addr(a), l));
+    match call.addr.map(|a| (a, untag(a, l))) {
         None if mark => Err(Error::Usage("-m requires an address".into())),
         None if refs => {
             let marks = std::mem::take(&mut *v8.marks.borrow_mut());
             if marks.is_empty() {
                 return Err(Error::Usage("-r requires an address or objects marked with -m".into()));
             }
-            references(s, &census, marks, out)
+            references(s, &census, marks, show, out)
         }
         // A table cannot feed a pipeline: piped, the summary lists representatives.
         None if list || !matches!(filter, Filter::None) || call.flags.contains(Flags::PIPE_OUT) => {
             for g in census.groups.iter().filter(|g| (all || !g.malformed()) && filter.matches(g)) {
-                out.addr(Addr(census.instances(g)[0]));
+                out.addr(show(census.instances(g)[0]));
             }
             Ok(())
         }
         None => {
-            summary(&census, all, call, out);
+            summary(&census, all, call, show, out);
             Ok(())
         }
-        Some(addr) => {
-            let group = census.group_of(addr).ok_or(Error::Msg(format!("{addr} is not a valid object")))?;
+        Some((given, addr)) => {
+            let group = census.group_of(addr).ok_or(Error::Msg(format!("{given} is not a valid object")))?;
             if mark {
                 let targets: Vec<Addr> =
                     if list { census.instances(group).iter().map(|&a| Addr(a)).collect() } else { vec![addr] };
                 for a in &targets {
-                    let _ = writeln!(out, "findjsobjects: marked {a}");
+                    let _ = writeln!(out, "findjsobjects: marked {}", show(a.0));
                 }
                 v8.marks.borrow_mut().extend(targets);
                 return Ok(());
@@ -121,13 +125,13 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
                 }
                 // Piped: search for every piped object in one pass over the heap.
                 if call.flags.contains(Flags::PIPE) {
-                    targets.extend(crate::mdb::take_pipe());
+                    targets.extend(crate::mdb::take_pipe().into_iter().map(|a| untag(a, l)));
                 }
-                return references(s, &census, targets, out);
+                return references(s, &census, targets, show, out);
             }
             if filter.matches(group) {
                 for &a in census.instances(group) {
-                    out.addr(Addr(a));
+                    out.addr(show(a));
                 }
             }
             Ok(())
@@ -158,12 +162,12 @@ fn stats(c: &Census, out: &mut Output) {
 /// Width mdb_v8 fills before it elides property names.
 const ROW_WIDTH: usize = 80;
 
-fn summary(c: &Census, all: bool, call: &Call, out: &mut Output) {
+fn summary(c: &Census, all: bool, call: &Call, show: impl Fn(u64) -> Addr, out: &mut Output) {
     if call.flags.header() {
         let _ = writeln!(out, "{:>16} {:>8} {:>8} CONSTRUCTOR: PROPS", "OBJECT", "#OBJECTS", "#PROPS");
     }
     for g in c.groups.iter().filter(|g| all || !g.malformed()) {
-        let mut row = format!("{:>16x} {:>8} {:>8} {}", c.instances(g)[0], g.count(), g.nprops, g.label());
+        let mut row = format!("{:>16x} {:>8} {:>8} {}", show(c.instances(g)[0]).0, g.count(), g.nprops, g.label());
         if !g.props.is_empty() {
             row.push(':');
             for (i, name) in g.props.iter().enumerate() {
@@ -179,21 +183,22 @@ fn summary(c: &Census, all: bool, call: &Call, out: &mut Output) {
     }
 }
 
-fn references(s: &Session, c: &Census, targets: Vec<Addr>, out: &mut Output) -> Result<()> {
+fn references(s: &Session, c: &Census, targets: Vec<Addr>, show: impl Fn(u64) -> Addr, out: &mut Output) -> Result<()> {
     let set: HashSet<u64> = targets.iter().map(|a| a.0).collect();
     let found = refs::references(&s.heap()?, c, &set);
     for r in &found {
+        let (to, from) = (show(r.to.0), show(r.from.0));
         let _ = match &r.via {
-            Via::Property(name) => writeln!(out, "{} referred to by {}.{}", r.to, r.from, name),
-            Via::Index(i) => writeln!(out, "{} referred to by {}[{}]", r.to, r.from, i),
-            Via::MapValue(key) => writeln!(out, "{} referred to by {}.get({})", r.to, r.from, key),
-            Via::CollectionKey => writeln!(out, "{} referred to by {} (as a key)", r.to, r.from),
+            Via::Property(name) => writeln!(out, "{to} referred to by {from}.{name}"),
+            Via::Index(i) => writeln!(out, "{to} referred to by {from}[{i}]"),
+            Via::MapValue(key) => writeln!(out, "{to} referred to by {from}.get({key})"),
+            Via::CollectionKey => writeln!(out, "{to} referred to by {from} (as a key)"),
         };
     }
     let mut seen: HashSet<u64> = found.iter().map(|r| r.to.0).collect();
     for t in targets {
         if seen.insert(t.0) {
-            let _ = writeln!(out, "{t} is not referred to by a known object.");
+            let _ = writeln!(out, "{} is not referred to by a known object.", show(t.0));
         }
     }
     Ok(())

@@ -6,10 +6,19 @@ use std::ffi::CStr;
 use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
-use crate::target::Result;
+use crate::target::{Addr, Error, Result};
+use crate::v8::heap::Heap;
+use crate::v8::object::MapInfo;
+use crate::v8::value::Value;
 
 pub mod findjsobjects;
+pub mod jsarray;
+pub mod jsconstructor;
+pub mod jsprint;
+pub mod nodebuffer;
 pub mod v8layout;
+pub mod v8print;
+pub mod v8type;
 
 /// A dcmd as the module registers it with mdb.
 pub struct Dcmd {
@@ -23,4 +32,16 @@ pub struct Dcmd {
     /// Accepted options, getopt-style.
     pub options: Spec,
     pub run: fn(&Session, &Call, &Opts, &mut Output) -> Result<()>,
+}
+
+/// The JavaScript object at a (tagged) address given to a dcmd, with its map.
+pub fn js_object(h: &Heap, given: Option<Addr>) -> Result<(Addr, MapInfo)> {
+    let given = given.ok_or(Error::Usage("an address is required".into()))?;
+    let not = || Error::Msg(format!("{given} is not a JavaScript object"));
+    let Value::Heap(obj) = Value::decode(given.0, h.l) else { return Err(not()) };
+    let ty = h.type_of(obj).map_err(|_| not())?;
+    if !h.is_js_object_type(ty) {
+        return Err(not());
+    }
+    Ok((obj, h.map_info(h.map(obj)?)?))
 }

@@ -73,13 +73,18 @@ impl Heap<'_> {
     /// its prototype's own `constructor` (so `class B extends A` gives `B`, a Buffer
     /// `Buffer`), else the map's constructor (found through the back-pointer chain).
     pub fn constructor_name(&self, m: &MapInfo) -> String {
-        if let Some(name) = m.prototype.heap().and_then(|p| self.prototype_constructor(p).ok().flatten()) {
-            return name;
-        }
-        self.map_constructor(m).unwrap_or_default()
+        self.constructor(m).0
     }
 
-    fn prototype_constructor(&self, proto: Addr) -> Result<Option<String>> {
+    /// The constructor's name and, when there is one, the constructor function.
+    pub fn constructor(&self, m: &MapInfo) -> (String, Option<Addr>) {
+        if let Some((name, f)) = m.prototype.heap().and_then(|p| self.prototype_constructor(p).ok().flatten()) {
+            return (name, Some(f));
+        }
+        self.map_constructor(m).unwrap_or_else(|_| ("Object".into(), None))
+    }
+
+    fn prototype_constructor(&self, proto: Addr) -> Result<Option<(String, Addr)>> {
         let pm = self.map_info(self.map(proto)?)?;
         if !self.is_js_object_type(pm.instance_type) {
             return Ok(None);
@@ -90,7 +95,9 @@ impl Heap<'_> {
             }
             if self.name_text(p.key, 16)? == "constructor" {
                 return match p.value.heap() {
-                    Some(f) if self.is_function(f) => Ok(Some(self.function_name(f)?).filter(|n| !n.is_empty())),
+                    Some(f) if self.is_function(f) => {
+                        Ok(Some((self.function_name(f)?, f)).filter(|(n, _)| !n.is_empty()))
+                    }
                     _ => Ok(None),
                 };
             }
@@ -98,7 +105,7 @@ impl Heap<'_> {
         Ok(None)
     }
 
-    fn map_constructor(&self, m: &MapInfo) -> Result<String> {
+    fn map_constructor(&self, m: &MapInfo) -> Result<(String, Option<Addr>)> {
         let mut v = m.constructor;
         for _ in 0..MAX_BACK_POINTERS {
             let Some(obj) = v.heap() else { break };
@@ -108,10 +115,10 @@ impl Heap<'_> {
                 continue;
             }
             if self.is_function(obj) {
-                return self.function_name(obj);
+                return Ok((self.function_name(obj)?, Some(obj)));
             }
             break;
         }
-        Ok("Object".into())
+        Ok(("Object".into(), None))
     }
 }

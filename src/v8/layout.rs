@@ -94,6 +94,30 @@ impl Metadata {
         }
     }
 
+    /// The fields the metadata exports for `class`: (offset, field, type), by offset.
+    pub fn class_fields(&self, class: &str) -> Vec<(u64, String, String)> {
+        let prefix = format!("class_{class}__");
+        let mut fields: Vec<(u64, String, String)> = self
+            .values
+            .iter()
+            .filter_map(|(k, &v)| {
+                let rest = k.strip_prefix(&prefix)?;
+                let (field, ty) = rest.split_once("__").unwrap_or((rest, ""));
+                Some((u64::try_from(v).ok()?, field.to_string(), ty.to_string()))
+            })
+            .collect();
+        fields.sort();
+        fields.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        fields
+    }
+
+    /// The parent class the metadata names for `class` (`parent_<Class>__<Parent>`;
+    /// exported until V8 11).
+    pub fn parent(&self, class: &str) -> Option<String> {
+        let prefix = format!("parent_{class}__");
+        self.values.keys().find_map(|k| k.strip_prefix(&prefix).map(str::to_string))
+    }
+
     /// Every instance type name, by number (`JSObject` for 1057, …).
     pub fn type_names(&self) -> HashMap<u16, String> {
         let mut names = HashMap::new();
@@ -402,6 +426,10 @@ layout! {
 
     // --- Other JavaScript objects.
     js_date_value: u64 = f("JSDate", &["value"]), NONE;
+    /// 1 where JSDate's value is a raw float64 rather than a tagged Number (the metadata
+    /// still says Object there).
+    js_date_value_is_double: u64 = Source::None, Otherwise::Known(
+        "JSDate keeps a raw float64 value since V8 13 (src/objects/js-date.h)", &[((13, 0), 1), ((0, 0), 0)]);
     js_regexp_source: u64 = f("JSRegExp", &["source"]), NONE;
     js_array_buffer_backing_store: u64 = f("JSArrayBuffer", &["backing_store"]), NONE;
     js_array_buffer_byte_length: u64 = f("JSArrayBuffer", &["byte_length"]), NONE;
@@ -414,6 +442,41 @@ layout! {
     js_typed_array_external_pointer: u64 = f("JSTypedArray", &["external_pointer"]), NONE;
     js_typed_array_base_pointer: u64 = f("JSTypedArray", &["base_pointer"]), NONE;
     js_global_object_dictionary: u64 = f("JSGlobalObject", &["global_dictionary"]), NONE;
+
+    /// JSRegExp::kFlagsOffset: a Smi right after the source.
+    js_regexp_flags: u64 = f("JSRegExp", &["flags"]), Otherwise::Derived(
+        "JSRegExp.source + TaggedSize (src/objects/js-regexp.tq)", |r| Some(r.get("js_regexp_source")? + r.get("tagged_size")?));
+    accessor_pair_getter: u64 = f("AccessorPair", &["getter"]), Otherwise::Derived(
+        "AccessorPair::kGetterOffset = HeapObject header (src/objects/accessors.tq)", |r| r.get("tagged_size"));
+    accessor_pair_setter: u64 = f("AccessorPair", &["setter"]), Otherwise::Derived(
+        "AccessorPair::kSetterOffset = getter + TaggedSize", |r| Some(r.get("accessor_pair_getter")? + r.get("tagged_size")?));
+    /// JSPrimitiveWrapper::kValueOffset (boxed primitives).
+    js_primitive_wrapper_value: u64 = f("JSPrimitiveWrapper", &["value"]), Otherwise::Derived(
+        "JSPrimitiveWrapper::kValueOffset = JSObject header size", |r| r.get("js_object_header_size"));
+    /// JSBoundFunction's target, this and arguments follow the JSObject header.
+    js_bound_function_target: u64 = f("JSBoundFunction", &["bound_target_function"]), Otherwise::Derived(
+        "JSBoundFunction::kBoundTargetFunctionOffset = JSObject header size", |r| r.get("js_object_header_size"));
+    js_proxy_target: u64 = f("JSProxy", &["target"]), Otherwise::Derived(
+        "JSProxy::kTargetOffset = HeapObject header + properties (src/objects/js-proxy.tq)", |r| Some(r.get("tagged_size")? * 2));
+    js_proxy_handler: u64 = f("JSProxy", &["handler"]), Otherwise::Derived(
+        "JSProxy::kHandlerOffset = target + TaggedSize", |r| Some(r.get("js_proxy_target")? + r.get("tagged_size")?));
+    /// JSPromise: reactions-or-result, then flags (a Smi; status in the low 2 bits), right
+    /// after the JSObject header (node's embedder slot follows them).
+    js_promise_result: u64 = f("JSPromise", &["reactions_or_result"]), Otherwise::Derived(
+        "JSPromise::kReactionsOrResultOffset = JSObject header size (src/objects/js-promise.tq)",
+        |r| r.get("js_object_header_size"));
+    js_promise_flags: u64 = f("JSPromise", &["flags"]), Otherwise::Derived(
+        "JSPromise::kFlagsOffset = reactions_or_result + TaggedSize", |r| Some(r.get("js_promise_result")? + r.get("tagged_size")?));
+    /// EphemeronHashTable (WeakMap and WeakSet storage): entries of key and value after
+    /// the HashTable prefix.
+    ephemeron_table_entries_start: u64 = Source::None, Otherwise::Derived(
+        "HashTable::kElementsStartIndex = capacity index + 1 (EphemeronHashTableShape has no prefix)",
+        |r| Some(r.get("hash_table_capacity_index")? + 1));
+    /// BigInt: a u32 bitfield (sign in bit 0, length above) then 64-bit digits.
+    bigint_bitfield: u64 = f("BigIntBase", &["bitfield"]), Otherwise::Derived(
+        "BigInt::kBitfieldOffset = HeapObject header (src/objects/bigint.tq)", |r| r.get("tagged_size"));
+    bigint_digits: u64 = f("BigIntBase", &["digits"]), Otherwise::Derived(
+        "BigInt::kDigitsOffset = bitfield + 8 (u32 and padding)", |r| Some(r.get("bigint_bitfield")? + 8));
 
     // --- Instance types.
     type_map: u64 = ty(&["MAP_TYPE"]), NONE;
@@ -429,12 +492,20 @@ layout! {
     type_hole: Option<u64> = ty(&["HOLE_TYPE"]), Otherwise::Known(
         "HOLE_TYPE as measured on node 26.10.0 (V8 14.6), checked against the exported types", &[((14, 0), 274)]);
     type_symbol: u64 = ty(&["SYMBOL_TYPE"]), NONE;
+    /// BIGINT_TYPE is not exported; V8 numbers it right after SYMBOL_TYPE.
+    type_bigint: u64 = ty(&["BIGINT_TYPE"]), Otherwise::Derived(
+        "SYMBOL_TYPE + 1 (src/objects/instance-type.h)", |r| Some(r.get("type_symbol")? + 1));
     type_external_one_byte_string: Option<u64> = ty(&["EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_uncached_external_one_byte_string: Option<u64> = ty(&["UNCACHED_EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_shared_function_info: u64 = ty(&["SHARED_FUNCTION_INFO_TYPE"]), NONE;
     type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
     type_script: u64 = ty(&["SCRIPT_TYPE"]), NONE;
     type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), NONE;
+    type_error_stack_data: Option<u64> = ty(&["ERROR_STACK_DATA_TYPE"]), NONE;
+    /// ErrorStackData's first field: the call sites, or the formatted stack once read.
+    error_stack_data_stack: u64 = f("ErrorStackData", &["call_site_infos_or_formatted_stack"]), Otherwise::Derived(
+        "ErrorStackData::kCallSiteInfosOrFormattedStackOffset = HeapObject header (src/objects/struct.tq)",
+        |r| r.get("tagged_size"));
     type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
     type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), NONE;
     type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
@@ -594,7 +665,7 @@ pub fn check_supported(meta: &Metadata) -> Result<()> {
 }
 
 /// Load the version, metadata and layout of a target.
-pub fn load(t: &dyn Target) -> Result<Layout> {
+pub fn load(t: &dyn Target) -> Result<(Layout, Metadata)> {
     if t.symbol("v8dbg_SmiTag").is_none() {
         return Err(Error::Unsupported(
             "no V8 postmortem metadata (v8dbg_* symbols) in this target: is it a node process, and is the node binary the right one?"
@@ -606,5 +677,5 @@ pub fn load(t: &dyn Target) -> Result<Layout> {
     let version = Version::load(t).unwrap_or_default();
     let mut layout = Layout::from_metadata(&meta, version)?;
     layout.check_fallbacks();
-    Ok(layout)
+    Ok((layout, meta))
 }

@@ -5,12 +5,14 @@
 //! - [`string`], [`object`], [`function`]: strings, properties and elements, functions;
 //! - [`scan`]: finding every object; [`census`]: grouping them for `::findjsobjects`.
 
+pub mod buffer;
 pub mod census;
 pub mod collections;
 pub mod function;
 pub mod heap;
 pub mod layout;
 pub mod object;
+pub mod print;
 pub mod refs;
 pub mod scan;
 pub mod string;
@@ -26,6 +28,8 @@ use layout::Layout;
 /// What the module knows about the target's V8.
 pub struct V8 {
     pub layout: Layout,
+    /// Every `v8dbg_*` value, for `::v8print`.
+    pub metadata: layout::Metadata,
     /// The census, once a scan has completed (an interrupted scan leaves it empty).
     census: RefCell<Option<Rc<Census>>>,
     /// Objects marked with `::findjsobjects -m`, for the next `-r`.
@@ -35,7 +39,8 @@ pub struct V8 {
 impl V8 {
     /// Configure from the target's metadata.
     pub fn load(t: &dyn Target) -> Result<V8> {
-        Ok(V8 { layout: layout::load(t)?, census: RefCell::new(None), marks: RefCell::new(Vec::new()) })
+        let (layout, metadata) = layout::load(t)?;
+        Ok(V8 { layout, metadata, census: RefCell::new(None), marks: RefCell::new(Vec::new()) })
     }
 
     /// The census if one was built.

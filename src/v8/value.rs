@@ -27,6 +27,15 @@ impl Value {
         }
     }
 
+    /// The tagged word for this value (the inverse of `decode`).
+    pub fn encode(self, l: &Layout) -> u64 {
+        match self {
+            Value::Smi(n) => (n << l.smi_shift()) as u64,
+            Value::Heap(a) => tagged(a, l),
+            Value::Weak(a) => a.0 | l.heap_object_tag_mask,
+        }
+    }
+
     /// The heap object this value points to strongly, if any.
     pub fn heap(self) -> Option<Addr> {
         match self {
@@ -43,7 +52,18 @@ impl Value {
     }
 }
 
-/// The tagged form of a heap object's address (what other objects store).
+/// The tagged form of a heap object's address: what other objects store, and what the
+/// dcmds print (as mdb_v8 did).
 pub fn tagged(addr: Addr, l: &Layout) -> u64 {
     addr.0 | l.heap_object_tag
+}
+
+/// The address a user gives for a heap object: mdb_v8 printed and took tagged pointers,
+/// so accept those (and plain untagged addresses too).
+pub fn untag(addr: Addr, l: &Layout) -> Addr {
+    if addr.0 & l.heap_object_tag_mask == l.heap_object_tag {
+        Addr(addr.0 - l.heap_object_tag)
+    } else {
+        addr
+    }
 }

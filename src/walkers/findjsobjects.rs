@@ -3,6 +3,7 @@
 use super::Walker;
 use crate::mdb::Session;
 use crate::target::{Addr, Error, Result};
+use crate::v8::value::tagged;
 
 pub const WALKER: Walker = Walker {
     name: c"findjsobjects",
@@ -15,7 +16,12 @@ fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr
         return Err(Error::Usage("the findjsobjects walker takes no address".into()));
     }
     let (census, _) = s.census("findjsobjects")?;
-    let reps: Vec<Addr> =
-        census.groups.iter().filter(|g| !g.malformed()).map(|g| Addr(census.instances(g)[0])).collect();
+    let l = &s.v8()?.layout;
+    let reps: Vec<Addr> = census
+        .groups
+        .iter()
+        .filter(|g| !g.malformed())
+        .map(|g| Addr(tagged(Addr(census.instances(g)[0]), l)))
+        .collect();
     Ok(Box::new(reps.into_iter()))
 }

@@ -3,6 +3,7 @@
 use super::Walker;
 use crate::mdb::Session;
 use crate::target::{Addr, Error, Result};
+use crate::v8::value::tagged;
 
 pub const WALKER: Walker = Walker {
     name: c"jsobj",
@@ -15,11 +16,13 @@ fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr
         return Err(Error::Usage("jsobj walks the whole heap and takes no address".into()));
     }
     let (census, _) = s.census("jsobj")?;
+    let layout = s.v8()?.layout.clone();
     let groups = census.groups.len();
     // Walk (group, index) pairs: the iterator owns the census, not borrows of it.
     Ok(Box::new((0..groups).flat_map(move |g| {
         let census = census.clone();
         let n = census.groups[g].count();
-        (0..n).map(move |i| Addr(census.instances(&census.groups[g])[i]))
+        let layout = layout.clone();
+        (0..n).map(move |i| Addr(tagged(Addr(census.instances(&census.groups[g])[i]), &layout)))
     })))
 }

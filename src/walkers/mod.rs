@@ -5,7 +5,9 @@ use std::ffi::CStr;
 use crate::mdb::Session;
 
 pub mod findjsobjects;
+pub mod jselement;
 pub mod jsobj;
+pub mod jsprop;
 use crate::target::{Addr, Result};
 
 /// A walker as the module registers it with mdb.

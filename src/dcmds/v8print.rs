@@ -1,0 +1,106 @@
+//! `::v8print`: any V8 heap object, field by field, from the metadata.
+
+use std::fmt::Write;
+
+use super::Dcmd;
+use crate::mdb::args::{Opts, Spec};
+use crate::mdb::io::Output;
+use crate::mdb::{Call, Session};
+use crate::target::{Addr, Error, Result};
+use crate::v8::heap::Heap;
+use crate::v8::print::number;
+use crate::v8::value::Value;
+
+pub const DCMD: Dcmd = Dcmd {
+    name: c"v8print",
+    usage: c":[class]",
+    descr: c"print a V8 heap object field by field",
+    help: "Print the V8 heap object at addr field by field: every field the postmortem
+metadata exports for its class and the classes it derives from, by offset:
+ADDR FIELD = VALUE (TYPE): tagged fields show what they point to, raw fields their
+C++ type. Give class to read
+the object as another class (a name as ::v8type prints it, e.g. Map).
+
+Example:
+  > 3f73d8cfc8b1::v8print
+  3f73d8cfc8b0 map = 2b6e0d9c1a21 (Map)
+  3f73d8cfc8b8 raw_properties_or_hash = 1b8ead5c0d61 (FixedArray)
+  3f73d8cfc8c0 elements = 1b8ead5c0d61 (FixedArray)
+",
+    options: Spec(""),
+    run,
+};
+
+/// How far up the class hierarchy we follow the metadata.
+const MAX_PARENTS: usize = 16;
+
+fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
+    let v8 = s.v8()?;
+    let h = s.heap()?;
+    let addr = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let Value::Heap(obj) = Value::decode(addr.0, h.l) else {
+        return Err(Error::Msg(format!("{addr} is a Smi, not a heap object")));
+    };
+    let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{addr} is not a V8 heap object")))?;
+    let class = match opts.operands.as_slice() {
+        [] => h.l.type_names.get(&ty).cloned().ok_or(Error::Msg(format!("instance type {ty} has no class name in the metadata")))?,
+        [c] => c.text(),
+        _ => return Err(Error::Usage("at most one class".into())),
+    };
+    // The class and its ancestors: from the metadata where it names them, else the
+    // hierarchy every JavaScript object and heap object shares.
+    let mut chain = vec![class.clone()];
+    while let Some(p) = v8.metadata.parent(chain.last().map_or("", |c| c)).filter(|_| chain.len() < MAX_PARENTS) {
+        chain.push(p);
+    }
+    if h.is_js_object_type(ty) {
+        chain.extend(["JSObject".to_string(), "JSReceiver".to_string()]);
+    }
+    chain.push("HeapObject".into());
+    let mut fields: Vec<(u64, String, String)> = chain.iter().flat_map(|c| v8.metadata.class_fields(c)).collect();
+    fields.sort();
+    fields.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    if fields.len() <= 1 {
+        return Err(Error::Msg(format!("the metadata exports no fields for class {class}")));
+    }
+    for (off, field, ty) in fields {
+        let at = obj.offset(off)?;
+        let value = field_value(&h, at, &ty).unwrap_or_else(|e| format!("<{e}>"));
+        let _ = writeln!(out, "{at} {field} = {value}");
+    }
+    Ok(())
+}
+
+/// A field's value as its metadata type says it is stored, and what it is:
+/// `42 (uint16_t)`, `2a00000000 (SMI: 42)`, `1faae246f811 (Map)`.
+fn field_value(h: &Heap, at: Addr, ty: &str) -> Result<String> {
+    let int = |bytes: usize, signed: bool| -> Result<String> {
+        let mut b = [0u8; 8];
+        h.t.read(at, &mut b[..bytes])?;
+        let v = u64::from_le_bytes(b);
+        let shift = 64 - 8 * bytes as u32;
+        let v = if signed { (((v << shift) as i64) >> shift).to_string() } else { v.to_string() };
+        Ok(format!("{v} ({ty})"))
+    };
+    match ty {
+        "char" | "uint8_t" => int(1, false),
+        "uint16_t" => int(2, false),
+        "int16_t" => int(2, true),
+        "int" | "int32_t" => int(4, true),
+        "uint32_t" => int(4, false),
+        "double" => Ok(format!("{} (double)", number(f64::from_bits(h.t.read_u64(at)?)))),
+        "uintptr_t" | "size_t" | "Address" => Ok(format!("{:x} ({ty})", h.t.read_u64(at)?)),
+        _ => {
+            let word = h.t.read_u64(at)?;
+            Ok(match Value::decode(word, h.l) {
+                Value::Smi(n) => format!("{word:x} (SMI: {n})"),
+                Value::Heap(a) => {
+                    let what = h.type_of(a).ok().and_then(|t| h.l.type_names.get(&t).cloned()).unwrap_or_else(|| "?".into());
+                    format!("{word:x} ({what})")
+                }
+                Value::Weak(a) if a.0 == 0 => format!("{word:x} (cleared weak reference)"),
+                Value::Weak(_) => format!("{word:x} (weak reference)"),
+            })
+        }
+    }
+}

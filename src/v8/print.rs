@@ -1,0 +1,697 @@
+//! Printing any JavaScript value as `::jsprint` does.
+//!
+//! Kinds mdb_v8 printed keep its format (objects as `{ "key": value, }` blocks indented by
+//! four spaces, arrays as `[ ... ]`, numbers as `%d`/`%e`, unescaped quoted strings,
+//! `hole`, dates as `ms (YYYY Mon DD HH:MM:SS)`, `JSRegExp: "source"`); kinds it never
+//! printed follow Node's `util.inspect` (`Map(2) { "k" => 1 }`, `[Number: 3]`,
+//! `Promise { <pending> }`, `<Buffer 68 69>`...). Depth is bounded, cycles are marked
+//! `[Circular]`, and every loop over heap data has a limit.
+
+use std::fmt::Write;
+
+use super::heap::Heap;
+use super::object::{Elements, MapInfo};
+use super::value::Value;
+use crate::target::{Addr, Error, Result};
+
+/// How `::jsprint` prints.
+#[derive(Clone, Debug)]
+pub struct PrintOptions {
+    /// Prefix every value with its address (`-a`).
+    pub addresses: bool,
+    /// How deep objects and arrays are expanded (`-d`); deeper ones print as `[...]`.
+    pub depth: u32,
+    /// Longest string printed before `[...]` (`-N`).
+    pub max_string: u64,
+}
+
+impl Default for PrintOptions {
+    fn default() -> Self {
+        PrintOptions { addresses: false, depth: 2, max_string: 1 << 16 }
+    }
+}
+
+/// The deepest `-d` honoured (printing recurses once per level).
+pub const MAX_DEPTH: u32 = 64;
+/// Most entries of one object, array, Map or Set printed before `...`.
+const MAX_ENTRIES: usize = 1 << 16;
+/// Bytes of a Buffer or ArrayBuffer shown (as util.inspect does).
+const MAX_BYTES: u64 = 50;
+
+/// Print a value into a string (possibly several lines, without a final newline).
+pub fn print(h: &Heap, v: Value, o: &PrintOptions) -> String {
+    let mut p = Printer { h, o, out: String::new(), path: Vec::new() };
+    p.value(v, o.depth.min(MAX_DEPTH), 0);
+    p.out
+}
+
+/// A property as printed.
+enum Shown {
+    Value(Value),
+    /// An element of a double array.
+    Double(f64),
+    /// An accessor: the AccessorPair or AccessorInfo.
+    Accessor(Value),
+}
+
+struct Printer<'a, 'h> {
+    h: &'a Heap<'h>,
+    o: &'a PrintOptions,
+    out: String,
+    /// Objects being printed, outermost first, to mark cycles.
+    path: Vec<u64>,
+}
+
+fn indent(n: usize) -> String {
+    " ".repeat(n * 4)
+}
+
+/// `%e` as C prints it: `4.700000e+00`.
+pub fn c_exp(f: f64) -> String {
+    let s = format!("{f:.6e}");
+    match s.split_once('e') {
+        Some((m, e)) => {
+            let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
+            format!("{m}e{sign}{digits:0>2}")
+        }
+        None => s,
+    }
+}
+
+/// A double as mdb_v8 printed it: integers as integers, others as `%e`.
+pub fn number(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if f == 0.0 && f.is_sign_negative() {
+        "-0".into()
+    } else if f.fract() == 0.0 && f.abs() < 9.2e18 {
+        format!("{}", f as i64)
+    } else {
+        c_exp(f)
+    }
+}
+
+/// `YYYY Mon DD HH:MM:SS` (UTC) for milliseconds since the epoch.
+pub fn date(ms: f64) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    if !ms.is_finite() {
+        return "Invalid Date".into();
+    }
+    let secs = (ms / 1000.0).floor() as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year} {} {day:>2} {:02}:{:02}:{:02}",
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+impl Printer<'_, '_> {
+    fn value(&mut self, v: Value, depth: u32, level: usize) {
+        if self.o.addresses {
+            let _ = write!(self.out, "{:x}: ", v.encode(self.h.l));
+        }
+        match v {
+            Value::Smi(n) => {
+                let _ = write!(self.out, "{n}");
+            }
+            Value::Weak(a) if a.0 == 0 => self.out.push_str("<cleared weak reference>"),
+            Value::Weak(a) => {
+                let _ = write!(self.out, "<weak reference to {a}>");
+            }
+            Value::Heap(a) => {
+                if let Err(e) = self.heap_object(a, depth, level) {
+                    let _ = write!(self.out, "<{e}>");
+                }
+            }
+        }
+    }
+
+    fn heap_object(&mut self, a: Addr, depth: u32, level: usize) -> Result<()> {
+        let h = self.h;
+        let l = h.l;
+        let map = h.map(a)?;
+        let m = h.map_info(map)?;
+        let ty = u64::from(h.type_of(a)?);
+        if ty < l.first_nonstring_type {
+            return self.string(a);
+        }
+        if ty == l.type_heap_number {
+            let bits = h.t.read_u64(a.offset(l.heap_number_value)?)?;
+            self.out.push_str(&number(f64::from_bits(bits)));
+            return Ok(());
+        }
+        if ty == l.type_oddball {
+            let kind = h.smi(a, l.oddball_kind)?;
+            let name = [
+                (l.oddball_false, "false"),
+                (l.oddball_true, "true"),
+                (l.oddball_null, "null"),
+                (l.oddball_undefined, "undefined"),
+            ]
+            .iter()
+            .find(|(k, _)| i64::try_from(*k).ok() == Some(kind))
+            .map(|(_, n)| *n)
+            .or_else(|| (l.oddball_the_hole.and_then(|k| i64::try_from(k).ok()) == Some(kind)).then_some("hole"))
+            .unwrap_or("<unknown oddball>");
+            self.out.push_str(name);
+            return Ok(());
+        }
+        if h.is_hole(Value::Heap(a)) {
+            self.out.push_str("hole");
+            return Ok(());
+        }
+        if ty == l.type_symbol {
+            self.out.push_str(&h.name_text(Value::Heap(a), self.o.max_string)?);
+            return Ok(());
+        }
+        if ty == l.type_bigint {
+            self.out.push_str(&self.bigint(a)?);
+            return Ok(());
+        }
+        if !h.is_js_object_type(m.instance_type) && ty != l.type_js_proxy && ty != l.type_js_global_proxy {
+            let name = l.type_names.get(&m.instance_type).cloned().unwrap_or_else(|| format!("instance type {ty}"));
+            let _ = write!(self.out, "<{name}>");
+            return Ok(());
+        }
+        if self.path.contains(&a.0) {
+            self.out.push_str("[Circular]");
+            return Ok(());
+        }
+        self.path.push(a.0);
+        let r = self.js_object(a, &m, depth, level);
+        self.path.pop();
+        r
+    }
+
+    fn string(&mut self, a: Addr) -> Result<()> {
+        let s = self.h.read_string(a, self.o.max_string)?;
+        let _ = write!(self.out, "\"{}{}\"", s.text, if s.truncated { "[...]" } else { "" });
+        Ok(())
+    }
+
+    /// A BigInt in decimal, with util.inspect's `n`.
+    fn bigint(&self, a: Addr) -> Result<String> {
+        let l = self.h.l;
+        let bits = self.h.t.read_u32(a.offset(l.bigint_bitfield)?)?;
+        let (negative, len) = (bits & 1 == 1, u64::from(bits >> 1));
+        if len > 1 << 16 {
+            return Err(Error::Corrupt { addr: a, why: format!("BigInt of {len} digits") });
+        }
+        let bytes = self.h.t.read_vec(a.offset(l.bigint_digits)?, (len * 8) as usize)?;
+        let mut digits: Vec<u64> = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
+        // Repeated division by 10^19 (little-endian digits).
+        let mut parts = Vec::new();
+        while digits.iter().any(|&d| d != 0) {
+            let mut rem: u128 = 0;
+            for d in digits.iter_mut().rev() {
+                let cur = (rem << 64) | u128::from(*d);
+                *d = (cur / 10_000_000_000_000_000_000) as u64;
+                rem = cur % 10_000_000_000_000_000_000;
+            }
+            parts.push(rem as u64);
+        }
+        let mut text = parts.pop().map_or_else(|| "0".to_string(), |p| p.to_string());
+        for p in parts.iter().rev() {
+            let _ = write!(text, "{p:019}");
+        }
+        Ok(format!("{}{text}n", if negative { "-" } else { "" }))
+    }
+
+    fn js_object(&mut self, a: Addr, m: &MapInfo, depth: u32, level: usize) -> Result<()> {
+        let h = self.h;
+        let l = h.l;
+        let ty = u64::from(m.instance_type);
+        if h.is_js_function_type(m.instance_type) && h.is_function(a) {
+            let name = h.function_name(a)?;
+            let _ = write!(self.out, "function {}", if name.is_empty() { "<anonymous>" } else { &name });
+            return Ok(());
+        }
+        if ty == l.type_js_bound_function {
+            let target = h.pointer(a, l.js_bound_function_target, "a bound function")?;
+            let name = if h.is_function(target) { h.function_name(target)? } else { String::new() };
+            let _ = write!(self.out, "<bound function {name}>");
+            return Ok(());
+        }
+        if ty == l.type_js_proxy {
+            self.out.push_str("Proxy [ ");
+            self.value(h.value(a, l.js_proxy_target)?, depth, level);
+            self.out.push_str(", ");
+            self.value(h.value(a, l.js_proxy_handler)?, depth, level);
+            self.out.push_str(" ]");
+            return Ok(());
+        }
+        if ty == l.type_js_global_proxy {
+            self.out.push_str("<global proxy>");
+            return Ok(());
+        }
+        if ty == l.type_js_global_object {
+            self.out.push_str("<global object>");
+            return Ok(());
+        }
+        if ty == l.type_js_date {
+            let ms = if l.js_date_value_is_double == 1 {
+                f64::from_bits(h.word(a, l.js_date_value)?)
+            } else {
+                match h.value(a, l.js_date_value)? {
+                    Value::Smi(n) => n as f64,
+                    Value::Heap(n) => f64::from_bits(h.t.read_u64(n.offset(l.heap_number_value)?)?),
+                    Value::Weak(_) => f64::NAN,
+                }
+            };
+            let _ = write!(self.out, "{} ({})", number(ms), date(ms));
+            return Ok(());
+        }
+        if ty == l.type_js_regexp {
+            return self.regexp(a);
+        }
+        if ty == l.type_js_primitive_wrapper {
+            let inner = h.value(a, l.js_primitive_wrapper_value)?;
+            let kind = match inner {
+                Value::Smi(_) => "Number",
+                Value::Heap(v) => match u64::from(h.type_of(v)?) {
+                    t if t < l.first_nonstring_type => "String",
+                    t if t == l.type_heap_number => "Number",
+                    t if t == l.type_oddball => "Boolean",
+                    t if t == l.type_symbol => "Symbol",
+                    t if t == l.type_bigint => "BigInt",
+                    _ => "Object",
+                },
+                Value::Weak(_) => "Object",
+            };
+            let _ = write!(self.out, "[{kind}: ");
+            self.value(inner, depth, level);
+            self.out.push(']');
+            return Ok(());
+        }
+        if depth == 0 {
+            self.out.push_str("[...]");
+            return Ok(());
+        }
+        if ty == l.type_js_array {
+            return self.array(a, m, depth, level);
+        }
+        if ty == l.type_js_map || ty == l.type_js_set {
+            return self.collection(a, m, depth, level);
+        }
+        if ty == l.type_js_promise {
+            return self.promise(a, depth, level);
+        }
+        if ty == l.type_js_weak_map || ty == l.type_js_weak_set {
+            return self.weak_collection(a, ty == l.type_js_weak_map, depth, level);
+        }
+        if ty == l.type_js_arguments_object {
+            self.out.push_str("[Arguments] ");
+            return self.array(a, m, depth, level);
+        }
+        if ty == l.type_js_typed_array || ty == l.type_js_array_buffer || ty == l.type_js_data_view {
+            return self.bytes(a, m);
+        }
+        self.properties(a, m, depth, level)
+    }
+
+    fn regexp(&mut self, a: Addr) -> Result<()> {
+        let h = self.h;
+        let source = h.pointer(a, h.l.js_regexp_source, "a RegExp with a source")?;
+        self.out.push_str("JSRegExp: ");
+        self.string(source)?;
+        let flags = h.smi(a, h.l.js_regexp_flags).unwrap_or(0);
+        // JSRegExp::Flag bits, printed in the order JavaScript's `flags` getter uses.
+        let text: String = [(7, 'd'), (0, 'g'), (1, 'i'), (2, 'm'), (5, 's'), (4, 'u'), (8, 'v'), (3, 'y')]
+            .iter()
+            .filter(|(bit, _)| flags & (1 << bit) != 0)
+            .map(|(_, c)| *c)
+            .collect();
+        if !text.is_empty() {
+            let _ = write!(self.out, " (flags: {text})");
+        }
+        Ok(())
+    }
+
+    /// `{` then `"key": value,` lines, then `}`, as mdb_v8 printed objects.
+    fn properties(&mut self, a: Addr, m: &MapInfo, depth: u32, level: usize) -> Result<()> {
+        let h = self.h;
+        let mut entries: Vec<(String, Shown)> = Vec::new();
+        if u64::from(m.instance_type) != h.l.type_js_typed_array {
+            match h.elements(a, m)? {
+                Elements::Tagged(v) => entries.extend(
+                    v.into_iter().enumerate().filter(|(_, x)| !h.is_hole(*x)).map(|(i, x)| (i.to_string(), Shown::Value(x))),
+                ),
+                Elements::Double(v) => entries
+                    .extend(v.into_iter().enumerate().filter_map(|(i, x)| Some((i.to_string(), Shown::Double(x?))))),
+                Elements::Dictionary(v) => entries.extend(v.into_iter().map(|(i, x)| (i.to_string(), Shown::Value(x)))),
+                Elements::Other => {}
+            }
+        }
+        let error = u64::from(m.instance_type) == h.l.type_js_error;
+        let mut stack = None;
+        for p in h.named_properties(a, m)? {
+            if h.is_internal_key(p.key) {
+                // An Error keeps its stack under a V8-internal symbol: a string once
+                // formatted, or (V8 12+) an ErrorStackData holding it. Keep the longest.
+                if let Some(s) = self.formatted_stack(p.value).filter(|_| error) {
+                    let len = |v: Value| v.heap().and_then(|a| h.string_length(a).ok()).unwrap_or(0);
+                    if stack.is_none_or(|old| len(s) > len(old)) {
+                        stack = Some(s);
+                    }
+                }
+                continue;
+            }
+            let shown = if p.accessor { Shown::Accessor(p.value) } else { Shown::Value(p.value) };
+            entries.push((h.name_text(p.key, 256)?, shown));
+        }
+        if let Some(s) = stack {
+            match entries.iter_mut().find(|(k, _)| k == "stack") {
+                Some(e) => e.1 = Shown::Value(s),
+                None => entries.push(("stack".into(), Shown::Value(s))),
+            }
+        }
+        if entries.is_empty() {
+            self.out.push_str("{}");
+            return Ok(());
+        }
+        self.out.push_str("{\n");
+        for (key, shown) in entries.into_iter().take(MAX_ENTRIES) {
+            let _ = write!(self.out, "{}\"{key}\": ", indent(level + 1));
+            match shown {
+                Shown::Value(v) => self.value(v, depth - 1, level + 1),
+                Shown::Double(f) => self.out.push_str(&number(f)),
+                Shown::Accessor(v) => self.accessor(v),
+            }
+            self.out.push_str(",\n");
+        }
+        let _ = write!(self.out, "{}}}", indent(level));
+        Ok(())
+    }
+
+    /// The formatted stack string an Error's internal slot holds, if any.
+    fn formatted_stack(&self, v: Value) -> Option<Value> {
+        let h = self.h;
+        let a = v.heap()?;
+        if h.is_string(a) {
+            return Some(v);
+        }
+        let data = h.l.type_error_stack_data?;
+        if u64::from(h.type_of(a).ok()?) != data {
+            return None;
+        }
+        let inner = h.value(a, h.l.error_stack_data_stack).ok()?;
+        inner.heap().filter(|&s| h.is_string(s)).map(|_| inner)
+    }
+
+    /// An accessor property: `[Getter/Setter]`, `[Getter]` or `[Setter]`.
+    fn accessor(&mut self, v: Value) {
+        let h = self.h;
+        let text = match v.heap() {
+            Some(pair) if h.type_of(pair).map(u64::from).ok() == Some(h.l.type_accessor_pair) => {
+                let set = |off| h.value(pair, off).ok().and_then(|v| v.heap()).is_some_and(|f| h.is_function(f));
+                match (set(h.l.accessor_pair_getter), set(h.l.accessor_pair_setter)) {
+                    (true, false) => "[Getter]",
+                    (false, true) => "[Setter]",
+                    _ => "[Getter/Setter]",
+                }
+            }
+            _ => "[Getter/Setter]",
+        };
+        self.out.push_str(text);
+    }
+
+    /// An array, or an arguments object (whose length is its own `length` property).
+    fn array(&mut self, a: Addr, m: &MapInfo, depth: u32, level: usize) -> Result<()> {
+        let h = self.h;
+        let len = if u64::from(m.instance_type) == h.l.type_js_array {
+            u64::try_from(h.smi(a, h.l.js_array_length)?).unwrap_or(0)
+        } else {
+            h.member(Value::Heap(a), &Step::Name("length".into()))?.and_then(Value::smi).and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+        };
+        let items: Vec<String> = match h.elements(a, m)? {
+            Elements::Tagged(v) => v
+                .into_iter()
+                .take(len.min(MAX_ENTRIES as u64) as usize)
+                .map(|x| {
+                    let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
+                    p.value(x, depth - 1, level + 1);
+                    p.out
+                })
+                .collect(),
+            Elements::Double(v) => v
+                .into_iter()
+                .take(len.min(MAX_ENTRIES as u64) as usize)
+                .map(|x| x.map_or_else(|| "hole".to_string(), number))
+                .collect(),
+            Elements::Dictionary(v) => v
+                .into_iter()
+                .filter(|(i, _)| *i < len)
+                .take(MAX_ENTRIES)
+                .map(|(i, x)| {
+                    let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
+                    p.value(x, depth - 1, level + 1);
+                    format!("{i}: {}", p.out)
+                })
+                .collect(),
+            Elements::Other => Vec::new(),
+        };
+        match items.as_slice() {
+            [] => self.out.push_str("[]"),
+            [one] => {
+                let _ = write!(self.out, "[ {one} ]");
+            }
+            many => {
+                self.out.push_str("[\n");
+                for item in many {
+                    let _ = writeln!(self.out, "{}{item},", indent(level + 1));
+                }
+                let _ = write!(self.out, "{}]", indent(level));
+            }
+        }
+        Ok(())
+    }
+
+    /// `Map(n) {` then `key => value,` lines; `Set(n) {` then `value,` lines.
+    fn collection(&mut self, a: Addr, m: &MapInfo, depth: u32, level: usize) -> Result<()> {
+        let entries = self.h.collection_entries(a, m.instance_type)?;
+        let kind = if u64::from(m.instance_type) == self.h.l.type_js_map { "Map" } else { "Set" };
+        let _ = write!(self.out, "{kind}({}) {{", entries.len());
+        if entries.is_empty() {
+            self.out.push('}');
+            return Ok(());
+        }
+        self.out.push('\n');
+        for e in entries.into_iter().take(MAX_ENTRIES) {
+            self.out.push_str(&indent(level + 1));
+            self.value(e.key, depth - 1, level + 1);
+            if let Some(v) = e.value {
+                self.out.push_str(" => ");
+                self.value(v, depth - 1, level + 1);
+            }
+            self.out.push_str(",\n");
+        }
+        let _ = write!(self.out, "{}}}", indent(level));
+        Ok(())
+    }
+
+    /// `Promise { <pending> }`, `Promise { value }` or `Promise { <rejected> value }`.
+    fn promise(&mut self, a: Addr, depth: u32, level: usize) -> Result<()> {
+        let h = self.h;
+        // JSPromise::Status in the low two bits: pending, fulfilled, rejected.
+        let flags = h.smi(a, h.l.js_promise_flags)?;
+        self.out.push_str("Promise { ");
+        match flags & 3 {
+            0 => self.out.push_str("<pending>"),
+            status => {
+                if status == 2 {
+                    self.out.push_str("<rejected> ");
+                }
+                self.value(h.value(a, h.l.js_promise_result)?, depth - 1, level);
+            }
+        }
+        self.out.push_str(" }");
+        Ok(())
+    }
+
+    /// `WeakMap { key => value, }` or `WeakSet { key, }`: the EphemeronHashTable's live
+    /// entries (in hash order; V8 keeps no insertion order for them).
+    fn weak_collection(&mut self, a: Addr, map: bool, depth: u32, level: usize) -> Result<()> {
+        let h = self.h;
+        let l = h.l;
+        let table = h.pointer(a, l.js_collection_table, "a WeakMap or WeakSet with a table")?;
+        let slots = h.slots(table)?;
+        let capacity = slots
+            .get(l.hash_table_capacity_index as usize)
+            .and_then(|v| v.smi())
+            .and_then(|c| usize::try_from(c).ok())
+            .ok_or(Error::Corrupt { addr: table, why: "hash table without a capacity".into() })?;
+        let start = l.ephemeron_table_entries_start as usize;
+        let mut entries = Vec::new();
+        for i in 0..capacity.min(MAX_ENTRIES) {
+            let (Some(&k), Some(&v)) = (slots.get(start + 2 * i), slots.get(start + 2 * i + 1)) else { break };
+            let empty = h.is_hole(k) || k.heap().is_some_and(|o| h.oddball_kind(o).ok().flatten() == i64::try_from(l.oddball_undefined).ok());
+            if !empty {
+                entries.push((k, v));
+            }
+        }
+        self.out.push_str(if map { "WeakMap {" } else { "WeakSet {" });
+        if entries.is_empty() {
+            self.out.push('}');
+            return Ok(());
+        }
+        self.out.push('\n');
+        for (k, v) in entries {
+            self.out.push_str(&indent(level + 1));
+            self.value(k, depth - 1, level + 1);
+            if map {
+                self.out.push_str(" => ");
+                self.value(v, depth - 1, level + 1);
+            }
+            self.out.push_str(",\n");
+        }
+        let _ = write!(self.out, "{}}}", indent(level));
+        Ok(())
+    }
+
+    /// ArrayBuffers, typed arrays (Buffers included) and DataViews: their bytes.
+    fn bytes(&mut self, a: Addr, m: &MapInfo) -> Result<()> {
+        let h = self.h;
+        let view = super::buffer::View::load(h, a, m)?;
+        let shown = view.byte_length.min(MAX_BYTES);
+        let data = if shown == 0 { Vec::new() } else { h.t.read_vec(view.data, shown as usize)? };
+        let hex: Vec<String> = data.iter().map(|b| format!("{b:02x}")).collect();
+        let more = if view.byte_length > shown {
+            format!(" ... {} more byte{}", view.byte_length - shown, if view.byte_length - shown == 1 { "" } else { "s" })
+        } else {
+            String::new()
+        };
+        let name = h.constructor_name(m);
+        if name == "Buffer" {
+            let _ = write!(self.out, "<Buffer{}{}{more}>", if hex.is_empty() { "" } else { " " }, hex.join(" "));
+        } else {
+            let _ = write!(
+                self.out,
+                "{name} {{ byteLength: {}, [bytes]: <{}{more}> }}",
+                view.byte_length,
+                hex.join(" ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// One step of a `::jsprint` member path: `.name` or `[index]`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Name(String),
+    Index(u64),
+}
+
+/// Parse a member path such as `a.b[3].c`.
+pub fn parse_path(path: &str) -> Result<Vec<Step>> {
+    let bad = || Error::Usage(format!("invalid member \"{path}\": expected names and [index] steps, like a.b[3].c"));
+    let mut steps = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let (index, after) = r.split_once(']').ok_or_else(bad)?;
+            steps.push(Step::Index(index.trim().parse().map_err(|_| bad())?));
+            rest = after;
+        } else {
+            let r = rest.strip_prefix('.').unwrap_or(rest);
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            if end == 0 {
+                return Err(bad());
+            }
+            steps.push(Step::Name(r[..end].to_string()));
+            rest = &r[end..];
+        }
+    }
+    Ok(steps)
+}
+
+impl Heap<'_> {
+    /// Follow one member step from `v`: an own property or element. `None` when there is
+    /// no such member (printed as `undefined`).
+    pub fn member(&self, v: Value, step: &Step) -> Result<Option<Value>> {
+        let Some(obj) = v.heap() else { return Ok(None) };
+        let m = self.map_info(self.map(obj)?)?;
+        if !self.is_js_object_type(m.instance_type) {
+            return Ok(None);
+        }
+        let index = match step {
+            Step::Index(i) => Some(*i),
+            Step::Name(n) => n.parse::<u64>().ok(),
+        };
+        if let Some(i) = index {
+            let len = if u64::from(m.instance_type) == self.l.type_js_array {
+                u64::try_from(self.smi(obj, self.l.js_array_length)?).unwrap_or(0)
+            } else {
+                u64::MAX
+            };
+            if i >= len {
+                return Ok(None);
+            }
+            let found = match self.elements(obj, &m)? {
+                Elements::Tagged(v) => v.get(i as usize).copied().filter(|x| !self.is_hole(*x)),
+                Elements::Dictionary(v) => v.into_iter().find(|(k, _)| *k == i).map(|(_, x)| x),
+                Elements::Double(_) | Elements::Other => None,
+            };
+            if found.is_some() || matches!(step, Step::Index(_)) {
+                return Ok(found);
+            }
+        }
+        let Step::Name(name) = step else { return Ok(None) };
+        for p in self.named_properties(obj, &m)? {
+            if !self.is_internal_key(p.key) && self.name_text(p.key, 256)? == *name {
+                return Ok(Some(p.value));
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers_like_mdb_v8() {
+        assert_eq!(number(4.7), "4.700000e+00");
+        assert_eq!(number(4398046511104.0), "4398046511104");
+        assert_eq!(number(-0.0), "-0");
+        assert_eq!(number(f64::NAN), "NaN");
+        assert_eq!(number(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(number(1e300), "1.000000e+300");
+        assert_eq!(number(1.5e-7), "1.500000e-07");
+    }
+
+    #[test]
+    fn formats_dates() {
+        assert_eq!(date(0.0), "1970 Jan  1 00:00:00");
+        assert_eq!(date(1458172800000.0), "2016 Mar 17 00:00:00");
+        assert_eq!(date(-86400000.0), "1969 Dec 31 00:00:00");
+    }
+
+    #[test]
+    fn member_paths() {
+        assert_eq!(
+            parse_path("a.b[3].c").unwrap(),
+            vec![Step::Name("a".into()), Step::Name("b".into()), Step::Index(3), Step::Name("c".into())]
+        );
+        assert_eq!(parse_path("[0]").unwrap(), vec![Step::Index(0)]);
+        assert!(parse_path("a..b").is_err());
+        assert!(parse_path("a[x]").is_err());
+        assert!(parse_path("a[1").is_err());
+    }
+}
