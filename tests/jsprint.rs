@@ -1,0 +1,163 @@
+//! `::jsprint` and the value dcmds and walkers on real cores of every supported node
+//! version, against tests/fixtures/values.js (one value of every kind).
+
+mod common;
+
+use common::{core, mdb_core, node, Run};
+
+struct Values {
+    version: &'static str,
+    /// The values object (tagged), found by its marker property.
+    addr: String,
+}
+
+impl Values {
+    fn find(version: &'static str) -> Values {
+        let mut v = Values { version, addr: String::new() };
+        let out = v.out(&["::findjsobjects -p jsprintMarker | ::findjsobjects"]);
+        let found: Vec<&str> = out.lines().collect();
+        assert_eq!(found.len(), 1, "one object has the marker: {out}");
+        v.addr = found[0].to_string();
+        v
+    }
+
+    fn run(&self, commands: &[&str]) -> Run {
+        mdb_core(&node(self.version), &core(self.version, "values.js"), commands)
+    }
+
+    /// stdout after the two ::load lines; stderr must be free of anything but progress.
+    fn out(&self, commands: &[&str]) -> String {
+        let r = self.run(commands);
+        let other: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();
+        assert!(other.is_empty(), "stderr of {commands:?}: {}", r.stderr);
+        r.ok().lines().skip(2).map(|l| format!("{l}\n")).collect()
+    }
+
+    fn print(&self, args: &str) -> String {
+        self.out(&[&format!("{}::jsprint {args}", self.addr)])
+    }
+
+    /// The tagged address of a member (from `-a`).
+    fn member_addr(&self, member: &str) -> String {
+        let out = self.print(&format!("-a -d 0 {member}"));
+        out.split(':').next().unwrap().to_string()
+    }
+}
+
+fn check(version: &'static str) {
+    let v = Values::find(version);
+
+    // Every kind at once, exactly (tests/expected/values.jsprint).
+    let expected = include_str!("expected/values.jsprint");
+    assert_eq!(v.out(&["::findjsobjects -p jsprintMarker | ::findjsobjects | ::jsprint -N 0t20"]), expected);
+
+    // Members, several on one line; missing ones are undefined.
+    assert_eq!(v.print("smi twoByte arr[1] nested.inner.deeper.deepest missing arr[7]"), "42 \"héllo ☃\" \"two\" 1 undefined undefined\n");
+    assert_eq!(v.print("nested.inner"), "{\n    \"deeper\": {\n        \"deepest\": 1,\n    },\n}\n");
+    // -d: depth; -N: string length; -b: the object first.
+    assert_eq!(v.print("-d 0"), "[...]\n");
+    assert_eq!(v.print("-d 1 nested"), "{\n    \"inner\": [...],\n}\n");
+    assert_eq!(v.print("-N 0t5 sliced"), "\"quick[...]\"\n");
+    assert_eq!(v.print("-b yes"), format!("{}: true\n", v.addr));
+    // Strings of every representation, whole: a 2000-character cons tree, a slice.
+    let deep = v.print("-N 0t5000 deepCons");
+    let expected_deep: String = (0..2000).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+    assert_eq!(deep, format!("\"{expected_deep}\"\n"));
+    // -a: addresses (Smis as their tagged words).
+    assert_eq!(v.print("-a smi"), "2a00000000: 42\n");
+    let animal = v.member_addr("animal");
+    let a = v.out(&[&format!("{animal}::jsprint -a")]);
+    assert!(a.starts_with(&format!("{animal}: {{\n    ")) && a.contains(": \"cat\",\n"), "{a}");
+
+    // An Error's message and formatted stack.
+    let err = v.print("error");
+    assert!(err.starts_with("{\n    \"stack\": \"Error: boom\n    at "), "{err}");
+    assert!(err.contains("values.js:") && err.ends_with("    \"message\": \"boom\",\n}\n"), "{err}");
+
+    // ::jsconstructor, ::v8type, ::jsarray, ::nodebuffer, ::v8print.
+    assert_eq!(v.out(&[&format!("{animal}::jsconstructor")]), "Animal\n");
+    let with_fn = v.out(&[&format!("{animal}::jsconstructor -v")]);
+    assert!(with_fn.starts_with("Animal (JSFunction: ") && with_fn.ends_with(")\n"), "{with_fn}");
+    assert_eq!(v.out(&[&format!("{}::jsconstructor", v.member_addr("buffer"))]), "Buffer\n");
+    assert_eq!(v.out(&[&format!("{animal}::v8type")]), format!("0x{animal}: JSObject: Animal\n"));
+    assert_eq!(v.out(&["2a00000000::v8type"]), "0x2a00000000: SMI: value = 42\n");
+    let holey = v.member_addr("holey");
+    let raw = v.out(&[&format!("{holey}::jsarray -i")]);
+    assert_eq!(raw.lines().count(), 3);
+    assert!(raw.starts_with("0 100000000\n1 ") && raw.ends_with("\n2 300000000\n"), "{raw}");
+    assert_eq!(v.out(&[&format!("{holey}::jsarray | ::jsprint")]), "1\nhole\n3\n");
+    assert_eq!(v.out(&[&format!("{holey}::walk jselement | ::jsprint")]), "1\nhole\n3\n");
+    let data = v.out(&[&format!("{}::nodebuffer", v.member_addr("buffer"))]);
+    assert!(u64::from_str_radix(data.trim(), 16).is_ok(), "{data}");
+    let fields = v.out(&[&format!("{animal}::v8print")]);
+    assert!(fields.lines().next().is_some_and(|l| l.ends_with(" (Map)") && l.contains(" map = ")), "{fields}");
+    assert!(fields.contains(" elements = "), "{fields}");
+
+    // Walkers: an object's property values.
+    let props = v.out(&[&format!("{}::walk jsprop | ::jsprint", v.member_addr("numericKeys"))]);
+    assert_eq!(props, "\"one\"\n\"two\"\n");
+}
+
+#[test]
+fn node18() {
+    check("18.20.8");
+}
+
+#[test]
+fn node20() {
+    check("20.20.2");
+}
+
+#[test]
+fn node22() {
+    check("22.23.3");
+}
+
+#[test]
+fn node24() {
+    check("24.21.0");
+}
+
+#[test]
+fn node26() {
+    check("26.10.0");
+}
+
+#[test]
+fn bad_addresses_and_usage() {
+    let v = Values::find("20.20.2");
+    for (cmd, message) in [
+        ("1235::jsprint", "mdb: jsprint: 1235 is not a JavaScript value"),
+        ("fffffffffffffff1::jsprint", "is not a JavaScript value"),
+        ("0::jsprint", ""),
+        ("::jsprint", "mdb: jsprint: an address is required"),
+        ("1235::jsconstructor", "mdb: jsconstructor: 1235 is not a JavaScript object"),
+        ("1235::v8type", "mdb: v8type: 1235 is not a V8 heap object"),
+        ("1235::walk jsprop", "mdb: failed to perform walk jsprop"),
+    ] {
+        let r = v.run(&[cmd]);
+        if message.is_empty() {
+            // 0 is the Smi 0: a value, not an error.
+            assert_eq!(r.ok().lines().last(), Some("0"));
+            continue;
+        }
+        assert_eq!(r.status, 1, "{cmd}");
+        assert!(r.stderr.contains(message), "{cmd}: {}", r.stderr);
+    }
+    let r = v.run(&[&format!("{}::jsprint a..b", v.addr)]);
+    assert!(r.status == 1 && r.stderr.contains("invalid member \"a..b\""), "{}", r.stderr);
+    let r = v.run(&[&format!("{}::jsprint -d 0t1000", v.addr)]);
+    assert!(r.status == 1 && r.stderr.contains("beyond the limit"), "{}", r.stderr);
+    let r = v.run(&[&format!("{}::jsarray", v.addr)]);
+    assert!(r.status == 1 && r.stderr.contains("is not an array"), "{}", r.stderr);
+}
+
+/// Every object the scan finds prints without a crash or a hang.
+#[test]
+fn sweep_every_object() {
+    let r = mdb_core(&node("22.23.3"), &core("22.23.3", "population.js"), &["::walk jsobj | ::jsprint -d 1 -N 0t40 ! wc -l"]);
+    let lines: u64 = r.ok().lines().last().unwrap().trim().parse().unwrap();
+    assert!(lines > 5000, "{lines}");
+    let errors: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();
+    assert!(errors.is_empty(), "{}", r.stderr);
+}
