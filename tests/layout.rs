@@ -78,7 +78,7 @@ fn node24() {
 
 #[test]
 fn node26() {
-    check_version("26.10.0", &[("type_map", "278"), ("type_js_array", "2121"), ("type_hole", "-"),
+    check_version("26.10.0", &[("type_map", "278"), ("type_js_array", "2121"), ("type_hole", "274"),
         ("descriptors_header_size", "32"), ("js_typed_array_length", "-"), ("js_typed_array_external_pointer", "72")]);
 }
 
