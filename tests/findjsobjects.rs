@@ -178,30 +178,7 @@ fn check(version: &'static str) {
     assert!(point_ref[0].starts_with(&format!("{} referred to by ", all_points[0])) && point_ref[0].ends_with(']'));
 }
 
-#[test]
-fn node18() {
-    check("18.20.8");
-}
-
-#[test]
-fn node20() {
-    check("20.20.2");
-}
-
-#[test]
-fn node22() {
-    check("22.23.3");
-}
-
-#[test]
-fn node24() {
-    check("24.21.0");
-}
-
-#[test]
-fn node26() {
-    check("26.10.0");
-}
+test_every_version!(check);
 
 #[test]
 fn usage_errors_and_bad_addresses() {

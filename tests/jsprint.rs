@@ -98,30 +98,7 @@ fn check(version: &'static str) {
     assert_eq!(props, "\"one\"\n\"two\"\n");
 }
 
-#[test]
-fn node18() {
-    check("18.20.8");
-}
-
-#[test]
-fn node20() {
-    check("20.20.2");
-}
-
-#[test]
-fn node22() {
-    check("22.23.3");
-}
-
-#[test]
-fn node24() {
-    check("24.21.0");
-}
-
-#[test]
-fn node26() {
-    check("26.10.0");
-}
+test_every_version!(check);
 
 #[test]
 fn bad_addresses_and_usage() {

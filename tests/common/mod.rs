@@ -190,3 +190,30 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// One `#[test]` per supported node version, each calling `check(version)`.
+#[macro_export]
+macro_rules! test_every_version {
+    ($check:ident) => {
+        #[test]
+        fn node18() {
+            $check("18.20.8");
+        }
+        #[test]
+        fn node20() {
+            $check("20.20.2");
+        }
+        #[test]
+        fn node22() {
+            $check("22.23.3");
+        }
+        #[test]
+        fn node24() {
+            $check("24.21.0");
+        }
+        #[test]
+        fn node26() {
+            $check("26.10.0");
+        }
+    };
+}

@@ -30,6 +30,9 @@ echo
 echo "> $rep::findjsobjects | ::findjsobjects -r ! head -4     (who holds the CacheEntry objects?)"
 mdb -e "$rep::findjsobjects | ::findjsobjects -r ! head -4" | sed -n '3,$p'
 echo
+echo "> $rep::jsprint      (one of them)"
+mdb -e "$rep::jsprint" | sed -n '3,$p'
+echo
 echo "Every CacheEntry is a value of one Map, keyed by URL: that Map is the cache that never"
 echo "evicts. Next: ::findjsobjects -c Map to see it among the Maps, and ::help findjsobjects."
 rm -f "$core"
