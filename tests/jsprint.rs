@@ -47,9 +47,12 @@ impl Values {
 fn check(version: &'static str) {
     let v = Values::find(version);
 
-    // Every kind at once, exactly (tests/expected/values.jsprint).
+    // Every kind at once, exactly (tests/expected/values.jsprint, where functions'
+    // script paths start with <fixtures>).
     let expected = include_str!("expected/values.jsprint");
-    assert_eq!(v.out(&["::findjsobjects -p jsprintMarker | ::findjsobjects | ::jsprint -N 0t20"]), expected);
+    let fixtures = common::root().join("tests/fixtures").display().to_string();
+    let out = v.out(&["::findjsobjects -p jsprintMarker | ::findjsobjects | ::jsprint -N 0t20"]);
+    assert_eq!(out.replace(&fixtures, "<fixtures>"), expected);
 
     // Members, several on one line; missing ones are undefined.
     assert_eq!(v.print("smi twoByte arr[1] nested.inner.deeper.deepest missing arr[7]"), "42 \"héllo ☃\" \"two\" 1 undefined undefined\n");
@@ -92,6 +95,12 @@ fn check(version: &'static str) {
     let fields = v.out(&[&format!("{animal}::v8print")]);
     assert!(fields.lines().next().is_some_and(|l| l.ends_with(" (Map)") && l.contains(" map = ")), "{fields}");
     assert!(fields.contains(" elements = "), "{fields}");
+
+    // The global object (globalThis is its proxy), cycles marked.
+    let global = v.out(&["::findjsobjects -p globalMarker | ::findjsobjects | ::jsprint -d 1 global"]);
+    for line in ["    \"globalThis\": [Circular],\n", "    \"__values\": [...],\n", "    \"__globalHolder\": [...],\n"] {
+        assert!(global.contains(line), "{line} in {global}");
+    }
 
     // Walkers: an object's property values.
     let props = v.out(&[&format!("{}::walk jsprop | ::jsprint", v.member_addr("numericKeys"))]);

@@ -45,6 +45,51 @@ impl Heap<'_> {
         Ok(String::new())
     }
 
+    /// Where a function is defined: its script's name, and the line when V8 still
+    /// records the function's start (functions not yet compiled keep it in their
+    /// UncompiledData; compiled ones keep it behind ScopeInfo flags V8 does not export).
+    pub fn function_location(&self, f: Addr) -> Result<(String, Option<u64>)> {
+        let l = self.l;
+        let sfi = self.pointer(f, l.js_function_shared, "a function")?;
+        let script = self.pointer(sfi, l.sfi_script, "a function with a script")?;
+        if u64::from(self.type_of(script)?) != l.type_script {
+            return Err(Error::NotA { addr: script, what: "a Script" });
+        }
+        let file = match self.value(script, l.script_name)?.heap() {
+            Some(n) if self.is_string(n) => self.read_string(n, MAX_NAME * 4)?.text,
+            _ => "<unknown script>".into(),
+        };
+        // The UncompiledData is in one of the slots before the name (its place moved).
+        let start = (1..l.sfi_name_or_scope_info / l.tagged_size)
+            .filter_map(|i| self.value(sfi, i * l.tagged_size).ok()?.heap())
+            .find(|&d| {
+                self.type_of(d).ok().and_then(|t| l.type_names.get(&t)).is_some_and(|n| n.starts_with("UncompiledData"))
+            })
+            .map(|d| self.t.read_i32(d.offset(l.uncompiled_start_position)?))
+            .transpose()?
+            .and_then(|p| u64::try_from(p).ok());
+        let line = match start {
+            Some(pos) => self.line_of(script, pos).ok(),
+            None => None,
+        };
+        Ok((file, line))
+    }
+
+    /// The 1-based line of character position `pos` in a script: from its line ends
+    /// when V8 computed them, else by counting newlines in the source.
+    fn line_of(&self, script: Addr, pos: u64) -> Result<u64> {
+        let l = self.l;
+        if let Some(ends) = self.value(script, l.script_line_ends)?.heap().filter(|&e| {
+            self.type_of(e).is_ok_and(|t| u64::from(t) == l.type_fixed_array)
+        }) {
+            let ends: Vec<i64> = self.slots(ends)?.into_iter().filter_map(Value::smi).collect();
+            return Ok(ends.partition_point(|&e| e < pos as i64) as u64 + 1);
+        }
+        let source = self.pointer(script, l.script_source, "a script with source")?;
+        let text = self.read_string(source, pos)?.text;
+        Ok(text.matches('\n').count() as u64 + 1)
+    }
+
     /// ScopeInfo slot `i` (ScopeInfo is not a FixedArray: slots follow the map word).
     fn scope_info_slot(&self, si: Addr, i: u64) -> Result<Value> {
         self.value(si, (i + 1) * self.l.tagged_size)

@@ -415,6 +415,8 @@ layout! {
     script_name: u64 = f("Script", &["name"]), NONE;
     script_source: u64 = f("Script", &["source"]), NONE;
     script_line_ends: u64 = f("Script", &["line_ends"]), NONE;
+    /// Where a function not yet compiled starts in its script (a character position).
+    uncompiled_start_position: u64 = f("UncompiledData", &["start_position"]), NONE;
     context_idx_scope_info: u64 = c(&["context_idx_scope_info"]), NONE;
     context_idx_prev: u64 = c(&["context_idx_prev"]), NONE;
     context_min_slots: u64 = c(&["context_min_slots"]), NONE;
@@ -442,6 +444,15 @@ layout! {
     js_typed_array_external_pointer: u64 = f("JSTypedArray", &["external_pointer"]), NONE;
     js_typed_array_base_pointer: u64 = f("JSTypedArray", &["base_pointer"]), NONE;
     js_global_object_dictionary: u64 = f("JSGlobalObject", &["global_dictionary"]), NONE;
+    /// PropertyCell (the global object's properties): name, details, value.
+    property_cell_name: u64 = f("PropertyCell", &["name"]), Otherwise::Derived(
+        "PropertyCell::kNameOffset = HeapObject header (src/objects/property-cell.tq)", |r| r.get("tagged_size"));
+    property_cell_details: u64 = f("PropertyCell", &["property_details_raw"]), Otherwise::Derived(
+        "PropertyCell::kPropertyDetailsRawOffset = name + TaggedSize (src/objects/property-cell.tq)",
+        |r| Some(r.get("property_cell_name")? + r.get("tagged_size")?));
+    property_cell_value: u64 = f("PropertyCell", &["value"]), Otherwise::Derived(
+        "PropertyCell::kValueOffset = details + TaggedSize (src/objects/property-cell.tq)",
+        |r| Some(r.get("property_cell_details")? + r.get("tagged_size")?));
 
     /// JSRegExp::kFlagsOffset: a Smi right after the source.
     js_regexp_flags: u64 = f("JSRegExp", &["flags"]), Otherwise::Derived(
@@ -509,6 +520,7 @@ layout! {
     type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
     type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), NONE;
     type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
+    type_property_cell: u64 = ty(&["PROPERTY_CELL_TYPE"]), NONE;
     type_js_global_proxy: u64 = ty(&["JS_GLOBAL_PROXY_TYPE"]), NONE;
     type_js_special_api_object: u64 = c(&["SpecialAPIObjectType"]), NONE;
     type_js_api_object: u64 = c(&["APIObjectType"]), NONE;

@@ -195,9 +195,47 @@ impl Heap<'_> {
         }
     }
 
+    /// The properties of the global object: a GlobalDictionary of PropertyCells.
+    fn global_properties(&self, obj: Addr) -> Result<Vec<Property>> {
+        let l = self.l;
+        let dict = self.pointer(obj, l.js_global_object_dictionary, "the global object's dictionary")?;
+        let slots = self.slots(dict)?;
+        let capacity = slots
+            .get(l.hash_table_capacity_index as usize)
+            .and_then(|v| v.smi())
+            .and_then(|c| u64::try_from(c).ok())
+            .filter(|&c| c <= MAX_ARRAY_LENGTH)
+            .ok_or(Error::Corrupt { addr: dict, why: "global dictionary without a capacity".into() })?;
+        let start = l.name_dictionary_prefix_start + l.name_dictionary_prefix_size;
+        let mut out = Vec::new();
+        for i in 0..capacity {
+            let Some(cell) = slots.get((start + i * l.global_dictionary_entry_size) as usize).and_then(|v| v.heap()) else {
+                continue;
+            };
+            if self.type_of(cell).map(u64::from).ok() != Some(l.type_property_cell) {
+                continue;
+            }
+            let value = self.value(cell, l.property_cell_value)?;
+            if self.is_hole(value) {
+                continue;
+            }
+            let details = self.smi(cell, l.property_cell_details)? as u64;
+            out.push(Property {
+                key: self.value(cell, l.property_cell_name)?,
+                value,
+                accessor: details & l.prop_kind_mask == l.prop_kind_accessor,
+                enumerable: self.enumerable(details),
+            });
+        }
+        Ok(out)
+    }
+
     /// The named own properties of an object, in enumeration order.
     pub fn named_properties(&self, obj: Addr, m: &MapInfo) -> Result<Vec<Property>> {
         let l = self.l;
+        if u64::from(m.instance_type) == l.type_js_global_object {
+            return self.global_properties(obj);
+        }
         if m.dictionary {
             let dict = self.pointer(obj, l.js_properties, "an object with a property dictionary")?;
             let mut entries = self.dictionary(dict, l.name_dictionary_prefix_size, l.name_dictionary_entry_size)?;

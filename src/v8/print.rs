@@ -183,7 +183,8 @@ impl Printer<'_, '_> {
             self.out.push_str(&self.bigint(a)?);
             return Ok(());
         }
-        if !h.is_js_object_type(m.instance_type) && ty != l.type_js_proxy && ty != l.type_js_global_proxy {
+        let receiver = [l.type_js_proxy, l.type_js_global_proxy, l.type_js_global_object].contains(&ty);
+        if !h.is_js_object_type(m.instance_type) && !receiver {
             let name = l.type_names.get(&m.instance_type).cloned().unwrap_or_else(|| format!("instance type {ty}"));
             let _ = write!(self.out, "<{name}>");
             return Ok(());
@@ -239,6 +240,15 @@ impl Printer<'_, '_> {
         if h.is_js_function_type(m.instance_type) && h.is_function(a) {
             let name = h.function_name(a)?;
             let _ = write!(self.out, "function {}", if name.is_empty() { "<anonymous>" } else { &name });
+            match h.function_location(a) {
+                Ok((file, Some(line))) => {
+                    let _ = write!(self.out, " ({file}:{line})");
+                }
+                Ok((file, None)) => {
+                    let _ = write!(self.out, " ({file})");
+                }
+                Err(_) => {}
+            }
             return Ok(());
         }
         if ty == l.type_js_bound_function {
@@ -256,12 +266,16 @@ impl Printer<'_, '_> {
             return Ok(());
         }
         if ty == l.type_js_global_proxy {
-            self.out.push_str("<global proxy>");
-            return Ok(());
-        }
-        if ty == l.type_js_global_object {
-            self.out.push_str("<global object>");
-            return Ok(());
+            // globalThis: the global object is the proxy's prototype.
+            let global = m.prototype.heap().filter(|&g| h.type_of(g).map(u64::from).ok() == Some(l.type_js_global_object));
+            let Some(global) = global else {
+                self.out.push_str("<global proxy>");
+                return Ok(());
+            };
+            self.path.push(global.0);
+            let r = self.js_object(global, &h.map_info(h.map(global)?)?, depth, level);
+            self.path.pop();
+            return r;
         }
         if ty == l.type_js_date {
             let ms = if l.js_date_value_is_double == 1 {
