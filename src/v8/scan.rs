@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use super::heap::Heap;
-use super::layout::{ChunkHeader, CHUNK_HEADERS};
+use super::layout::{ChunkHeader, Layout, CHUNK_HEADERS};
 use super::value::tagged;
 use crate::target::{Addr, Error, Region, Result};
 
@@ -162,57 +162,100 @@ impl StoreCache {
     }
 }
 
-/// The heap's maps: tagged map pointer → instance type, with a membership test cheap
-/// enough to run on every word of the heap.
+/// The heap's maps: tagged map pointer → instance type, with a lookup cheap enough to
+/// run on every word of the heap (no hashing: a slot table, then a per-chunk array).
 pub struct Maps {
-    types: FastMap<u16>,
-    /// For each chunk holding maps (by chunk number), a bitmap with one bit per word.
-    chunks: FastMap<Vec<u64>>,
-    /// One bit per chunk number modulo its size, set for chunks holding maps: most words
-    /// are rejected without a hash lookup.
-    chunk_filter: Vec<u64>,
+    /// Open-addressed by chunk number (address >> kPageSizeBits): index + 1 into
+    /// `chunks`, 0 for an empty slot.
+    slots: Vec<u32>,
+    chunks: Vec<MapChunk>,
     page_bits: u64,
+    /// HeapObjectTag and TaggedSize: a map pointer is tagged and slot-aligned.
+    tag: u64,
+    slot: u64,
+    count: usize,
+}
+
+/// One chunk holding maps: the instance type + 1 of the map at each word, 0 elsewhere.
+struct MapChunk {
+    chunk: u64,
+    types: Vec<u16>,
 }
 
 impl Maps {
-    const FILTER_BITS: u64 = 1 << 16;
+    const SLOTS: usize = 1 << 16;
 
-    fn new(types: FastMap<u16>, page_bits: u64) -> Maps {
-        let mut chunk_filter = vec![0u64; (Self::FILTER_BITS / 64) as usize];
-        let mut chunks: FastMap<Vec<u64>> = FastMap::default();
-        let words_per_chunk = (1usize << page_bits) / 8;
-        for &m in types.keys() {
-            let chunk = m >> page_bits;
-            let bit = chunk % Self::FILTER_BITS;
-            chunk_filter[(bit / 64) as usize] |= 1 << (bit % 64);
-            let word = ((m & ((1 << page_bits) - 1)) >> 3) as usize;
-            chunks.entry(chunk).or_insert_with(|| vec![0u64; words_per_chunk / 64])[word / 64] |= 1 << (word % 64);
+    fn new(found: &[(u64, u16)], l: &Layout) -> Maps {
+        let page_bits = l.page_size_bits;
+        let mut maps = Maps {
+            slots: vec![0; Self::SLOTS],
+            chunks: Vec::new(),
+            page_bits,
+            tag: l.heap_object_tag,
+            slot: l.tagged_size,
+            count: 0,
+        };
+        let words = ((1u64 << page_bits) / l.tagged_size) as usize;
+        for &(map, ty) in found {
+            let chunk = map >> page_bits;
+            let index = match maps.find(chunk) {
+                Some(i) => i,
+                None => {
+                    maps.chunks.push(MapChunk { chunk, types: vec![0; words] });
+                    let mut slot = (chunk as usize) % Self::SLOTS;
+                    while maps.slots[slot] != 0 {
+                        slot = (slot + 1) % Self::SLOTS;
+                    }
+                    maps.slots[slot] = maps.chunks.len() as u32;
+                    maps.chunks.len() - 1
+                }
+            };
+            let word = maps.word_index(map);
+            let entry = &mut maps.chunks[index].types[word];
+            if *entry == 0 {
+                maps.count += 1;
+            }
+            *entry = ty.saturating_add(1);
         }
-        Maps { types, chunks, chunk_filter, page_bits }
+        maps
+    }
+
+    /// The index in `chunks` of a chunk number, if it holds maps.
+    #[inline]
+    fn find(&self, chunk: u64) -> Option<usize> {
+        let mut slot = (chunk as usize) % Self::SLOTS;
+        loop {
+            match self.slots[slot] {
+                0 => return None,
+                i if self.chunks[i as usize - 1].chunk == chunk => return Some(i as usize - 1),
+                _ => slot = (slot + 1) % Self::SLOTS,
+            }
+        }
+    }
+
+    /// Which slot of its chunk a tagged pointer points to.
+    #[inline]
+    fn word_index(&self, word: u64) -> usize {
+        ((word.wrapping_sub(self.tag) & ((1 << self.page_bits) - 1)) / self.slot) as usize
     }
 
     /// The instance type of the map `word` points to, if it points to a map.
     #[inline]
     pub fn get(&self, word: u64) -> Option<u16> {
-        let chunk = word >> self.page_bits;
-        let bit = chunk % Self::FILTER_BITS;
-        if self.chunk_filter[(bit / 64) as usize] & (1 << (bit % 64)) == 0 {
+        // Only a tagged, slot-aligned pointer can point to a map's start.
+        if word.wrapping_sub(self.tag) % self.slot != 0 {
             return None;
         }
-        let bits = self.chunks.get(&chunk)?;
-        let w = ((word & ((1 << self.page_bits) - 1)) >> 3) as usize;
-        if bits[w / 64] & (1 << (w % 64)) == 0 {
-            return None;
-        }
-        self.types.get(&word).copied()
+        let chunk = self.find(word >> self.page_bits)?;
+        self.chunks[chunk].types[self.word_index(word)].checked_sub(1)
     }
 
     pub fn len(&self) -> usize {
-        self.types.len()
+        self.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.types.is_empty()
+        self.count == 0
     }
 }
 
@@ -240,7 +283,7 @@ fn each_page(
 
 /// Find meta maps and maps in one page: a meta map's map word points to itself, and a
 /// map's to a meta map.
-fn find_maps(h: &Heap, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut FastMap<u16>) {
+fn find_maps(h: &Heap, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut Vec<(u64, u16)>) {
     let l = h.l;
     let type_off = l.map_instance_type as usize;
     let ty_at = |i: usize| u16::from_le_bytes([b[i + type_off], b[i + type_off + 1]]);
@@ -251,7 +294,7 @@ fn find_maps(h: &Heap, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut Fas
             metas.push(w);
         }
         if metas.contains(&w) {
-            types.insert(here, ty_at(i));
+            types.push((here, ty_at(i)));
         }
     }
 }
@@ -303,7 +346,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     // the pages scanned before it.
     let ordered: Vec<Page> = pages.iter().filter(|p| p.read_only).chain(pages.iter().filter(|p| !p.read_only)).cloned().collect();
     let mut metas: Vec<u64> = Vec::new();
-    let mut types = FastMap::default();
+    let mut types = Vec::new();
     let mut known: Vec<usize> = Vec::new();
     each_page(h, &ordered, &mut buf, &mut done, total, progress, &mut |p, b| {
         find_maps(h, p, b, &mut metas, &mut types);
@@ -319,7 +362,8 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     if metas.is_empty() {
         return Err(Error::Msg("no V8 meta map found in the heap pages: is this heap intact?".into()));
     }
-    let maps = Maps::new(types, l.page_size_bits);
+    let maps = Maps::new(&types, l);
+    drop(types);
     stats.maps = maps.len();
 
     // Pass 2: objects.

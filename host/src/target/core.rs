@@ -28,6 +28,8 @@ use super::{Mapping, Perms, ReadError, Symbols, Target};
 
 /// `AT_ENTRY` in the auxiliary vector: the program's entry point.
 const AT_ENTRY: u64 = 9;
+/// Reads of at least this many bytes from the core use `pread` rather than the mapping.
+const BULK_READ: usize = 64 * 1024;
 /// How much of an image's first mapping we read from the core to find its BuildID.
 const HEADER_PREFIX: usize = 64 * 1024;
 
@@ -35,6 +37,9 @@ const HEADER_PREFIX: usize = 64 * 1024;
 pub struct CoreTarget {
     path: PathBuf,
     core: Mmap,
+    /// The core again, for bulk reads: `pread` copies from the page cache without the
+    /// page faults that touching a fresh mapping costs (a heap scan reads gigabytes).
+    core_file: std::fs::File,
     /// File images reads can fall back on; `images[0]` is the executable.
     images: Vec<ElfImage>,
     /// Every readable address range, sorted and disjoint.
@@ -186,9 +191,11 @@ impl CoreTarget {
         extents.sort_by_key(|e| e.start);
 
         let mappings = mappings(&segments, &files);
+        let core_file = std::fs::File::open(core_path).with_context(|| format!("cannot open {}", core_path.display()))?;
         Ok(CoreTarget {
             path: core_path.to_owned(),
             core,
+            core_file,
             images,
             extents,
             mappings,
@@ -392,6 +399,14 @@ impl Target for CoreTarget {
             // At most what is left of `buf`, so it fits a usize.
             let n = (extent.end - at).min((buf.len() - done) as u64) as usize;
             let from = usize::try_from(extent.offset + (at - extent.start)).unwrap_or(usize::MAX);
+            if extent.source == Source::Core && n >= BULK_READ {
+                use std::os::unix::fs::FileExt;
+                if self.core_file.read_exact_at(&mut buf[done..done + n], from as u64).is_err() {
+                    break;
+                }
+                done += n;
+                continue;
+            }
             let Some(bytes) = self.source(extent.source).get(from..from.saturating_add(n)) else {
                 break;
             };
