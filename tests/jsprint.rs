@@ -66,6 +66,15 @@ fn check(version: &'static str) {
     let deep = v.print("-N 0t5000 deepCons");
     let expected_deep: String = (0..2000).map(|i| (b'a' + (i % 26) as u8) as char).collect();
     assert_eq!(deep, format!("\"{expected_deep}\"\n"));
+    // An external string (node's builtin source) whose bytes are only in the node binary.
+    let js = std::process::Command::new(node(version))
+        .args(["-p", "require('fs').readFileSync.toString().slice(0, 24)"])
+        .output()
+        .unwrap();
+    let from_node = String::from_utf8(js.stdout).unwrap();
+    assert_eq!(v.print("external"), format!("\"{}\"\n", from_node.trim_end()));
+    // A ThinString (a cons string internalized as a property key).
+    assert_eq!(v.print("thin"), "\"a long thin key 0\"\n");
     // -a: addresses (Smis as their tagged words).
     assert_eq!(v.print("-a smi"), "2a00000000: 42\n");
     let animal = v.member_addr("animal");

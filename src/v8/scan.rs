@@ -349,8 +349,9 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     let mut types = Vec::new();
     let mut known: Vec<usize> = Vec::new();
     each_page(h, &ordered, &mut buf, &mut done, total, progress, &mut |p, b| {
-        find_maps(h, p, b, &mut metas, &mut types);
+        // Metas known before this page: a meta found in it may follow maps of its own.
         known.push(metas.len());
+        find_maps(h, p, b, &mut metas, &mut types);
     });
     let behind: Vec<Page> =
         ordered.iter().zip(&known).filter(|(_, &k)| k < metas.len()).map(|(p, _)| p.clone()).collect();
