@@ -14,7 +14,7 @@ use super::io::{self, Output};
 use super::{flags_from, guard, report, Call, Session, Status};
 use crate::dcmds::Dcmd;
 use crate::target::{Addr, Error};
-use crate::walkers::Walker;
+use crate::walkers::{Walk, Walker};
 
 /// mdb keeps raw pointers in these tables; they are immutable, so sharing is sound.
 #[repr(transparent)]
@@ -185,8 +185,6 @@ fn print_help(d: &'static Dcmd) {
     io::flush();
 }
 
-/// The iterator behind a walk, kept in `walk_data` between steps.
-type WalkIter = Box<dyn Iterator<Item = Addr>>;
 
 /// # Safety
 /// `w` must be a valid walk state from mdb.
@@ -197,7 +195,7 @@ unsafe fn walk_init(walker: &'static Walker, w: *mut sys::mdb_walk_state_t) -> c
     let name = walker.name.to_string_lossy();
     guard(&name, sys::WALK_ERR, || {
         let session = Session::current()?;
-        let iter: WalkIter = (walker.start)(&session, start)?;
+        let iter: Walk = (walker.start)(&session, start)?;
         w.walk_data = Box::into_raw(Box::new(iter)).cast();
         Ok(sys::WALK_NEXT)
     })
@@ -207,7 +205,7 @@ unsafe fn walk_init(walker: &'static Walker, w: *mut sys::mdb_walk_state_t) -> c
 unsafe extern "C" fn walk_step(w: *mut sys::mdb_walk_state_t) -> c_int {
     // SAFETY: mdb passes the state that walk_init filled in.
     let w = unsafe { &mut *w };
-    let data = w.walk_data as *mut WalkIter;
+    let data = w.walk_data as *mut Walk;
     if data.is_null() {
         return sys::WALK_DONE;
     }
@@ -228,7 +226,7 @@ unsafe extern "C" fn walk_step(w: *mut sys::mdb_walk_state_t) -> c_int {
 unsafe extern "C" fn walk_fini(w: *mut sys::mdb_walk_state_t) {
     // SAFETY: mdb passes the state; walk_data is ours (or NULL).
     let w = unsafe { &mut *w };
-    let data = std::mem::replace(&mut w.walk_data, ptr::null_mut()) as *mut WalkIter;
+    let data = std::mem::replace(&mut w.walk_data, ptr::null_mut()) as *mut Walk;
     if !data.is_null() {
         // SAFETY: created by Box::into_raw in walk_init, freed exactly once here.
         guard("walk", (), || {

@@ -691,3 +691,50 @@ pub fn load(t: &dyn Target) -> Result<(Layout, Metadata)> {
     layout.check_fallbacks();
     Ok((layout, meta))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(pairs: &[(&str, i64)]) -> Metadata {
+        Metadata { values: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect() }
+    }
+
+    #[test]
+    fn fields_ignore_type_suffixes_and_take_alternatives() {
+        let m = meta(&[
+            ("class_Map__instance_descriptors__Tagged_DescriptorArray_", 40),
+            ("class_Oddball__kind_offset__int", 40),
+            ("type_SeqOneByteString__ONE_BYTE_STRING_TYPE", 40),
+        ]);
+        let field = m.find(&Source::Field("Map", &["instance_descriptors"])).unwrap();
+        assert_eq!(field, (40, "v8dbg_class_Map__instance_descriptors__Tagged_DescriptorArray_".into()));
+        assert_eq!(m.find(&Source::Field("Oddball", &["kind", "kind_offset"])).unwrap().0, 40);
+        assert!(m.find(&Source::Field("Map", &["instance"])).is_none(), "a prefix of a field name is not the field");
+        assert_eq!(m.find(&Source::Type(&["SEQ_ONE_BYTE_STRING_TYPE", "ONE_BYTE_STRING_TYPE"])).unwrap().0, 40);
+        assert_eq!(m.type_names().get(&40).map(String::as_str), Some("SeqOneByteString"));
+    }
+
+    #[test]
+    fn fallbacks_follow_versions_and_derivations() {
+        let m = meta(&[]);
+        let v = |major, minor| Version { major, minor, build: 0, patch: 0 };
+        let rules: &[((u32, u32), i64)] = &[((13, 0), 32), ((0, 0), 24)];
+        let known = Otherwise::Known("test", rules);
+        let none = Resolved { values: HashMap::new() };
+        assert_eq!(resolve(&m, v(11, 3), &none, &Source::None, &known).0, Some(24));
+        assert_eq!(resolve(&m, v(13, 6), &none, &Source::None, &known).0, Some(32));
+        let derived = Otherwise::Derived("test", |r| Some(r.get("a")? + 8));
+        let with_a = Resolved { values: HashMap::from([("a", 16)]) };
+        assert_eq!(resolve(&m, v(11, 3), &with_a, &Source::None, &derived).0, Some(24));
+        assert_eq!(resolve(&m, v(11, 3), &none, &Source::None, &derived).0, None);
+    }
+
+    #[test]
+    fn missing_metadata_is_a_clear_error() {
+        let e = Layout::from_metadata(&meta(&[("HeapObjectTag", 1)]), Version::default()).unwrap_err();
+        assert!(e.to_string().contains("lacks heap_object_tag_mask"), "{e}");
+        let e = check_supported(&meta(&[("TaggedSize", 4)])).unwrap_err();
+        assert!(e.to_string().contains("pointer compression"), "{e}");
+    }
+}

@@ -243,7 +243,7 @@ impl Maps {
     #[inline]
     pub fn get(&self, word: u64) -> Option<u16> {
         // Only a tagged, slot-aligned pointer can point to a map's start.
-        if word.wrapping_sub(self.tag) % self.slot != 0 {
+        if !word.wrapping_sub(self.tag).is_multiple_of(self.slot) {
             return None;
         }
         let chunk = self.find(word >> self.page_bits)?;

@@ -1,6 +1,6 @@
 //! `::walk findjsobjects`: the representative of each group `::findjsobjects` prints.
 
-use super::Walker;
+use super::{Walk, Walker};
 use crate::mdb::Session;
 use crate::target::{Addr, Error, Result};
 use crate::v8::value::tagged;
@@ -11,7 +11,7 @@ pub const WALKER: Walker = Walker {
     start,
 };
 
-fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr>>> {
+fn start(s: &Session, addr: Option<Addr>) -> Result<Walk> {
     if addr.is_some() {
         return Err(Error::Usage("the findjsobjects walker takes no address".into()));
     }

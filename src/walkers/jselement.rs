@@ -1,6 +1,6 @@
 //! `addr::walk jselement`: the elements of an array, holes included.
 
-use super::Walker;
+use super::{Walk, Walker};
 use crate::dcmds::js_object;
 use crate::mdb::Session;
 use crate::target::{Addr, Error, Result};
@@ -12,7 +12,7 @@ pub const WALKER: Walker = Walker {
     start,
 };
 
-fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr>>> {
+fn start(s: &Session, addr: Option<Addr>) -> Result<Walk> {
     let h = s.heap()?;
     let (obj, m) = js_object(&h, addr)?;
     if u64::from(m.instance_type) != h.l.type_js_array {

@@ -1,6 +1,6 @@
 //! `::walk jsobj`: every JavaScript object the `::findjsobjects` scan found.
 
-use super::Walker;
+use super::{Walk, Walker};
 use crate::mdb::Session;
 use crate::target::{Addr, Error, Result};
 use crate::v8::value::tagged;
@@ -11,7 +11,7 @@ pub const WALKER: Walker = Walker {
     start,
 };
 
-fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr>>> {
+fn start(s: &Session, addr: Option<Addr>) -> Result<Walk> {
     if addr.is_some() {
         return Err(Error::Usage("jsobj walks the whole heap and takes no address".into()));
     }

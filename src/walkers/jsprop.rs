@@ -1,6 +1,6 @@
 //! `addr::walk jsprop`: the values of an object's own properties.
 
-use super::Walker;
+use super::{Walk, Walker};
 use crate::dcmds::js_object;
 use crate::mdb::Session;
 use crate::target::{Addr, Result};
@@ -13,7 +13,7 @@ pub const WALKER: Walker = Walker {
     start,
 };
 
-fn start(s: &Session, addr: Option<Addr>) -> Result<Box<dyn Iterator<Item = Addr>>> {
+fn start(s: &Session, addr: Option<Addr>) -> Result<Walk> {
     let h = s.heap()?;
     let (obj, m) = js_object(&h, addr)?;
     let mut values: Vec<Value> = match h.elements(obj, &m)? {
