@@ -104,3 +104,22 @@ fn constants() {
     assert_eq!((UM_NOSLEEP, UM_SLEEP, UM_GC), (0, 1, 2));
     assert_eq!((MA_EXEC, MA_WRITE, MA_READ, MA_BREAK, MA_ANON), (1, 2, 4, 16, 64));
 }
+
+/// The module defines its entry points and leaves every mdb function to mdb.
+#[test]
+fn module_symbols() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let module = root.join("target/release/libv8.so");
+    assert!(module.is_file(), "{} is missing: run `make build`", module.display());
+    let out = std::process::Command::new("nm").arg("-D").arg(&module).output().expect("run nm");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kind = |name: &str| {
+        text.lines().find(|l| l.split_whitespace().last() == Some(name)).and_then(|l| l.split_whitespace().rev().nth(1))
+    };
+    for name in ["_mdb_init", "_mdb_fini"] {
+        assert_eq!(kind(name), Some("T"), "{name} should be defined");
+    }
+    for name in ["mdb_vread", "mdb_printf", "mdb_warn", "mdb_lookup_by_name", "mdb_symbol_iter", "mdb_get_xdata", "Pmapping_iter"] {
+        assert_eq!(kind(name), Some("U"), "{name} should be left to mdb");
+    }
+}

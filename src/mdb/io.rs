@@ -150,18 +150,6 @@ pub fn warn(msg: &str) {
     unsafe { mdb_sys::mdb_warn(c"%s\n".as_ptr(), c.as_ptr()) };
 }
 
-/// Change mdb's output indentation by `delta` columns (negative to dedent).
-pub fn indent(delta: i64) {
-    // SAFETY: plain integer calls into mdb.
-    unsafe {
-        if delta >= 0 {
-            mdb_sys::mdb_inc_indent(delta.unsigned_abs());
-        } else {
-            mdb_sys::mdb_dec_indent(delta.unsigned_abs());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

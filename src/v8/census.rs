@@ -208,10 +208,6 @@ impl Census {
         self.groups.iter().find(|g| self.instances(g).binary_search(&addr.0).is_ok())
     }
 
-    /// The group whose representative is at `addr`.
-    pub fn group_at(&self, addr: Addr) -> Option<&Group> {
-        self.groups.iter().find(|g| self.instances(g).first() == Some(&addr.0))
-    }
 
     /// Every object of the census, group by group.
     pub fn all(&self) -> impl Iterator<Item = Addr> + '_ {
