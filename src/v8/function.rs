@@ -11,6 +11,8 @@ const MAX_BACK_POINTERS: usize = 64;
 const MAX_INLINED_LOCAL_NAMES: u64 = 75;
 /// How many ScopeInfo slots after the locals may hold the function's name.
 const NAME_SEARCH_SLOTS: u64 = 4;
+/// How many ScopeInfo slots after the locals may hold the position info.
+const POSITION_SEARCH_SLOTS: u64 = 6;
 /// Longest function or constructor name we read.
 pub const MAX_NAME: u64 = 256;
 
@@ -68,11 +70,37 @@ impl Heap<'_> {
             .map(|d| self.t.read_i32(d.offset(l.uncompiled_start_position)?))
             .transpose()?
             .and_then(|p| u64::try_from(p).ok());
+        let start = match start {
+            Some(pos) => Some(pos),
+            None => match self.value(sfi, l.sfi_name_or_scope_info)?.heap() {
+                Some(si) if u64::from(self.type_of(si)?) == l.type_scope_info => self.scope_info_start(si),
+                _ => None,
+            },
+        };
         let line = match start {
             Some(pos) => self.line_of(script, pos).ok(),
             None => None,
         };
         Ok((file, line))
+    }
+
+    /// A compiled function's start position, from its ScopeInfo's position info: two
+    /// Smis (start < end). Where they are depends on ScopeInfo flags V8 does not export:
+    /// V8 13+ keeps them in the header, between the counts and the variables; older V8
+    /// after the context locals and the optional function-variable and inferred-name
+    /// slots, where they are the last increasing pair of Smis.
+    fn scope_info_start(&self, si: Addr) -> Option<u64> {
+        let l = self.l;
+        let smi = |i: u64| self.scope_info_slot(si, i).ok()?.smi().and_then(|v| u64::try_from(v).ok());
+        let pair = |i: u64| Some((smi(i)?, smi(i + 1)?)).filter(|(a, b)| a < b);
+        let counts_end = l.scopeinfo_idx_nparams.max(l.scopeinfo_idx_ncontextlocals) + 1;
+        if l.scopeinfo_idx_first_vars >= counts_end + 2 {
+            return pair(counts_end).map(|(start, _)| start);
+        }
+        let locals = smi(l.scopeinfo_idx_ncontextlocals)?;
+        let name_slots = if locals < MAX_INLINED_LOCAL_NAMES { locals } else { 1 };
+        let after = l.scopeinfo_idx_first_vars + name_slots + locals;
+        (after..after + POSITION_SEARCH_SLOTS).filter_map(pair).last().map(|(start, _)| start)
     }
 
     /// The 1-based line of character position `pos` in a script: from its line ends
