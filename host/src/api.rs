@@ -420,6 +420,7 @@ pub unsafe extern "C" fn mdb_set_pipe(p: *const sys::mdb_pipe_t) {
     let addrs = if p.pipe_data.is_null() {
         Vec::new()
     } else {
+        // SAFETY: a non-NULL pipe_data holds pipe_len addresses (mdb_set_pipe's contract).
         unsafe { std::slice::from_raw_parts(p.pipe_data, p.pipe_len) }.iter().map(|&a| a as u64).collect()
     };
     crate::exec::add_pipe_output(addrs);

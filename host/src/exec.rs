@@ -309,6 +309,7 @@ pub fn walk(name: &str, addr: u64, cb: sys::mdb_walk_cb_t, data: *mut c_void) ->
     // SAFETY: steps and fini get the state init prepared.
     while unsafe { (w.step)(&mut ws) } == sys::WALK_NEXT {}
     if let Some(fini) = w.fini {
+        // SAFETY: fini runs once, after a successful init, on the same state.
         unsafe { fini(&mut ws) };
     }
     Ok(())

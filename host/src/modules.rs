@@ -228,6 +228,7 @@ pub fn unload(name: &str) -> Result<()> {
     // SAFETY: looking up an optional symbol, then calling it with its ABI signature.
     let fini = unsafe { libc::dlsym(module.handle, c"_mdb_fini".as_ptr()) };
     if !fini.is_null() {
+        // SAFETY: _mdb_fini takes no arguments and returns nothing (the dmod ABI).
         let fini: extern "C" fn() = unsafe { std::mem::transmute(fini) };
         fini();
     }

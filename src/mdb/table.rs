@@ -141,6 +141,7 @@ unsafe fn args_from(argc: c_int, argv: *const sys::mdb_arg_t) -> Vec<Arg> {
         .map(|a| match a.a_type {
             // SAFETY: a_type says which union member is valid.
             sys::MDB_TYPE_STRING => Arg::Str(unsafe { CStr::from_ptr(a.a_un.a_str) }.to_string_lossy().into_owned()),
+            // SAFETY: every other a_type (MDB_TYPE_IMMEDIATE) uses a_val.
             _ => Arg::Imm(unsafe { a.a_un.a_val }),
         })
         .collect()
@@ -228,8 +229,8 @@ unsafe extern "C" fn walk_fini(w: *mut sys::mdb_walk_state_t) {
     let w = unsafe { &mut *w };
     let data = std::mem::replace(&mut w.walk_data, ptr::null_mut()) as *mut Walk;
     if !data.is_null() {
-        // SAFETY: created by Box::into_raw in walk_init, freed exactly once here.
         guard("walk", (), || {
+            // SAFETY: created by Box::into_raw in walk_init, freed exactly once here.
             drop(unsafe { Box::from_raw(data) });
             Ok(())
         });

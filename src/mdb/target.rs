@@ -42,8 +42,10 @@ impl Target for MdbTarget {
             guard_callback(|| {
                 // SAFETY: mdb passes a valid symbol; data is the Iter below, alive for the call.
                 let (sym, it) = unsafe { (&*sym, &mut *(data as *mut Iter)) };
+                // SAFETY: mdb's symbol names are NUL-terminated, valid for the callback.
                 let name = unsafe { CStr::from_ptr(sym.sym_name) }.to_string_lossy();
                 if name.starts_with(it.prefix) {
+                    // SAFETY: sym_sym points to the symbol's GElf_Sym for the callback.
                     let value = unsafe { (*sym.sym_sym).st_value };
                     (it.f)(&name, Addr(value));
                 }
