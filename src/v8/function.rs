@@ -100,7 +100,7 @@ impl Heap<'_> {
         let locals = smi(l.scopeinfo_idx_ncontextlocals)?;
         let name_slots = if locals < MAX_INLINED_LOCAL_NAMES { locals } else { 1 };
         let after = l.scopeinfo_idx_first_vars + name_slots + locals;
-        (after..after + POSITION_SEARCH_SLOTS).filter_map(pair).last().map(|(start, _)| start)
+        (after..after + POSITION_SEARCH_SLOTS).rev().find_map(pair).map(|(start, _)| start)
     }
 
     /// The 1-based line of character position `pos` in a script: from its line ends

@@ -162,11 +162,7 @@ impl Heap<'_> {
         let l = self.l;
         let slots = self.slots(dict)?;
         let at = |i: u64| slots.get(i as usize).copied();
-        let capacity = at(l.hash_table_capacity_index)
-            .and_then(Value::smi)
-            .and_then(|c| u64::try_from(c).ok())
-            .filter(|&c| c <= MAX_ARRAY_LENGTH)
-            .ok_or(Error::Corrupt { addr: dict, why: "dictionary without a capacity".into() })?;
+        let capacity = self.hash_table_capacity(dict, &slots)?;
         let start = l.name_dictionary_prefix_start + prefix_size;
         let mut out = Vec::new();
         for i in 0..capacity {
@@ -183,8 +179,18 @@ impl Heap<'_> {
         Ok(out)
     }
 
-    /// Empty and deleted dictionary slots hold undefined or the hole.
-    fn is_empty_key(&self, key: Value) -> bool {
+    /// The capacity of a HashTable (dictionaries, WeakMap tables) whose slots are read.
+    pub fn hash_table_capacity(&self, table: Addr, slots: &[Value]) -> Result<u64> {
+        slots
+            .get(self.l.hash_table_capacity_index as usize)
+            .and_then(|v| v.smi())
+            .and_then(|c| u64::try_from(c).ok())
+            .filter(|&c| c <= MAX_ARRAY_LENGTH)
+            .ok_or(Error::Corrupt { addr: table, why: "hash table without a capacity".into() })
+    }
+
+    /// Empty and deleted hash table slots hold undefined or the hole.
+    pub fn is_empty_key(&self, key: Value) -> bool {
         match key {
             Value::Smi(_) => false,
             Value::Heap(a) => {
@@ -200,12 +206,7 @@ impl Heap<'_> {
         let l = self.l;
         let dict = self.pointer(obj, l.js_global_object_dictionary, "the global object's dictionary")?;
         let slots = self.slots(dict)?;
-        let capacity = slots
-            .get(l.hash_table_capacity_index as usize)
-            .and_then(|v| v.smi())
-            .and_then(|c| u64::try_from(c).ok())
-            .filter(|&c| c <= MAX_ARRAY_LENGTH)
-            .ok_or(Error::Corrupt { addr: dict, why: "global dictionary without a capacity".into() })?;
+        let capacity = self.hash_table_capacity(dict, &slots)?;
         let start = l.name_dictionary_prefix_start + l.name_dictionary_prefix_size;
         let mut out = Vec::new();
         for i in 0..capacity {

@@ -544,17 +544,12 @@ impl Printer<'_, '_> {
         let l = h.l;
         let table = h.pointer(a, l.js_collection_table, "a WeakMap or WeakSet with a table")?;
         let slots = h.slots(table)?;
-        let capacity = slots
-            .get(l.hash_table_capacity_index as usize)
-            .and_then(|v| v.smi())
-            .and_then(|c| usize::try_from(c).ok())
-            .ok_or(Error::Corrupt { addr: table, why: "hash table without a capacity".into() })?;
+        let capacity = h.hash_table_capacity(table, &slots)? as usize;
         let start = l.ephemeron_table_entries_start as usize;
         let mut entries = Vec::new();
         for i in 0..capacity.min(MAX_ENTRIES) {
             let (Some(&k), Some(&v)) = (slots.get(start + 2 * i), slots.get(start + 2 * i + 1)) else { break };
-            let empty = h.is_hole(k) || k.heap().is_some_and(|o| h.oddball_kind(o).ok().flatten() == i64::try_from(l.oddball_undefined).ok());
-            if !empty {
+            if !h.is_empty_key(k) {
                 entries.push((k, v));
             }
         }
