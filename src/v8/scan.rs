@@ -166,7 +166,8 @@ impl StoreCache {
 /// run on every word of the heap (no hashing: a slot table, then a per-chunk array).
 pub struct Maps {
     /// Open-addressed by chunk number (address >> kPageSizeBits): index + 1 into
-    /// `chunks`, 0 for an empty slot.
+    /// `chunks`, 0 for an empty slot. Sized to stay in the L1 cache for typical heaps,
+    /// and at most a quarter full.
     slots: Vec<u32>,
     chunks: Vec<MapChunk>,
     page_bits: u64,
@@ -183,12 +184,16 @@ struct MapChunk {
 }
 
 impl Maps {
-    const SLOTS: usize = 1 << 16;
+    const MIN_SLOTS: usize = 1 << 12;
 
     fn new(found: &[(u64, u16)], l: &Layout) -> Maps {
         let page_bits = l.page_size_bits;
+        let mut distinct: Vec<u64> = found.iter().map(|(m, _)| m >> page_bits).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let slots = (distinct.len() * 4).next_power_of_two().max(Self::MIN_SLOTS);
         let mut maps = Maps {
-            slots: vec![0; Self::SLOTS],
+            slots: vec![0; slots],
             chunks: Vec::new(),
             page_bits,
             tag: l.heap_object_tag,
@@ -202,9 +207,9 @@ impl Maps {
                 Some(i) => i,
                 None => {
                     maps.chunks.push(MapChunk { chunk, types: vec![0; words] });
-                    let mut slot = (chunk as usize) % Self::SLOTS;
+                    let mut slot = chunk as usize & (slots - 1);
                     while maps.slots[slot] != 0 {
-                        slot = (slot + 1) % Self::SLOTS;
+                        slot = (slot + 1) & (slots - 1);
                     }
                     maps.slots[slot] = maps.chunks.len() as u32;
                     maps.chunks.len() - 1
@@ -223,12 +228,14 @@ impl Maps {
     /// The index in `chunks` of a chunk number, if it holds maps.
     #[inline]
     fn find(&self, chunk: u64) -> Option<usize> {
-        let mut slot = (chunk as usize) % Self::SLOTS;
+        // The table's size is a power of two.
+        let mask = self.slots.len() - 1;
+        let mut slot = chunk as usize & mask;
         loop {
             match self.slots[slot] {
                 0 => return None,
                 i if self.chunks[i as usize - 1].chunk == chunk => return Some(i as usize - 1),
-                _ => slot = (slot + 1) % Self::SLOTS,
+                _ => slot = (slot + 1) & mask,
             }
         }
     }
