@@ -23,12 +23,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/printf.c");
     println!("cargo:rerun-if-changed=../mdb-sys/include/mdb_modapi.h");
 
-    cc::Build::new()
-        .file("src/printf.c")
-        .include(&include)
-        .warnings(true)
-        .extra_warnings(true)
-        .compile("mdb_printf");
+    cc::Build::new().file("src/printf.c").include(&include).warnings(true).extra_warnings(true).compile("mdb_printf");
 
     println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic");
 }

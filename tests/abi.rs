@@ -56,7 +56,11 @@ fn field_offsets() {
         [0, 8, 16, 24, 32, 40]
     );
     assert_eq!(
-        [offset_of!(mdb_modinfo_t, mi_dvers), offset_of!(mdb_modinfo_t, mi_dcmds), offset_of!(mdb_modinfo_t, mi_walkers)],
+        [
+            offset_of!(mdb_modinfo_t, mi_dvers),
+            offset_of!(mdb_modinfo_t, mi_dcmds),
+            offset_of!(mdb_modinfo_t, mi_walkers)
+        ],
         [0, 8, 16]
     );
     assert_eq!((offset_of!(mdb_pipe_t, pipe_data), offset_of!(mdb_pipe_t, pipe_len)), (0, 8));
@@ -119,7 +123,15 @@ fn module_symbols() {
     for name in ["_mdb_init", "_mdb_fini"] {
         assert_eq!(kind(name), Some("T"), "{name} should be defined");
     }
-    for name in ["mdb_vread", "mdb_printf", "mdb_warn", "mdb_lookup_by_name", "mdb_symbol_iter", "mdb_get_xdata", "Pmapping_iter"] {
+    for name in [
+        "mdb_vread",
+        "mdb_printf",
+        "mdb_warn",
+        "mdb_lookup_by_name",
+        "mdb_symbol_iter",
+        "mdb_get_xdata",
+        "Pmapping_iter",
+    ] {
         assert_eq!(kind(name), Some("U"), "{name} should be left to mdb");
     }
 }

@@ -94,7 +94,12 @@ fn corrupted_heap_bytes() {
     let r = mdb_core(
         &node("20.20.2"),
         &bad,
-        &["::findjsobjects -v", "::findjsobjects -a -l | ::findjsobjects -r", "::walk jsobj ! wc -l", "::findjsobjects -c Point | ::findjsobjects"],
+        &[
+            "::findjsobjects -v",
+            "::findjsobjects -a -l | ::findjsobjects -r",
+            "::walk jsobj ! wc -l",
+            "::findjsobjects -c Point | ::findjsobjects",
+        ],
     );
     assert!(r.status == 0 || r.status == 1, "status {}; stderr:\n{}", r.status, r.stderr);
     assert!(r.stdout.contains("JavaScript objects =>"), "{}", r.stdout);

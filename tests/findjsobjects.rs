@@ -37,8 +37,10 @@ impl Target {
     fn summary(&self, extra: &str) -> Vec<Row> {
         let out = self.out(&[&format!("::findjsobjects {extra}")]);
         let mut lines = out.lines().skip_while(|l| !l.trim_start().starts_with("OBJECT"));
-        assert_eq!(lines.next().map(str::split_whitespace).map(Iterator::collect::<Vec<_>>),
-            Some(vec!["OBJECT", "#OBJECTS", "#PROPS", "CONSTRUCTOR:", "PROPS"]));
+        assert_eq!(
+            lines.next().map(str::split_whitespace).map(Iterator::collect::<Vec<_>>),
+            Some(vec!["OBJECT", "#OBJECTS", "#PROPS", "CONSTRUCTOR:", "PROPS"])
+        );
         lines
             .map(|l| {
                 let mut f = l.split_whitespace();
@@ -115,7 +117,10 @@ fn check(version: &'static str) {
     assert_eq!(unique.len(), 1000);
     let from_second = t.out(&[&format!("{}::findjsobjects", all_points[500])]);
     assert_eq!(lines(&from_second), all_points, "any instance lists its whole group");
-    assert_eq!(lines(&t.out(&["::findjsobjects -p legacyTag"])), vec![row(&rows, "Legacy: name, legacyTag").addr.as_str()]);
+    assert_eq!(
+        lines(&t.out(&["::findjsobjects -p legacyTag"])),
+        vec![row(&rows, "Legacy: name, legacyTag").addr.as_str()]
+    );
     assert!(lines(&t.out(&["::findjsobjects -p noSuchProperty"])).is_empty());
     assert!(lines(&t.out(&["::findjsobjects -c NoSuchConstructor"])).is_empty());
     let dict = t.out(&["::findjsobjects -k dict"]);
@@ -123,7 +128,9 @@ fn check(version: &'static str) {
         assert!(lines(&dict).contains(&row(&rows, what).addr.as_str()), "-k dict lacks {what}");
     }
     assert!(!lines(&dict).contains(&point.addr.as_str()));
-    assert!(lines(&t.out(&["::findjsobjects -k numeric"])).contains(&row(&rows, "Object: 1, 2, numericTag").addr.as_str()));
+    assert!(
+        lines(&t.out(&["::findjsobjects -k numeric"])).contains(&row(&rows, "Object: 1, 2, numericTag").addr.as_str())
+    );
     assert!(lines(&t.out(&["::findjsobjects -k inobject"])).contains(&point.addr.as_str()));
 
     // -l lists every representative; the walkers agree with the summary.
@@ -132,14 +139,16 @@ fn check(version: &'static str) {
     let walked = t.out(&["::walk findjsobjects"]);
     let walked: Vec<String> = lines(&walked).iter().map(|a| a.trim_start_matches("0x").to_string()).collect();
     assert_eq!(walked, lines(&reps));
-    let total: u64 = t.out(&["::findjsobjects -a | ::findjsobjects ! wc -l"]).lines().nth(2).unwrap().trim().parse().unwrap();
+    let total: u64 =
+        t.out(&["::findjsobjects -a | ::findjsobjects ! wc -l"]).lines().nth(2).unwrap().trim().parse().unwrap();
     let walked_all: u64 = t.out(&["::walk jsobj ! wc -l"]).lines().nth(2).unwrap().trim().parse().unwrap();
     assert_eq!(total, walked_all);
 
     // -v: counters consistent with the summary.
     let v = t.out(&["::findjsobjects -v"]);
     let stat = |label: &str| -> u64 {
-        let line = v.lines().find(|l| l.contains(&format!(" {label} => "))).unwrap_or_else(|| panic!("no {label} in {v}"));
+        let line =
+            v.lines().find(|l| l.contains(&format!(" {label} => "))).unwrap_or_else(|| panic!("no {label} in {v}"));
         line.rsplit(" => ").next().unwrap().parse().unwrap()
     };
     assert_eq!(stat("JavaScript objects"), total);
@@ -166,10 +175,17 @@ fn check(version: &'static str) {
     assert!(r.lines().any(|l| l.starts_with(&format!("{held} referred to by ")) && l.ends_with(".holder")), "{r}");
     assert_eq!(r.matches(" referred to by ").count(), 4, "{r}");
     // Marks are used up by -r.
-    let r = t.out(&[&format!("{held}::findjsobjects -m"), &format!("{marker}::findjsobjects -r"), &format!("{marker}::findjsobjects -r")]);
+    let r = t.out(&[
+        &format!("{held}::findjsobjects -m"),
+        &format!("{marker}::findjsobjects -r"),
+        &format!("{marker}::findjsobjects -r"),
+    ]);
     assert_eq!(r.matches(" referred to by ").count(), 4 + 3, "{r}");
     // Piped objects are searched for together: ten points, ten referrer lines.
-    let piped = t.out(&["::findjsobjects -c Point | ::findjsobjects ! head -10 > /dev/null", "::findjsobjects -c Point | ::findjsobjects | ::findjsobjects -r ! grep -c 'referred to by'"]);
+    let piped = t.out(&[
+        "::findjsobjects -c Point | ::findjsobjects ! head -10 > /dev/null",
+        "::findjsobjects -c Point | ::findjsobjects | ::findjsobjects -r ! grep -c 'referred to by'",
+    ]);
     assert_eq!(lines(&piped), vec!["1000"]);
     // A point is held by one slot of the points array.
     let point_ref = t.out(&[&format!("{}::findjsobjects -r", all_points[0])]);
@@ -185,7 +201,10 @@ fn usage_errors_and_bad_addresses() {
     let t = Target { version: "20.20.2" };
     for (cmd, message) in [
         ("::findjsobjects -c A -p b", "cannot specify both -c and -p"),
-        ("::findjsobjects -l -c Point", "cannot specify -l with -c; instead, pipe output of ::findjsobjects -c to ::findjsobjects -l"),
+        (
+            "::findjsobjects -l -c Point",
+            "cannot specify -l with -c; instead, pipe output of ::findjsobjects -c to ::findjsobjects -l",
+        ),
         ("::findjsobjects -x", "illegal option -- x"),
         ("::findjsobjects -m", "-m requires an address"),
         ("::findjsobjects -r", "-r requires an address or objects marked with -m"),
@@ -194,7 +213,11 @@ fn usage_errors_and_bad_addresses() {
         let r = t.run(&[cmd]);
         assert_eq!(r.status, 1, "{cmd}");
         assert!(r.stderr.contains(&format!("mdb: findjsobjects: {message}")), "{cmd}: {}", r.stderr);
-        assert!(r.stderr.contains("Usage: [addr]::findjsobjects [-vb] [-r | -c cons | -p prop]"), "{cmd}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("Usage: [addr]::findjsobjects [-vb] [-r | -c cons | -p prop]"),
+            "{cmd}: {}",
+            r.stderr
+        );
     }
     for addr in ["1234", "0", "ffffffffffffffff"] {
         let r = t.run(&[&format!("{addr}::findjsobjects")]);

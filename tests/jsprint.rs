@@ -55,7 +55,10 @@ fn check(version: &'static str) {
     assert_eq!(out.replace(&fixtures, "<fixtures>"), expected);
 
     // Members, several on one line; missing ones are undefined.
-    assert_eq!(v.print("smi twoByte arr[1] nested.inner.deeper.deepest missing arr[7]"), "42 \"héllo ☃\" \"two\" 1 undefined undefined\n");
+    assert_eq!(
+        v.print("smi twoByte arr[1] nested.inner.deeper.deepest missing arr[7]"),
+        "42 \"héllo ☃\" \"two\" 1 undefined undefined\n"
+    );
     assert_eq!(v.print("nested.inner"), "{\n    \"deeper\": {\n        \"deepest\": 1,\n    },\n}\n");
     // -d: depth; -N: string length; -b: the object first.
     assert_eq!(v.print("-d 0"), "[...]\n");
@@ -107,7 +110,8 @@ fn check(version: &'static str) {
 
     // The global object (globalThis is its proxy), cycles marked.
     let global = v.out(&["::findjsobjects -p globalMarker | ::findjsobjects | ::jsprint -d 1 global"]);
-    for line in ["    \"globalThis\": [Circular],\n", "    \"__values\": [...],\n", "    \"__globalHolder\": [...],\n"] {
+    for line in ["    \"globalThis\": [Circular],\n", "    \"__values\": [...],\n", "    \"__globalHolder\": [...],\n"]
+    {
         assert!(global.contains(line), "{line} in {global}");
     }
 
@@ -150,7 +154,11 @@ fn bad_addresses_and_usage() {
 /// Every object the scan finds prints without a crash or a hang.
 #[test]
 fn sweep_every_object() {
-    let r = mdb_core(&node("22.23.3"), &core("22.23.3", "population.js"), &["::walk jsobj | ::jsprint -d 1 -N 0t40 ! wc -l"]);
+    let r = mdb_core(
+        &node("22.23.3"),
+        &core("22.23.3", "population.js"),
+        &["::walk jsobj | ::jsprint -d 1 -N 0t40 ! wc -l"],
+    );
     let lines: u64 = r.ok().lines().last().unwrap().trim().parse().unwrap();
     assert!(lines > 5000, "{lines}");
     let errors: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();

@@ -42,9 +42,17 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
     for line in out.lines().filter(|l| l.contains("absent in this version")) {
         let name = line.split_whitespace().next().unwrap();
         assert!(
-            ["oddball_the_hole", "first_js_function_type", "last_js_function_type", "type_hole", "js_typed_array_length",
-             "type_uncached_external_one_byte_string", "type_swiss_name_dictionary", "type_external_one_byte_string"]
-                .contains(&name),
+            [
+                "oddball_the_hole",
+                "first_js_function_type",
+                "last_js_function_type",
+                "type_hole",
+                "js_typed_array_length",
+                "type_uncached_external_one_byte_string",
+                "type_swiss_name_dictionary",
+                "type_external_one_byte_string"
+            ]
+            .contains(&name),
             "required entry {name} absent on node {version}"
         );
     }
@@ -52,34 +60,83 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
 
 #[test]
 fn node18() {
-    check_version("18.20.8", &[("type_map", "250"), ("type_js_array", "2104"), ("oddball_the_hole", "2"),
-        ("name_dictionary_prefix_size", "2"), ("elements_dictionary", "12"), ("js_view_buffer", "24"),
-        ("descriptors_header_size", "24"), ("js_function_shared", "24"), ("first_js_function_type", "2065")]);
+    check_version(
+        "18.20.8",
+        &[
+            ("type_map", "250"),
+            ("type_js_array", "2104"),
+            ("oddball_the_hole", "2"),
+            ("name_dictionary_prefix_size", "2"),
+            ("elements_dictionary", "12"),
+            ("js_view_buffer", "24"),
+            ("descriptors_header_size", "24"),
+            ("js_function_shared", "24"),
+            ("first_js_function_type", "2065"),
+        ],
+    );
 }
 
 #[test]
 fn node20() {
-    check_version("20.20.2", &[("type_map", "255"), ("type_js_array", "2113"), ("oddball_the_hole", "2"),
-        ("name_dictionary_prefix_size", "3"), ("elements_dictionary", "13"), ("js_view_buffer", "24"),
-        ("js_array_buffer_backing_store", "48"), ("sfi_script", "32")]);
+    check_version(
+        "20.20.2",
+        &[
+            ("type_map", "255"),
+            ("type_js_array", "2113"),
+            ("oddball_the_hole", "2"),
+            ("name_dictionary_prefix_size", "3"),
+            ("elements_dictionary", "13"),
+            ("js_view_buffer", "24"),
+            ("js_array_buffer_backing_store", "48"),
+            ("sfi_script", "32"),
+        ],
+    );
 }
 
 #[test]
 fn node22() {
-    check_version("22.23.3", &[("type_map", "264"), ("type_js_array", "2115"), ("oddball_the_hole", "-"),
-        ("type_hole", "261"), ("js_function_shared", "32"), ("first_js_function_type", "2066"), ("oddball_undefined", "4")]);
+    check_version(
+        "22.23.3",
+        &[
+            ("type_map", "264"),
+            ("type_js_array", "2115"),
+            ("oddball_the_hole", "-"),
+            ("type_hole", "261"),
+            ("js_function_shared", "32"),
+            ("first_js_function_type", "2066"),
+            ("oddball_undefined", "4"),
+        ],
+    );
 }
 
 #[test]
 fn node24() {
-    check_version("24.21.0", &[("type_map", "272"), ("type_js_array", "2119"), ("type_hole", "269"),
-        ("js_view_buffer", "32"), ("sfi_name_or_scope_info", "24"), ("scopeinfo_idx_first_vars", "5")]);
+    check_version(
+        "24.21.0",
+        &[
+            ("type_map", "272"),
+            ("type_js_array", "2119"),
+            ("type_hole", "269"),
+            ("js_view_buffer", "32"),
+            ("sfi_name_or_scope_info", "24"),
+            ("scopeinfo_idx_first_vars", "5"),
+        ],
+    );
 }
 
 #[test]
 fn node26() {
-    check_version("26.10.0", &[("type_map", "278"), ("type_js_array", "2121"), ("type_hole", "274"),
-        ("descriptors_header_size", "32"), ("js_typed_array_length", "-"), ("js_typed_array_external_pointer", "72")]);
+    check_version(
+        "26.10.0",
+        &[
+            ("type_map", "278"),
+            ("type_js_array", "2121"),
+            ("type_hole", "274"),
+            ("descriptors_header_size", "32"),
+            ("js_typed_array_length", "-"),
+            ("js_typed_array_external_pointer", "72"),
+        ],
+    );
 }
 
 /// A core written by the kernel after process.abort(), found through its NT_FILE table

@@ -58,7 +58,11 @@ pub unsafe extern "C" fn mdb_vread(buf: *mut c_void, n: usize, addr: usize) -> i
     match state::with_target(|t| t.read(addr as u64, out)) {
         Some(Ok(())) => n as isize,
         Some(Err(e)) => {
-            set_errno(if matches!(e, crate::target::ReadError::Partial { .. }) { errno::PARTIAL } else { errno::NOMAP });
+            set_errno(if matches!(e, crate::target::ReadError::Partial { .. }) {
+                errno::PARTIAL
+            } else {
+                errno::NOMAP
+            });
             -1
         }
         None => {
@@ -92,7 +96,11 @@ pub unsafe extern "C" fn mdb_readstr(buf: *mut c_char, n: usize, addr: usize) ->
     }
     // SAFETY: len <= n - 1.
     unsafe { *buf.add(len) = 0 };
-    if len + 1 == n { n as isize } else { len as isize }
+    if len + 1 == n {
+        n as isize
+    } else {
+        len as isize
+    }
 }
 
 fn lookup(name: *const c_char) -> Option<Symbol> {
@@ -388,7 +396,12 @@ pub unsafe extern "C" fn mdb_walk(name: *const c_char, cb: sys::mdb_walk_cb_t, d
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn mdb_pwalk(name: *const c_char, cb: sys::mdb_walk_cb_t, data: *mut c_void, addr: usize) -> c_int {
+pub unsafe extern "C" fn mdb_pwalk(
+    name: *const c_char,
+    cb: sys::mdb_walk_cb_t,
+    data: *mut c_void,
+    addr: usize,
+) -> c_int {
     // SAFETY: the module passes a NUL-terminated name.
     let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
     match crate::exec::walk(&name, addr as u64, cb, data) {
@@ -448,7 +461,8 @@ pub extern "C" fn host_attrs_enabled() -> c_int {
 #[no_mangle]
 pub extern "C" fn host_strerror(err: c_int) -> *const c_char {
     thread_local! { static MSG: std::cell::RefCell<CString> = std::cell::RefCell::new(CString::default()); }
-    let text = errno::message(err).map(str::to_string).unwrap_or_else(|| std::io::Error::from_raw_os_error(err).to_string());
+    let text =
+        errno::message(err).map(str::to_string).unwrap_or_else(|| std::io::Error::from_raw_os_error(err).to_string());
     MSG.with(|m| {
         *m.borrow_mut() = CString::new(text).unwrap_or_default();
         m.borrow().as_ptr()

@@ -234,11 +234,12 @@ fn call_module_dcmd(d: &DcmdEntry, addr: u64, flags: u32, args: &[Arg]) -> c_int
     let argv: Vec<sys::mdb_arg_t> = args
         .iter()
         .map(|a| match a {
-            Arg::Str(s) => sys::mdb_arg_t {
-                a_type: sys::MDB_TYPE_STRING,
-                a_un: sys::mdb_arg__bindgen_ty_1 { a_str: s.as_ptr() },
-            },
-            Arg::Imm(v) => sys::mdb_arg_t { a_type: sys::MDB_TYPE_IMMEDIATE, a_un: sys::mdb_arg__bindgen_ty_1 { a_val: *v } },
+            Arg::Str(s) => {
+                sys::mdb_arg_t { a_type: sys::MDB_TYPE_STRING, a_un: sys::mdb_arg__bindgen_ty_1 { a_str: s.as_ptr() } }
+            }
+            Arg::Imm(v) => {
+                sys::mdb_arg_t { a_type: sys::MDB_TYPE_IMMEDIATE, a_un: sys::mdb_arg__bindgen_ty_1 { a_val: *v } }
+            }
         })
         .collect();
     // SAFETY: argv and the strings it points to outlive the call.
@@ -396,8 +397,15 @@ const BUILTINS: &[(&str, &str)] = &[
     ("walkers", "list available walkers"),
 ];
 
-const BUILTIN_USAGE: &[(&str, &str)] =
-    &[("dcmds", ""), ("help", "[command]"), ("load", "module"), ("status", ""), ("unload", "module"), ("walk", "name [variable]"), ("walkers", "")];
+const BUILTIN_USAGE: &[(&str, &str)] = &[
+    ("dcmds", ""),
+    ("help", "[command]"),
+    ("load", "module"),
+    ("status", ""),
+    ("unload", "module"),
+    ("walk", "name [variable]"),
+    ("walkers", ""),
+];
 
 const GENERAL_HELP: &str = "\
 Each debugger command in mdb is structured as follows:

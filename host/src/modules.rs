@@ -93,8 +93,7 @@ fn display_path(dirs: &[PathBuf]) -> String {
 }
 
 fn legal_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.chars().any(|c| c.is_whitespace() || "#%^&*-+=,:$/\\?<>;|!`'\"[](){}".contains(c))
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || "#%^&*-+=,:$/\\?<>;|!`'\"[](){}".contains(c))
 }
 
 fn c_string(p: *const std::ffi::c_char) -> Option<String> {
@@ -199,7 +198,8 @@ fn read_walkers(info: &sys::mdb_modinfo_t, module: &str) -> Result<Vec<WalkerEnt
         if !legal_name(&name) {
             bail!("module {module}: walker name \"{name}\" is not legal");
         }
-        let descr = c_string(w.walk_descr).ok_or_else(|| anyhow!("module {module}: walker {name} has no description"))?;
+        let descr =
+            c_string(w.walk_descr).ok_or_else(|| anyhow!("module {module}: walker {name} has no description"))?;
         let step = w.walk_step.ok_or_else(|| anyhow!("module {module}: walker {name} has no step function"))?;
         out.push(WalkerEntry {
             module: module.to_string(),

@@ -158,10 +158,7 @@ fn floating_point() {
 
 #[test]
 fn other_directives() {
-    assert_eq!(
-        snp!(c"%H %H %H", 1536 as c_uint, 4096 as c_uint, 1023 as c_uint),
-        "1.50K 4K 1023"
-    );
+    assert_eq!(snp!(c"%H %H %H", 1536 as c_uint, 4096 as c_uint, 1023 as c_uint), "1.50K 4K 1023");
     assert_eq!(snp!(c"%I", c_uint::from_ne_bytes([127, 0, 0, 1])), "127.0.0.1");
     assert_eq!(snp!(c"%Y", 1_234_567_890 as c_long), "2009 Feb 13 23:31:30");
 }
@@ -180,9 +177,7 @@ fn unknown_directives_take_no_argument() {
 fn truncation_and_return_value() {
     let mut buf = [b'Z' as c_char; 8];
     // SAFETY: n = 5 <= buf.len(); arguments match the directives.
-    let n = unsafe {
-        mdb_snprintf(buf.as_mut_ptr(), 5, c"%s-%d".as_ptr(), c"hello".as_ptr(), 42 as c_int)
-    };
+    let n = unsafe { mdb_snprintf(buf.as_mut_ptr(), 5, c"%s-%d".as_ptr(), c"hello".as_ptr(), 42 as c_int) };
     assert_eq!(n, 8);
     // SAFETY: NUL-terminated at index 4.
     assert_eq!(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_bytes(), b"hell");

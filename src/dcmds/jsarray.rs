@@ -36,7 +36,9 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     }
     let len = u64::try_from(h.smi(obj, h.l.js_array_length)?).unwrap_or(0);
     let Elements::Tagged(items) = h.elements(obj, &m)? else {
-        return Err(Error::Msg("this array's elements are not tagged words (a double or dictionary array): use ::jsprint".into()));
+        return Err(Error::Msg(
+            "this array's elements are not tagged words (a double or dictionary array): use ::jsprint".into(),
+        ));
     };
     for (i, v) in items.into_iter().take(len as usize).enumerate() {
         let word = v.encode(h.l);

@@ -33,7 +33,10 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let (obj, m) = js_object(&h, call.addr)?;
     let name = h.constructor_name(&m);
     if !opts.flag('f') && name != "Buffer" && name != "Uint8Array" {
-        return Err(Error::Msg(format!("{} is a {name}, not a Buffer (-f to accept it)", call.addr.unwrap_or_default())));
+        return Err(Error::Msg(format!(
+            "{} is a {name}, not a Buffer (-f to accept it)",
+            call.addr.unwrap_or_default()
+        )));
     }
     let view = View::load(&h, obj, &m)?;
     let _ = writeln!(out, "{:x}", view.data.0);

@@ -43,7 +43,12 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     };
     let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{addr} is not a V8 heap object")))?;
     let class = match opts.operands.as_slice() {
-        [] => h.l.type_names.get(&ty).cloned().ok_or(Error::Msg(format!("instance type {ty} has no class name in the metadata")))?,
+        [] => {
+            h.l.type_names
+                .get(&ty)
+                .cloned()
+                .ok_or(Error::Msg(format!("instance type {ty} has no class name in the metadata")))?
+        }
         [c] => c.text(),
         _ => return Err(Error::Usage("at most one class".into())),
     };
@@ -95,7 +100,8 @@ fn field_value(h: &Heap, at: Addr, ty: &str) -> Result<String> {
             Ok(match Value::decode(word, h.l) {
                 Value::Smi(n) => format!("{word:x} (SMI: {n})"),
                 Value::Heap(a) => {
-                    let what = h.type_of(a).ok().and_then(|t| h.l.type_names.get(&t).cloned()).unwrap_or_else(|| "?".into());
+                    let what =
+                        h.type_of(a).ok().and_then(|t| h.l.type_names.get(&t).cloned()).unwrap_or_else(|| "?".into());
                     format!("{word:x} ({what})")
                 }
                 Value::Weak(a) if a.0 == 0 => format!("{word:x} (cleared weak reference)"),

@@ -175,9 +175,6 @@ mod tests {
         out.addr(Addr(0xfedcba9876543210));
         write!(out, "x\0y").unwrap();
         out.line("");
-        assert_eq!(
-            drain(out),
-            "a long line that spans several pieces\n1234\nfedcba9876543210\nx y\n"
-        );
+        assert_eq!(drain(out), "a long line that spans several pieces\n1234\nfedcba9876543210\nx y\n");
     }
 }

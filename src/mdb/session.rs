@@ -77,8 +77,6 @@ impl Session {
 
     /// The current session.
     pub fn current() -> Result<Rc<Session>> {
-        SESSION
-            .with(|slot| slot.borrow().clone())
-            .ok_or_else(|| Error::Msg("the v8 module is not initialised".into()))
+        SESSION.with(|slot| slot.borrow().clone()).ok_or_else(|| Error::Msg("the v8 module is not initialised".into()))
     }
 }

@@ -186,7 +186,6 @@ fn print_help(d: &'static Dcmd) {
     io::flush();
 }
 
-
 /// # Safety
 /// `w` must be a valid walk state from mdb.
 unsafe fn walk_init(walker: &'static Walker, w: *mut sys::mdb_walk_state_t) -> c_int {

@@ -191,8 +191,14 @@ impl Census {
             .collect();
         groups.sort_by(|a, b| {
             let weight = |g: &Group| (g.count() as u64).saturating_mul(g.nprops);
-            (weight(a), a.count(), a.nprops, &a.constructor, &a.function, &a.props)
-                .cmp(&(weight(b), b.count(), b.nprops, &b.constructor, &b.function, &b.props))
+            (weight(a), a.count(), a.nprops, &a.constructor, &a.function, &a.props).cmp(&(
+                weight(b),
+                b.count(),
+                b.nprops,
+                &b.constructor,
+                &b.function,
+                &b.props,
+            ))
         });
         stats.seconds = started.elapsed().as_secs_f64();
         Ok(Census { groups, stats })
@@ -207,7 +213,6 @@ impl Census {
     pub fn group_of(&self, addr: Addr) -> Option<&Group> {
         self.groups.iter().find(|g| self.instances(g).binary_search(&addr.0).is_ok())
     }
-
 
     /// Every object of the census, group by group.
     pub fn all(&self) -> impl Iterator<Item = Addr> + '_ {
@@ -236,7 +241,8 @@ fn map_facts(h: &Heap, map: Addr) -> MapFacts {
             }
         }
     };
-    let constructor = if info.instance_type as u64 == h.l.type_js_array { "Array".into() } else { h.constructor_name(&info) };
+    let constructor =
+        if info.instance_type as u64 == h.l.type_js_array { "Array".into() } else { h.constructor_name(&info) };
     let named = if info.dictionary { None } else { Some(fast_names(h, &info).unwrap_or((Vec::new(), Kinds::BADPROP))) };
     MapFacts { info, constructor, named, plain_group: None }
 }
@@ -305,7 +311,13 @@ fn object_key(h: &Heap, obj: Addr, facts: &MapFacts, ty: u16, zero_length: &mut 
 }
 
 /// Property names of one object: its indexed elements, then its named properties.
-fn object_names(h: &Heap, obj: Addr, facts: &MapFacts, ty: u16, zero_length: &mut Vec<u64>) -> Result<(Vec<String>, Kinds)> {
+fn object_names(
+    h: &Heap,
+    obj: Addr,
+    facts: &MapFacts,
+    ty: u16,
+    zero_length: &mut Vec<u64>,
+) -> Result<(Vec<String>, Kinds)> {
     let l = h.l;
     let mut names = Vec::new();
     let mut kinds = Kinds::empty();
@@ -315,8 +327,12 @@ fn object_names(h: &Heap, obj: Addr, facts: &MapFacts, ty: u16, zero_length: &mu
         if !zero_length.contains(&store) {
             let elements = h.elements(obj, &facts.info)?;
             let indices: Vec<u64> = match &elements {
-                Elements::Tagged(v) => v.iter().enumerate().filter(|(_, x)| !h.is_hole(**x)).map(|(i, _)| i as u64).collect(),
-                Elements::Double(v) => v.iter().enumerate().filter(|(_, x)| x.is_some()).map(|(i, _)| i as u64).collect(),
+                Elements::Tagged(v) => {
+                    v.iter().enumerate().filter(|(_, x)| !h.is_hole(**x)).map(|(i, _)| i as u64).collect()
+                }
+                Elements::Double(v) => {
+                    v.iter().enumerate().filter(|(_, x)| x.is_some()).map(|(i, _)| i as u64).collect()
+                }
                 Elements::Dictionary(v) => v.iter().map(|e| e.0).collect(),
                 Elements::Other => Vec::new(),
             };

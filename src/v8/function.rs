@@ -107,9 +107,11 @@ impl Heap<'_> {
     /// when V8 computed them, else by counting newlines in the source.
     fn line_of(&self, script: Addr, pos: u64) -> Result<u64> {
         let l = self.l;
-        if let Some(ends) = self.value(script, l.script_line_ends)?.heap().filter(|&e| {
-            self.type_of(e).is_ok_and(|t| u64::from(t) == l.type_fixed_array)
-        }) {
+        if let Some(ends) = self
+            .value(script, l.script_line_ends)?
+            .heap()
+            .filter(|&e| self.type_of(e).is_ok_and(|t| u64::from(t) == l.type_fixed_array))
+        {
             let ends: Vec<i64> = self.slots(ends)?.into_iter().filter_map(Value::smi).collect();
             return Ok(ends.partition_point(|&e| e < pos as i64) as u64 + 1);
         }

@@ -234,7 +234,13 @@ macro_rules! layout {
     };
 }
 
-fn resolve(meta: &Metadata, version: Version, done: &Resolved, source: &Source, otherwise: &Otherwise) -> (Option<i64>, Origin) {
+fn resolve(
+    meta: &Metadata,
+    version: Version,
+    done: &Resolved,
+    source: &Source,
+    otherwise: &Otherwise,
+) -> (Option<i64>, Origin) {
     if let Some((v, sym)) = meta.find(source) {
         return (Some(v), Origin::Symbol(sym));
     }
@@ -576,7 +582,8 @@ impl Layout {
 
     /// Drop fallbacks that contradict the target's own metadata.
     fn check_fallbacks(&mut self) {
-        let hole_from_fallback = self.origins.iter().any(|(n, _, o)| *n == "type_hole" && matches!(o, Origin::Fallback(_)));
+        let hole_from_fallback =
+            self.origins.iter().any(|(n, _, o)| *n == "type_hole" && matches!(o, Origin::Fallback(_)));
         if let Some(hole) = self.type_hole.filter(|_| hole_from_fallback) {
             if self.type_names.contains_key(&(hole as u16)) {
                 self.type_hole = None;
@@ -664,11 +671,9 @@ pub fn check_supported(meta: &Metadata) -> Result<()> {
     }
     match get("TaggedSize") {
         Some(8) | None => {}
-        Some(n) => {
-            return Err(Error::Unsupported(format!(
-                "this V8 uses pointer compression (TaggedSize={n}), which is not supported; official node binaries do not"
-            )))
-        }
+        Some(n) => return Err(Error::Unsupported(format!(
+            "this V8 uses pointer compression (TaggedSize={n}), which is not supported; official node binaries do not"
+        ))),
     }
     if get("SmiShiftSize").is_some_and(|s| s != 31) {
         return Err(Error::Unsupported("31-bit Smis on a 64-bit build are not supported".into()));

@@ -194,8 +194,7 @@ impl Heap<'_> {
         match key {
             Value::Smi(_) => false,
             Value::Heap(a) => {
-                self.is_hole(key)
-                    || self.oddball_kind(a).ok().flatten() == i64::try_from(self.l.oddball_undefined).ok()
+                self.is_hole(key) || self.oddball_kind(a).ok().flatten() == i64::try_from(self.l.oddball_undefined).ok()
             }
             Value::Weak(_) => true,
         }
@@ -210,7 +209,8 @@ impl Heap<'_> {
         let start = l.name_dictionary_prefix_start + l.name_dictionary_prefix_size;
         let mut out = Vec::new();
         for i in 0..capacity {
-            let Some(cell) = slots.get((start + i * l.global_dictionary_entry_size) as usize).and_then(|v| v.heap()) else {
+            let Some(cell) = slots.get((start + i * l.global_dictionary_entry_size) as usize).and_then(|v| v.heap())
+            else {
                 continue;
             };
             if self.type_of(cell).map(u64::from).ok() != Some(l.type_property_cell) {

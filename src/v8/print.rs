@@ -111,13 +111,7 @@ pub fn date(ms: f64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year} {} {day:>2} {:02}:{:02}:{:02}",
-        MONTHS[(month - 1) as usize],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{year} {} {day:>2} {:02}:{:02}:{:02}", MONTHS[(month - 1) as usize], rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 impl Printer<'_, '_> {
@@ -214,7 +208,8 @@ impl Printer<'_, '_> {
             return Err(Error::Corrupt { addr: a, why: format!("BigInt of {len} digits") });
         }
         let bytes = self.h.t.read_vec(a.offset(l.bigint_digits)?, (len * 8) as usize)?;
-        let mut digits: Vec<u64> = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
+        let mut digits: Vec<u64> =
+            bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
         // Repeated division by 10^19 (little-endian digits).
         let mut parts = Vec::new();
         while digits.iter().any(|&d| d != 0) {
@@ -267,7 +262,8 @@ impl Printer<'_, '_> {
         }
         if ty == l.type_js_global_proxy {
             // globalThis: the global object is the proxy's prototype.
-            let global = m.prototype.heap().filter(|&g| h.type_of(g).map(u64::from).ok() == Some(l.type_js_global_object));
+            let global =
+                m.prototype.heap().filter(|&g| h.type_of(g).map(u64::from).ok() == Some(l.type_js_global_object));
             let Some(global) = global else {
                 self.out.push_str("<global proxy>");
                 return Ok(());
@@ -363,7 +359,10 @@ impl Printer<'_, '_> {
         if u64::from(m.instance_type) != h.l.type_js_typed_array {
             match h.elements(a, m)? {
                 Elements::Tagged(v) => entries.extend(
-                    v.into_iter().enumerate().filter(|(_, x)| !h.is_hole(*x)).map(|(i, x)| (i.to_string(), Shown::Value(x))),
+                    v.into_iter()
+                        .enumerate()
+                        .filter(|(_, x)| !h.is_hole(*x))
+                        .map(|(i, x)| (i.to_string(), Shown::Value(x))),
                 ),
                 Elements::Double(v) => entries
                     .extend(v.into_iter().enumerate().filter_map(|(i, x)| Some((i.to_string(), Shown::Double(x?))))),
@@ -450,7 +449,10 @@ impl Printer<'_, '_> {
         let len = if u64::from(m.instance_type) == h.l.type_js_array {
             u64::try_from(h.smi(a, h.l.js_array_length)?).unwrap_or(0)
         } else {
-            h.member(Value::Heap(a), &Step::Name("length".into()))?.and_then(Value::smi).and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+            h.member(Value::Heap(a), &Step::Name("length".into()))?
+                .and_then(Value::smi)
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0)
         };
         let items: Vec<String> = match h.elements(a, m)? {
             Elements::Tagged(v) => v
@@ -580,7 +582,11 @@ impl Printer<'_, '_> {
         let data = if shown == 0 { Vec::new() } else { h.t.read_vec(view.data, shown as usize)? };
         let hex: Vec<String> = data.iter().map(|b| format!("{b:02x}")).collect();
         let more = if view.byte_length > shown {
-            format!(" ... {} more byte{}", view.byte_length - shown, if view.byte_length - shown == 1 { "" } else { "s" })
+            format!(
+                " ... {} more byte{}",
+                view.byte_length - shown,
+                if view.byte_length - shown == 1 { "" } else { "s" }
+            )
         } else {
             String::new()
         };
@@ -588,12 +594,8 @@ impl Printer<'_, '_> {
         if name == "Buffer" {
             let _ = write!(self.out, "<Buffer{}{}{more}>", if hex.is_empty() { "" } else { " " }, hex.join(" "));
         } else {
-            let _ = write!(
-                self.out,
-                "{name} {{ byteLength: {}, [bytes]: <{}{more}> }}",
-                view.byte_length,
-                hex.join(" ")
-            );
+            let _ =
+                write!(self.out, "{name} {{ byteLength: {}, [bytes]: <{}{more}> }}", view.byte_length, hex.join(" "));
         }
         Ok(())
     }

@@ -7,10 +7,10 @@
 //! 2. **Meta maps and maps** (one pass). A meta map is an object whose map word points to
 //!    itself (V8 12+ has one per native context as well as the read-only one); a map is
 //!    an object whose map word points to a meta map.
-//! 3. **Objects** (a second pass). Every word that points to a map starts an object candidate. A candidate
-//!    of a JavaScript object type is kept if its properties slot is a Smi or points to a
-//!    backing store and its elements slot points to a backing store (this rejects the
-//!    look-alikes inside maps and functions).
+//! 3. **Objects** (a second pass). Every word that points to a map starts an object
+//!    candidate. A candidate of a JavaScript object type is kept if its properties slot
+//!    is a Smi or points to a backing store and its elements slot points to a backing
+//!    store (this rejects the look-alikes inside maps and functions).
 //!
 //! Each pass reads each page's live area in one block; nothing is read word by word.
 
@@ -45,8 +45,6 @@ pub struct ScanStats {
     pub maps: usize,
     /// Words that point to a map (object candidates of any type).
     pub candidates: u64,
-    /// Candidates of a JavaScript object type.
-    pub js_candidates: u64,
     /// JavaScript objects that passed validation.
     pub js_objects: u64,
 }
@@ -277,7 +275,7 @@ fn each_page(
     f: &mut dyn FnMut(&Page, &[u8]),
 ) {
     for p in pages.iter().filter(|p| !p.from) {
-        let len = (p.end - p.start) as usize & !7;
+        let len = (p.end - p.start) as usize & !(h.l.tagged_size as usize - 1);
         buf.resize(len, 0);
         // A chunk that cannot be read (a hole in the core) contributes nothing.
         if h.t.read(Addr(p.start), buf).is_ok() {
@@ -294,7 +292,7 @@ fn find_maps(h: &Heap, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut Vec
     let l = h.l;
     let type_off = l.map_instance_type as usize;
     let ty_at = |i: usize| u16::from_le_bytes([b[i + type_off], b[i + type_off + 1]]);
-    for i in (0..b.len().saturating_sub(type_off + 2)).step_by(8) {
+    for i in (0..b.len().saturating_sub(type_off + 2)).step_by(l.tagged_size as usize) {
         let w = word_at(b, i);
         let here = tagged(Addr(p.start + i as u64), l);
         if w == here && u64::from(ty_at(i)) == l.type_map && !metas.contains(&w) {
@@ -337,11 +335,8 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
                 .into(),
         ));
     }
-    let mut stats = ScanStats {
-        pages: pages.len(),
-        from_pages: pages.iter().filter(|p| p.from).count(),
-        ..ScanStats::default()
-    };
+    let mut stats =
+        ScanStats { pages: pages.len(), from_pages: pages.iter().filter(|p| p.from).count(), ..ScanStats::default() };
     let live_bytes: u64 = pages.iter().filter(|p| !p.from).map(|p| p.end - p.start).sum();
     stats.bytes = live_bytes;
     let total = live_bytes * 2;
@@ -351,7 +346,8 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     // Read-only pages go first: they hold the read-only meta map that most maps point
     // to. A meta map found later (V8 12+ has one per native context) sends us back over
     // the pages scanned before it.
-    let ordered: Vec<Page> = pages.iter().filter(|p| p.read_only).chain(pages.iter().filter(|p| !p.read_only)).cloned().collect();
+    let ordered: Vec<Page> =
+        pages.iter().filter(|p| p.read_only).chain(pages.iter().filter(|p| !p.read_only)).cloned().collect();
     let mut metas: Vec<u64> = Vec::new();
     let mut types = Vec::new();
     let mut known: Vec<usize> = Vec::new();
@@ -375,7 +371,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     stats.maps = maps.len();
 
     // Pass 2: objects.
-    let (props_off, elems_off) = (l.js_properties as usize, l.js_elements as usize);
+    let (props_off, elems_off, slot) = (l.js_properties as usize, l.js_elements as usize, l.tagged_size as usize);
     let mut store_cache = StoreCache::new();
     let mut backing_store = |word: u64| -> bool {
         store_cache.get_or(word, || {
@@ -388,8 +384,8 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         })
     };
     each_page(h, &pages, &mut buf, &mut done, total, progress, &mut |p, b| {
-        let end = b.len().saturating_sub(elems_off + 8);
-        for i in (0..end).step_by(8) {
+        let end = b.len().saturating_sub(elems_off + slot);
+        for i in (0..end).step_by(slot) {
             let w = word_at(b, i);
             if w & l.heap_object_tag_mask != l.heap_object_tag {
                 continue;
@@ -399,7 +395,6 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
             if !h.is_js_object_type(ty) {
                 continue;
             }
-            stats.js_candidates += 1;
             let props = word_at(b, i + props_off);
             let props_ok = props & l.smi_tag_mask == l.smi_tag || backing_store(props);
             if props_ok && backing_store(word_at(b, i + elems_off)) {

@@ -5,11 +5,8 @@ use crate::mdb::Session;
 use crate::target::{Addr, Error, Result};
 use crate::v8::value::tagged;
 
-pub const WALKER: Walker = Walker {
-    name: c"findjsobjects",
-    descr: c"the representative object of each ::findjsobjects group",
-    start,
-};
+pub const WALKER: Walker =
+    Walker { name: c"findjsobjects", descr: c"the representative object of each ::findjsobjects group", start };
 
 fn start(s: &Session, addr: Option<Addr>) -> Result<Walk> {
     if addr.is_some() {

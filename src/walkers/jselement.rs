@@ -6,11 +6,8 @@ use crate::mdb::Session;
 use crate::target::{Addr, Error, Result};
 use crate::v8::object::Elements;
 
-pub const WALKER: Walker = Walker {
-    name: c"jselement",
-    descr: c"the elements of a JavaScript array, holes included (as the hole)",
-    start,
-};
+pub const WALKER: Walker =
+    Walker { name: c"jselement", descr: c"the elements of a JavaScript array, holes included (as the hole)", start };
 
 fn start(s: &Session, addr: Option<Addr>) -> Result<Walk> {
     let h = s.heap()?;

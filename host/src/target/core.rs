@@ -108,17 +108,11 @@ impl CoreTarget {
     pub fn open(core_path: &Path, binary: Option<&Path>) -> Result<CoreTarget> {
         let core = map_file(core_path)?;
         let (machine, segments, notes) = read_headers(&core, core_path)?;
-        let page = notes
-            .page_size
-            .filter(|p| p.is_power_of_two())
-            .unwrap_or(4096);
+        let page = notes.page_size.filter(|p| p.is_power_of_two()).unwrap_or(4096);
 
         // Core bytes first: they are what the process had.
         let mut extents = core_extents(&segments);
-        let dumped = Dumped {
-            core: &core,
-            extents: &extents,
-        };
+        let dumped = Dumped { core: &core, extents: &extents };
 
         // The executable: where it was mapped, which file, and that the file is the right one.
         let exe_map = notes.executable(dumped).with_context(|| {
@@ -138,9 +132,8 @@ impl CoreTarget {
             );
         }
         let exe = open_executable(exe_path, machine, dumped.build_id(exe_map.start))?;
-        let linked = exe
-            .link_range(page)
-            .with_context(|| format!("{} has no loadable segments", exe_path.display()))?;
+        let linked =
+            exe.link_range(page).with_context(|| format!("{} has no loadable segments", exe_path.display()))?;
         let symbols = exe.symbols(exe_map.start.wrapping_sub(linked.start), page)?;
 
         // Other files reads may fall back on: ELF files whose BuildID is the one in the core.
@@ -161,12 +154,8 @@ impl CoreTarget {
             })
             .collect();
         // Each NT_FILE entry with the image that backs it, if any.
-        let files: Vec<Backed> = notes
-            .files
-            .iter()
-            .zip(backing)
-            .map(|(f, index)| (f, index.map(|i| (i, &images[i]))))
-            .collect();
+        let files: Vec<Backed> =
+            notes.files.iter().zip(backing).map(|(f, index)| (f, index.map(|i| (i, &images[i])))).collect();
 
         // File bytes where the core has none.
         let dumped_ranges: Vec<_> = extents.iter().map(|e| e.start..e.end).collect();
@@ -180,18 +169,14 @@ impl CoreTarget {
             for r in uncovered(f.start..end, &dumped_ranges) {
                 let offset = f.offset + (r.start - f.start);
                 let source = Source::Image(index);
-                extents.push(Extent {
-                    start: r.start,
-                    end: r.end,
-                    source,
-                    offset,
-                });
+                extents.push(Extent { start: r.start, end: r.end, source, offset });
             }
         }
         extents.sort_by_key(|e| e.start);
 
         let mappings = mappings(&segments, &files);
-        let core_file = std::fs::File::open(core_path).with_context(|| format!("cannot open {}", core_path.display()))?;
+        let core_file =
+            std::fs::File::open(core_path).with_context(|| format!("cannot open {}", core_path.display()))?;
         Ok(CoreTarget {
             path: core_path.to_owned(),
             core,
@@ -207,11 +192,7 @@ impl CoreTarget {
     /// The extent containing `addr`: the last one used, or found by binary search.
     fn extent_at(&self, addr: u64) -> Option<&Extent> {
         let last = self.last.load(Ordering::Relaxed);
-        if let Some(e) = self
-            .extents
-            .get(last)
-            .filter(|e| (e.start..e.end).contains(&addr))
-        {
+        if let Some(e) = self.extents.get(last).filter(|e| (e.start..e.end).contains(&addr)) {
             return Some(e);
         }
         let i = self.extents.partition_point(|e| e.end <= addr);
@@ -235,11 +216,7 @@ fn read_headers(core: &[u8], path: &Path) -> Result<(u16, Vec<Segment>, Notes)> 
     let header = parse_header(core, path)?;
     let e_type = header.e_type(LE);
     if e_type != elf::ET_CORE {
-        bail!(
-            "{} is not an ELF core file (e_type {e_type}: {})",
-            path.display(),
-            type_name(e_type)
-        );
+        bail!("{} is not an ELF core file (e_type {e_type}: {})", path.display(), type_name(e_type));
     }
     let phdrs = header
         .program_headers(LE, core)
@@ -266,18 +243,10 @@ fn read_headers(core: &[u8], path: &Path) -> Result<(u16, Vec<Segment>, Notes)> 
         };
         let memsz = phdr.p_memsz(LE);
         if p_type == elf::PT_NOTE {
-            notes
-                .parse(data)
-                .with_context(|| format!("core file {}", path.display()))?;
+            notes.parse(data).with_context(|| format!("core file {}", path.display()))?;
         } else if memsz > 0 {
             let perms = Perms::from_elf_flags(phdr.p_flags(LE));
-            segments.push(Segment {
-                vaddr,
-                memsz,
-                offset,
-                filesz: filesz.min(memsz),
-                perms,
-            });
+            segments.push(Segment { vaddr, memsz, offset, filesz: filesz.min(memsz), perms });
         }
     }
     segments.sort_by_key(|s| s.vaddr);
@@ -293,12 +262,7 @@ fn core_extents(segments: &[Segment]) -> Vec<Extent> {
         let end = s.vaddr.saturating_add(s.filesz);
         if start < end {
             let offset = s.offset + (start - s.vaddr);
-            extents.push(Extent {
-                start,
-                end,
-                source: Source::Core,
-                offset,
-            });
+            extents.push(Extent { start, end, source: Source::Core, offset });
             covered = end;
         }
     }
@@ -311,10 +275,7 @@ fn open_executable(path: &Path, machine: u16, build_id: Option<&[u8]>) -> Result
     let exe = ElfImage::open(path)?;
     let (e_type, name) = (exe.e_type, type_name(exe.e_type));
     if !exe.is_program() {
-        bail!(
-            "{} is not an executable (e_type {e_type}: {name})",
-            path.display()
-        );
+        bail!("{} is not an executable (e_type {e_type}: {name})", path.display());
     }
     if exe.machine != machine {
         bail!(
@@ -340,12 +301,7 @@ fn open_executable(path: &Path, machine: u16, build_id: Option<&[u8]>) -> Result
 /// for (gcore leaves out unchanged file mappings), with permissions from the file's own
 /// program headers when we have it, else read-only.
 fn mappings(segments: &[Segment], files: &[Backed]) -> Vec<Mapping> {
-    let file_at = |addr| {
-        files
-            .iter()
-            .map(|f| f.0)
-            .find(|f| (f.start..f.end).contains(&addr))
-    };
+    let file_at = |addr| files.iter().map(|f| f.0).find(|f| (f.start..f.end).contains(&addr));
     let mut mappings: Vec<Mapping> = segments
         .iter()
         .map(|s| {
@@ -360,10 +316,7 @@ fn mappings(segments: &[Segment], files: &[Backed]) -> Vec<Mapping> {
             }
         })
         .collect();
-    let segment_ranges: Vec<_> = segments
-        .iter()
-        .map(|s| s.vaddr..s.vaddr.saturating_add(s.memsz))
-        .collect();
+    let segment_ranges: Vec<_> = segments.iter().map(|s| s.vaddr..s.vaddr.saturating_add(s.memsz)).collect();
     for &(f, image) in files {
         for r in uncovered(f.start..f.end, &segment_ranges) {
             let offset = f.offset.saturating_add(r.start - f.start);
@@ -371,10 +324,7 @@ fn mappings(segments: &[Segment], files: &[Backed]) -> Vec<Mapping> {
             mappings.push(Mapping {
                 start: r.start,
                 size: r.end - r.start,
-                perms: perms.unwrap_or(Perms {
-                    read: true,
-                    ..Perms::default()
-                }),
+                perms: perms.unwrap_or(Perms { read: true, ..Perms::default() }),
                 path: Some(f.path.clone()),
                 offset,
                 brk: false,
@@ -508,16 +458,10 @@ impl Notes {
             }
             let desc = note.desc();
             match note.n_type(LE) {
-                elf::NT_FILE => self
-                    .parse_file_table(desc)
-                    .context("malformed NT_FILE note")?,
+                elf::NT_FILE => self.parse_file_table(desc).context("malformed NT_FILE note")?,
                 elf::NT_AUXV => {
-                    let mut pairs = desc
-                        .chunks_exact(16)
-                        .filter_map(|p| Some((u64_at(p, 0)?, u64_at(p, 8)?)));
-                    self.entry = pairs
-                        .find(|&(key, _)| key == AT_ENTRY)
-                        .map(|(_, value)| value);
+                    let mut pairs = desc.chunks_exact(16).filter_map(|p| Some((u64_at(p, 0)?, u64_at(p, 8)?)));
+                    self.entry = pairs.find(|&(key, _)| key == AT_ENTRY).map(|(_, value)| value);
                 }
                 elf::NT_PRPSINFO => {
                     // struct elf_prpsinfo on 64-bit Linux: pr_fname[16] at offset 40.
@@ -533,9 +477,7 @@ impl Notes {
 
     /// NT_FILE: count, page size, `count` × (start, end, file offset in pages), `count` names.
     fn parse_file_table(&mut self, desc: &[u8]) -> Result<()> {
-        let (Some(count), Some(page)) = (u64_at(desc, 0), u64_at(desc, 8)) else {
-            bail!("too short")
-        };
+        let (Some(count), Some(page)) = (u64_at(desc, 0), u64_at(desc, 8)) else { bail!("too short") };
         let names_at = usize::try_from(count)
             .ok()
             .and_then(|n| n.checked_mul(24)?.checked_add(16))
@@ -543,9 +485,7 @@ impl Notes {
             .context("entry count larger than the note")?;
         let mut names = desc[names_at..].split(|&b| b == 0);
         for entry in desc[16..names_at].chunks_exact(24) {
-            let (Some(start), Some(end), Some(pages)) =
-                (u64_at(entry, 0), u64_at(entry, 8), u64_at(entry, 16))
-            else {
+            let (Some(start), Some(end), Some(pages)) = (u64_at(entry, 0), u64_at(entry, 8), u64_at(entry, 16)) else {
                 bail!("short entry")
             };
             let name = names.next().context("fewer names than entries")?;
@@ -553,12 +493,7 @@ impl Notes {
                 bail!("empty mapping at {start:#x}");
             }
             let offset = pages.checked_mul(page).context("file offset overflows")?;
-            self.files.push(FileMap {
-                start,
-                end,
-                offset,
-                path: String::from_utf8_lossy(name).into_owned(),
-            });
+            self.files.push(FileMap { start, end, offset, path: String::from_utf8_lossy(name).into_owned() });
         }
         self.files.sort_by_key(|f| f.start);
         self.page_size = Some(page);
@@ -572,26 +507,16 @@ impl Notes {
             let header = Header::parse(dumped.prefix(f.start));
             header.is_ok_and(|h| matches!(h.e_type(LE), elf::ET_EXEC | elf::ET_DYN))
         };
-        let text = self.entry.and_then(|entry| {
-            self.files
-                .iter()
-                .find(|f| (f.start..f.end).contains(&entry))
-        });
+        let text = self.entry.and_then(|entry| self.files.iter().find(|f| (f.start..f.end).contains(&entry)));
         match text {
-            Some(text) => self
-                .files
-                .iter()
-                .find(|f| f.path == text.path && f.offset == 0),
+            Some(text) => self.files.iter().find(|f| f.path == text.path && f.offset == 0),
             None => self.files.iter().filter(|f| f.offset == 0).find(is_program),
         }
     }
 
     /// Where `path` is mapped at file offset 0 (its ELF header).
     fn base(&self, path: &str) -> Option<u64> {
-        self.files
-            .iter()
-            .find(|f| f.path == path && f.offset == 0)
-            .map(|f| f.start)
+        self.files.iter().find(|f| f.path == path && f.offset == 0).map(|f| f.start)
     }
 }
 
@@ -630,38 +555,19 @@ mod tests {
         let mut notes = Notes::default();
         notes.parse_file_table(&desc).expect("parse");
         assert_eq!(notes.page_size, Some(0x1000));
-        let files: Vec<_> = notes
-            .files
-            .iter()
-            .map(|f| (f.start, f.end, f.offset, f.path.as_str()))
-            .collect();
-        assert_eq!(
-            files,
-            [
-                (0x400000, 0x401000, 0, "/bin/a"),
-                (0x500000, 0x503000, 0x3000, "/lib/b")
-            ]
-        );
+        let files: Vec<_> = notes.files.iter().map(|f| (f.start, f.end, f.offset, f.path.as_str())).collect();
+        assert_eq!(files, [(0x400000, 0x401000, 0, "/bin/a"), (0x500000, 0x503000, 0x3000, "/lib/b")]);
 
         let truncated = &desc[..desc.len() - 8];
-        assert!(
-            Notes::default().parse_file_table(&truncated[..40]).is_err(),
-            "fewer entries than the count"
-        );
+        assert!(Notes::default().parse_file_table(&truncated[..40]).is_err(), "fewer entries than the count");
         let mut huge = desc.clone();
         huge[..8].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(
-            Notes::default().parse_file_table(&huge).is_err(),
-            "absurd count"
-        );
+        assert!(Notes::default().parse_file_table(&huge).is_err(), "absurd count");
     }
 
     /// An error message from opening `core` with `binary`.
     fn open_error(core: &Path, binary: Option<&Path>) -> String {
-        format!(
-            "{:#}",
-            open_core(core, binary).err().expect("open must fail")
-        )
+        format!("{:#}", open_core(core, binary).err().expect("open must fail"))
     }
 
     #[test]
@@ -669,32 +575,18 @@ mod tests {
         let dir = TempDir::new("notcore");
         let text = dir.0.join("text");
         fs::write(&text, "hello").expect("write");
-        assert_eq!(
-            open_error(&text, None),
-            format!("{} is not an ELF file", text.display())
-        );
+        assert_eq!(open_error(&text, None), format!("{} is not an ELF file", text.display()));
         let empty = dir.0.join("empty");
         fs::write(&empty, "").expect("write");
-        assert_eq!(
-            open_error(&empty, None),
-            format!("{} is not an ELF file", empty.display())
-        );
-        assert_eq!(
-            open_error(&dir.0, None),
-            format!("{} is not a regular file", dir.0.display())
-        );
+        assert_eq!(open_error(&empty, None), format!("{} is not an ELF file", empty.display()));
+        assert_eq!(open_error(&dir.0, None), format!("{} is not a regular file", dir.0.display()));
         let Some(node) = node20() else { return };
         assert_eq!(
             open_error(&node, None),
-            format!(
-                "{} is not an ELF core file (e_type 2: EXEC (executable))",
-                node.display()
-            )
+            format!("{} is not an ELF core file (e_type 2: EXEC (executable))", node.display())
         );
         let missing = dir.0.join("missing");
-        assert!(
-            open_error(&missing, None).starts_with(&format!("cannot open {}", missing.display()))
-        );
+        assert!(open_error(&missing, None).starts_with(&format!("cannot open {}", missing.display())));
     }
 
     /// Every check of a core of a `node -e 'setInterval(...)'` process of node 20 at `node`.
@@ -704,36 +596,18 @@ mod tests {
         eprintln!("{}: opened in {:?}", core.display(), started.elapsed());
         assert!(!target.is_live());
         assert_eq!(target.executable(), node);
-        assert_eq!(
-            target.describe(),
-            format!(
-                "core file {} (node binary {})",
-                core.display(),
-                node.display()
-            )
-        );
+        assert_eq!(target.describe(), format!("core file {} (node binary {})", core.display(), node.display()));
 
         // Metadata in .data (from the core) and the version.
         let syms = target.symbols();
         assert!(syms.by_name("v8dbg_SmiTag").is_some());
-        assert!(syms
-            .iter(SymTable::Dynsym)
-            .any(|s| s.name == "v8dbg_SmiTag"));
+        assert!(syms.iter(SymTable::Dynsym).any(|s| s.name == "v8dbg_SmiTag"));
         assert!(syms.iter(SymTable::Symtab).count() > 100_000);
-        assert_eq!(
-            read_u32(
-                &*target,
-                symbol_value(&*target, "v8dbg_type_JSObject__JS_OBJECT_TYPE")
-            ),
-            1057
-        );
+        assert_eq!(read_u32(&*target, symbol_value(&*target, "v8dbg_type_JSObject__JS_OBJECT_TYPE")), 1057);
         let major = symbol_value(&*target, "_ZN2v88internal7Version6major_E");
         assert_eq!(read_u32(&*target, major), 11, "V8 11 is in node 20");
         let (sym, offset) = syms.by_addr(major + 2).expect("symbol at address");
-        assert_eq!(
-            (sym.name.as_str(), offset),
-            ("_ZN2v88internal7Version6major_E", 2)
-        );
+        assert_eq!((sym.name.as_str(), offset), ("_ZN2v88internal7Version6major_E", 2));
 
         // The ELF header at the executable's base, and .rodata, which only the binary has.
         let mut magic = [0; 4];
@@ -744,52 +618,24 @@ mod tests {
         let rodata = file.section_by_name(".rodata").expect(".rodata");
         let (file_offset, _) = rodata.file_range().expect(".rodata file range");
         let mut bytes = vec![0; 4096];
-        target
-            .read(rodata.address() + 0x10000, &mut bytes)
-            .expect("read .rodata");
+        target.read(rodata.address() + 0x10000, &mut bytes).expect("read .rodata");
         let at = file_offset as usize + 0x10000;
         assert_eq!(bytes, binary[at..at + 4096]);
 
         // Mappings: sorted, disjoint, node's own ones named.
         let maps = target.mappings();
-        assert!(
-            maps.windows(2).all(|w| w[0].end() <= w[1].start),
-            "mappings sorted and disjoint"
-        );
-        let first = maps
-            .iter()
-            .find(|m| m.start == 0x400000)
-            .expect("mapping at 0x400000");
+        assert!(maps.windows(2).all(|w| w[0].end() <= w[1].start), "mappings sorted and disjoint");
+        let first = maps.iter().find(|m| m.start == 0x400000).expect("mapping at 0x400000");
         assert_eq!((first.path.as_deref(), first.offset), (node.to_str(), 0));
-        let text = maps
-            .iter()
-            .find(|m| m.start == rodata.address() & !0xfff)
-            .expect("mapping of .rodata");
-        assert_eq!(
-            (text.perms.to_string(), text.path.as_deref()),
-            ("r--".into(), node.to_str())
-        );
+        let text = maps.iter().find(|m| m.start == rodata.address() & !0xfff).expect("mapping of .rodata");
+        assert_eq!((text.perms.to_string(), text.path.as_deref()), ("r--".into(), node.to_str()));
 
         // A read running from the heap's first page into an unmapped address.
-        let end = maps.iter().find(|m| {
-            m.path.is_none() && m.perms.write && !maps.iter().any(|n| n.start == m.end())
-        });
+        let end = maps.iter().find(|m| m.path.is_none() && m.perms.write && !maps.iter().any(|n| n.start == m.end()));
         let end = end.expect("an anonymous mapping followed by a gap").end();
-        let err = target
-            .read(end - 8, &mut [0; 16])
-            .expect_err("read past the mapping");
-        assert_eq!(
-            err,
-            ReadError::Partial {
-                addr: end - 8,
-                got: 8,
-                want: 16
-            }
-        );
-        assert_eq!(
-            target.read(8, &mut [0; 8]),
-            Err(ReadError::NoMap { addr: 8 })
-        );
+        let err = target.read(end - 8, &mut [0; 16]).expect_err("read past the mapping");
+        assert_eq!(err, ReadError::Partial { addr: end - 8, got: 8, want: 16 });
+        assert_eq!(target.read(8, &mut [0; 8]), Err(ReadError::NoMap { addr: 8 }));
         assert!(target.read(u64::MAX - 3, &mut [0; 8]).is_err());
 
         read_everything(&*target);
@@ -843,10 +689,7 @@ mod tests {
         // Another node's binary.
         if let Some(node22) = cached_node("22.23.3") {
             let err = open_error(&core, Some(&node22));
-            let expected = format!(
-                "node binary {} does not match the core: BuildID ",
-                node22.display()
-            );
+            let expected = format!("node binary {} does not match the core: BuildID ", node22.display());
             assert!(err.starts_with(&expected), "{err}");
         }
         // The same binary under another name is fine.
@@ -857,18 +700,10 @@ mod tests {
         let len = fs::metadata(&core).expect("core size").len();
         let mut head = File::open(&core).expect("open core").take(1 << 20);
         let mut copy = File::create(&truncated).expect("create");
-        io::copy(&mut head, &mut copy)
-            .and_then(|_| copy.set_len(len / 2))
-            .expect("copy");
+        io::copy(&mut head, &mut copy).and_then(|_| copy.set_len(len / 2)).expect("copy");
         let err = open_error(&truncated, None);
-        let expected = format!(
-            "core file {} is truncated: segment at 0x",
-            truncated.display()
-        );
-        assert!(
-            err.starts_with(&expected) && err.ends_with(&format!("file has {}", len / 2)),
-            "{err}"
-        );
+        let expected = format!("core file {} is truncated: segment at 0x", truncated.display());
+        assert!(err.starts_with(&expected) && err.ends_with(&format!("file has {}", len / 2)), "{err}");
     }
 
     #[test]
@@ -897,10 +732,7 @@ mod tests {
         let target = open_core(&core, None).expect("open core");
         assert_eq!(target.executable(), node);
         assert_eq!(
-            read_u32(
-                &*target,
-                symbol_value(&*target, "_ZN2v88internal7Version6major_E")
-            ),
+            read_u32(&*target, symbol_value(&*target, "_ZN2v88internal7Version6major_E")),
             14,
             "V8 14 is in node 26"
         );
@@ -965,8 +797,6 @@ mod tests {
     /// The path of `tool` on `$PATH`.
     fn which(tool: &str) -> Option<PathBuf> {
         let path = std::env::var_os("PATH")?;
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(tool))
-            .find(|p| p.exists())
+        std::env::split_paths(&path).map(|dir| dir.join(tool)).find(|p| p.exists())
     }
 }

@@ -144,20 +144,13 @@ impl ElfImage {
     /// `page`, up to the highest segment end.
     pub fn link_range(&self, page: u64) -> Option<Range<u64>> {
         let start = self.loads.iter().map(|l| l.vaddr).min()? & !page.wrapping_sub(1);
-        let end = self
-            .loads
-            .iter()
-            .map(|l| l.vaddr.saturating_add(l.memsz))
-            .max()?;
+        let end = self.loads.iter().map(|l| l.vaddr.saturating_add(l.memsz)).max()?;
         Some(start..end)
     }
 
     /// Permissions of the segment that maps file offset `offset`.
     pub fn perms_at(&self, offset: u64) -> Option<Perms> {
-        let load = self
-            .loads
-            .iter()
-            .find(|l| (l.offset..l.offset.saturating_add(l.filesz)).contains(&offset))?;
+        let load = self.loads.iter().find(|l| (l.offset..l.offset.saturating_add(l.filesz)).contains(&offset))?;
         Some(load.perms)
     }
 
@@ -182,11 +175,7 @@ impl ElfImage {
                     let value = sym.st_value(LE);
                     Some(Symbol {
                         name: String::from_utf8_lossy(name).into_owned(),
-                        value: if relocated {
-                            value.wrapping_add(bias)
-                        } else {
-                            value
-                        },
+                        value: if relocated { value.wrapping_add(bias) } else { value },
                         size: sym.st_size(LE),
                         info: sym.st_info(),
                         other: sym.st_other(),
@@ -195,13 +184,7 @@ impl ElfImage {
                 })
                 .collect())
         };
-        let image = self.link_range(page).map_or(0..0, |r| {
-            r.start.wrapping_add(bias)..r.end.wrapping_add(bias)
-        });
-        Ok(Symbols::new(
-            table(elf::SHT_SYMTAB)?,
-            table(elf::SHT_DYNSYM)?,
-            image,
-        ))
+        let image = self.link_range(page).map_or(0..0, |r| r.start.wrapping_add(bias)..r.end.wrapping_add(bias));
+        Ok(Symbols::new(table(elf::SHT_SYMTAB)?, table(elf::SHT_DYNSYM)?, image))
     }
 }

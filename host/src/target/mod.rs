@@ -45,11 +45,7 @@ pub struct Perms {
 impl Perms {
     /// Permissions from ELF `p_flags` (`PF_R` = 4, `PF_W` = 2, `PF_X` = 1).
     pub fn from_elf_flags(flags: u32) -> Perms {
-        Perms {
-            read: flags & 4 != 0,
-            write: flags & 2 != 0,
-            exec: flags & 1 != 0,
-        }
+        Perms { read: flags & 4 != 0, write: flags & 2 != 0, exec: flags & 1 != 0 }
     }
 }
 
@@ -57,13 +53,7 @@ impl fmt::Display for Perms {
     /// `rwx` with `-` for a missing permission, as in `/proc/PID/maps`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let flag = |on, c| if on { c } else { '-' };
-        write!(
-            f,
-            "{}{}{}",
-            flag(self.read, 'r'),
-            flag(self.write, 'w'),
-            flag(self.exec, 'x')
-        )
+        write!(f, "{}{}{}", flag(self.read, 'r'), flag(self.write, 'w'), flag(self.exec, 'x'))
     }
 }
 
@@ -188,8 +178,7 @@ impl Symbols {
                 }
             }
             let in_table = (i < dynsym_start) == have_symtab;
-            if in_table && matches!(sym.kind(), STT_FUNC | STT_OBJECT) && image.contains(&sym.value)
-            {
+            if in_table && matches!(sym.kind(), STT_FUNC | STT_OBJECT) && image.contains(&sym.value) {
                 by_addr.push(index);
             }
         }
@@ -198,13 +187,7 @@ impl Symbols {
             let s = &all[i as usize];
             (s.value, s.size == 0, s.binding() == STB_LOCAL)
         });
-        Symbols {
-            all,
-            dynsym_start,
-            by_name,
-            by_addr,
-            image,
-        }
+        Symbols { all, dynsym_start, by_name, by_addr, image }
     }
 
     /// The defined symbol called `name`, from `.symtab` if it is there, else from `.dynsym`.
@@ -327,8 +310,7 @@ pub(crate) mod testutil {
         pub fn new(tag: &str) -> TempDir {
             static NEXT: AtomicUsize = AtomicUsize::new(0);
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let dir =
-                std::env::temp_dir().join(format!("mdb-target-{tag}-{}-{n}", std::process::id()));
+            let dir = std::env::temp_dir().join(format!("mdb-target-{tag}-{}-{n}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).expect("create temp dir");
             TempDir(dir)
@@ -351,19 +333,14 @@ pub(crate) mod testutil {
             let mut child = command.stdout(Stdio::piped()).spawn().expect("start child");
             let stdout = child.stdout.take().expect("child stdout");
             let mut line = String::new();
-            std::io::BufReader::new(stdout)
-                .read_line(&mut line)
-                .expect("read child stdout");
+            std::io::BufReader::new(stdout).read_line(&mut line).expect("read child stdout");
             assert_eq!(line.trim(), "ready");
             Waiting(child)
         }
 
         /// A node process running `setInterval(...)`.
         pub fn node(node: &Path) -> Waiting {
-            Waiting::start(
-                Command::new(node)
-                    .args(["-e", "setInterval(() => {}, 1000); console.log('ready')"]),
-            )
+            Waiting::start(Command::new(node).args(["-e", "setInterval(() => {}, 1000); console.log('ready')"]))
         }
 
         /// The process id.
@@ -404,12 +381,7 @@ pub(crate) mod testutil {
         let source = dir.join("pie.c");
         let binary = dir.join("pie");
         std::fs::write(&source, PIE_SOURCE).expect("write pie.c");
-        match Command::new("cc")
-            .args(["-fPIE", "-pie", "-o"])
-            .arg(&binary)
-            .arg(&source)
-            .status()
-        {
+        match Command::new("cc").args(["-fPIE", "-pie", "-o"]).arg(&binary).arg(&source).status() {
             Ok(status) => {
                 assert!(status.success(), "cc failed");
                 Some(binary)
@@ -475,33 +447,22 @@ pub(crate) mod testutil {
         if core.exists() {
             Some(core)
         } else {
-            let pattern =
-                std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
-            eprintln!(
-                "SKIPPED: no kernel core written (core_pattern is {:?})",
-                pattern.trim()
-            );
+            let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+            eprintln!("SKIPPED: no kernel core written (core_pattern is {:?})", pattern.trim());
             None
         }
     }
 
     /// The run-time address of symbol `name`, which must exist.
     pub fn symbol_value(target: &dyn Target, name: &str) -> u64 {
-        target
-            .symbols()
-            .by_name(name)
-            .unwrap_or_else(|| panic!("no symbol {name}"))
-            .value
+        target.symbols().by_name(name).unwrap_or_else(|| panic!("no symbol {name}")).value
     }
 
     /// Check a target running the test program of `build_pie`.
     pub fn check_pie(target: &dyn Target) {
         let answer = symbol_value(target, "answer");
-        let base = target
-            .mappings()
-            .iter()
-            .find(|m| m.path.as_deref() == target.executable().to_str())
-            .expect("pie mapped");
+        let base =
+            target.mappings().iter().find(|m| m.path.as_deref() == target.executable().to_str()).expect("pie mapped");
         assert!(
             base.start > 0x10000 && answer > base.start,
             "relocated: answer at {answer:#x}, base {:#x}",
@@ -509,23 +470,16 @@ pub(crate) mod testutil {
         );
         assert_eq!(read_u32(target, answer), 42);
         let mut greeting = [0; 18];
-        target
-            .read(symbol_value(target, "greeting"), &mut greeting)
-            .expect("read greeting");
+        target.read(symbol_value(target, "greeting"), &mut greeting).expect("read greeting");
         assert_eq!(&greeting, b"hello from .rodata");
-        let (sym, offset) = target
-            .symbols()
-            .by_addr(answer + 3)
-            .expect("symbol of answer");
+        let (sym, offset) = target.symbols().by_addr(answer + 3).expect("symbol of answer");
         assert_eq!((sym.name.as_str(), offset), ("answer", 3));
     }
 
     /// Read a little-endian u32 from the target.
     pub fn read_u32(target: &dyn Target, addr: u64) -> u32 {
         let mut b = [0; 4];
-        target
-            .read(addr, &mut b)
-            .unwrap_or_else(|e| panic!("read at {addr:#x}: {e}"));
+        target.read(addr, &mut b).unwrap_or_else(|e| panic!("read at {addr:#x}: {e}"));
         u32::from_le_bytes(b)
     }
 }
@@ -535,14 +489,7 @@ mod tests {
     use super::*;
 
     fn sym(name: &str, value: u64, size: u64, kind: u8, bind: u8) -> Symbol {
-        Symbol {
-            name: name.into(),
-            value,
-            size,
-            info: bind << 4 | kind,
-            other: 0,
-            shndx: 1,
-        }
+        Symbol { name: name.into(), value, size, info: bind << 4 | kind, other: 0, shndx: 1 }
     }
 
     fn table() -> Symbols {
@@ -554,15 +501,9 @@ mod tests {
             sym("label", 0x3000, 0, STT_FUNC, 0),
             sym("file.c", 0, 0, 4, 0),
             sym("local_dup", 0x4000, 4, STT_OBJECT, 1),
-            Symbol {
-                shndx: 0,
-                ..sym("undefined", 0, 0, STT_FUNC, 1)
-            },
+            Symbol { shndx: 0, ..sym("undefined", 0, 0, STT_FUNC, 1) },
         ];
-        let dynsym = vec![
-            sym("f", 0x1000, 0x10, STT_FUNC, 1),
-            sym("only_dyn", 0x5000, 4, STT_OBJECT, 1),
-        ];
+        let dynsym = vec![sym("f", 0x1000, 0x10, STT_FUNC, 1), sym("only_dyn", 0x5000, 4, STT_OBJECT, 1)];
         Symbols::new(symtab, dynsym, 0x1000..0x6000)
     }
 
@@ -585,11 +526,7 @@ mod tests {
         assert_eq!(at(0x2004), Some(("obj", 4)));
         assert_eq!(at(0x3abc), Some(("label", 0xabc)), "a symbol without size");
         assert_eq!(at(0x4003), Some(("local_dup", 3)));
-        assert_eq!(
-            at(0x5000),
-            None,
-            ".dynsym is not searched when .symtab exists"
-        );
+        assert_eq!(at(0x5000), None, ".dynsym is not searched when .symtab exists");
         assert_eq!(at(0xfff), None);
         assert_eq!(at(0x6000), None, "outside the image");
     }
@@ -604,14 +541,8 @@ mod tests {
 
     #[test]
     fn read_error_messages() {
-        assert_eq!(
-            ReadError::short(0x10, 0, 8).to_string(),
-            "no mapping for address 0x10"
-        );
-        assert_eq!(
-            ReadError::short(0x10, 3, 8).to_string(),
-            "only 3 of 8 bytes could be read at 0x10"
-        );
+        assert_eq!(ReadError::short(0x10, 0, 8).to_string(), "no mapping for address 0x10");
+        assert_eq!(ReadError::short(0x10, 3, 8).to_string(), "only 3 of 8 bytes could be read at 0x10");
         assert_eq!(Perms::from_elf_flags(5).to_string(), "r-x");
     }
 }

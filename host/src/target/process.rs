@@ -35,13 +35,11 @@ impl ProcessTarget {
             bail!("no such process: {pid}");
         }
         let maps_path = proc.join("maps");
-        let maps = fs::read_to_string(&maps_path)
-            .map_err(|e| access_error(pid, "read the mappings of", e))?;
+        let maps = fs::read_to_string(&maps_path).map_err(|e| access_error(pid, "read the mappings of", e))?;
         let mappings = maps
             .lines()
             .map(|line| {
-                parse_maps_line(line)
-                    .with_context(|| format!("cannot parse {}: {line:?}", maps_path.display()))
+                parse_maps_line(line).with_context(|| format!("cannot parse {}: {line:?}", maps_path.display()))
             })
             .collect::<Result<Vec<_>>>()?;
 
@@ -55,34 +53,19 @@ impl ProcessTarget {
         })?;
         let link = link.to_string_lossy().into_owned();
         let exe = PathBuf::from(link.strip_suffix(DELETED).unwrap_or(&link));
-        let image = ElfImage::open(&proc.join("exe"))
-            .with_context(|| format!("executable {}", exe.display()))?;
+        let image = ElfImage::open(&proc.join("exe")).with_context(|| format!("executable {}", exe.display()))?;
 
         let base = mappings
             .iter()
             .find(|m| m.path.as_deref() == Some(link.as_str()) && m.offset == 0)
-            .with_context(|| {
-                format!(
-                    "process {pid}: {} is not mapped at file offset 0",
-                    exe.display()
-                )
-            })?
+            .with_context(|| format!("process {pid}: {} is not mapped at file offset 0", exe.display()))?
             .start;
         let page = page_size();
-        let linked = image
-            .link_range(page)
-            .with_context(|| format!("{} has no loadable segments", exe.display()))?;
+        let linked = image.link_range(page).with_context(|| format!("{} has no loadable segments", exe.display()))?;
         let symbols = image.symbols(base.wrapping_sub(linked.start), page)?;
 
-        let mem =
-            File::open(proc.join("mem")).map_err(|e| access_error(pid, "read the memory of", e))?;
-        Ok(ProcessTarget {
-            pid,
-            mem,
-            exe,
-            mappings,
-            symbols,
-        })
+        let mem = File::open(proc.join("mem")).map_err(|e| access_error(pid, "read the memory of", e))?;
+        Ok(ProcessTarget { pid, mem, exe, mappings, symbols })
     }
 }
 
@@ -145,10 +128,7 @@ fn access_error(pid: i32, what: &str, e: io::Error) -> anyhow::Error {
 fn parse_maps_line(line: &str) -> Option<Mapping> {
     let mut fields = line.splitn(6, ' ');
     let (start, end) = fields.next()?.split_once('-')?;
-    let (start, end) = (
-        u64::from_str_radix(start, 16).ok()?,
-        u64::from_str_radix(end, 16).ok()?,
-    );
+    let (start, end) = (u64::from_str_radix(start, 16).ok()?, u64::from_str_radix(end, 16).ok()?);
     let perms = fields.next()?.as_bytes();
     let offset = u64::from_str_radix(fields.next()?, 16).ok()?;
     let name = fields.nth(2).unwrap_or_default().trim_start();
@@ -170,35 +150,25 @@ fn parse_maps_line(line: &str) -> Option<Mapping> {
 fn page_size() -> u64 {
     // SAFETY: sysconf only reads a configuration value.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    u64::try_from(size)
-        .ok()
-        .filter(|s| s.is_power_of_two())
-        .unwrap_or(4096)
+    u64::try_from(size).ok().filter(|s| s.is_power_of_two()).unwrap_or(4096)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{
-        build_pie, check_pie, node20, read_u32, symbol_value, TempDir, Waiting,
-    };
+    use super::super::testutil::{build_pie, check_pie, node20, read_u32, symbol_value, TempDir, Waiting};
     use super::*;
 
     #[test]
     fn maps_lines() {
-        let m = parse_maps_line(
-            "00400000-00b6f000 r--p 00001000 fe:01 1234                       /usr/bin/node",
-        )
-        .expect("parse");
+        let m = parse_maps_line("00400000-00b6f000 r--p 00001000 fe:01 1234                       /usr/bin/node")
+            .expect("parse");
         assert_eq!((m.start, m.size, m.offset), (0x400000, 0x76f000, 0x1000));
         assert_eq!(m.perms.to_string(), "r--");
         assert_eq!(m.path.as_deref(), Some("/usr/bin/node"));
-        let heap = parse_maps_line(
-            "0565d000-0592f000 rw-p 00000000 00:00 0                          [heap]",
-        )
-        .expect("parse");
+        let heap =
+            parse_maps_line("0565d000-0592f000 rw-p 00000000 00:00 0                          [heap]").expect("parse");
         assert!(heap.brk && heap.path.is_none());
-        let anon =
-            parse_maps_line("7f0000000000-7f0000001000 ---p 00000000 00:00 0 ").expect("parse");
+        let anon = parse_maps_line("7f0000000000-7f0000001000 ---p 00000000 00:00 0 ").expect("parse");
         assert_eq!((anon.perms, anon.path), (Perms::default(), None));
         assert!(parse_maps_line("garbage").is_none());
     }
@@ -216,53 +186,22 @@ mod tests {
         let target = ProcessTarget::open(child.pid()).expect("open process");
         assert!(target.is_live());
         assert_eq!(target.executable(), node);
+        assert_eq!(target.describe(), format!("live process {} ({})", child.pid(), node.display()));
         assert_eq!(
-            target.describe(),
-            format!("live process {} ({})", child.pid(), node.display())
-        );
-        assert_eq!(
-            read_u32(
-                &target,
-                symbol_value(&target, "_ZN2v88internal7Version6major_E")
-            ),
+            read_u32(&target, symbol_value(&target, "_ZN2v88internal7Version6major_E")),
             11,
             "V8 11 is in node 20"
         );
-        assert_eq!(
-            read_u32(
-                &target,
-                symbol_value(&target, "v8dbg_type_JSObject__JS_OBJECT_TYPE")
-            ),
-            1057
-        );
+        assert_eq!(read_u32(&target, symbol_value(&target, "v8dbg_type_JSObject__JS_OBJECT_TYPE")), 1057);
         assert!(target.mappings().iter().any(|m| m.brk));
-        assert!(target
-            .mappings()
-            .windows(2)
-            .all(|w| w[0].start < w[1].start));
-        assert_eq!(
-            target.read(0, &mut [0; 8]),
-            Err(ReadError::NoMap { addr: 0 })
-        );
+        assert!(target.mappings().windows(2).all(|w| w[0].start < w[1].start));
+        assert_eq!(target.read(0, &mut [0; 8]), Err(ReadError::NoMap { addr: 0 }));
         // A read running off the end of the executable's last mapping.
-        let last = target
-            .mappings()
-            .iter()
-            .rfind(|m| m.path.as_deref() == Some("/usr/bin/node"))
-            .expect("node mapped");
+        let last = target.mappings().iter().rfind(|m| m.path.as_deref() == Some("/usr/bin/node")).expect("node mapped");
         let gap_follows = !target.mappings().iter().any(|m| m.start == last.end());
         if gap_follows {
-            let err = target
-                .read(last.end() - 4, &mut [0; 8])
-                .expect_err("runs off the mapping");
-            assert_eq!(
-                err,
-                ReadError::Partial {
-                    addr: last.end() - 4,
-                    got: 4,
-                    want: 8
-                }
-            );
+            let err = target.read(last.end() - 4, &mut [0; 8]).expect_err("runs off the mapping");
+            assert_eq!(err, ReadError::Partial { addr: last.end() - 4, got: 4, want: 8 });
         }
     }
 
