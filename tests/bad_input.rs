@@ -114,3 +114,51 @@ fn status_describes_the_target() {
     let r = mdb_core(&node("20.20.2"), &c, &["::status"]);
     assert!(r.ok().contains(&format!("debugging core file {} (node binary ", c.display())), "{}", r.stdout);
 }
+
+/// Every value dcmd and walker, given addresses inside objects (not at their starts):
+/// one clean line per failure, never a crash, a hang or an internal error.
+#[test]
+fn interior_and_garbage_addresses() {
+    let (node, core) = (node("20.20.2"), core("20.20.2", "population.js"));
+    let objects = mdb_core(&node, &core, &["::walk jsobj ! head -200"]);
+    let commands = [
+        "::jsprint -d 3",
+        "::v8print",
+        "::v8type",
+        "::jsconstructor",
+        "::jsarray",
+        "::walk jsprop",
+        "::walk jselement",
+        "::nodebuffer -f",
+        "::findjsobjects",
+    ];
+    let mut script = String::from("::load v8.so\n");
+    for (i, line) in objects.ok().lines().skip(2).enumerate() {
+        let addr = u64::from_str_radix(line.trim_start_matches("0x"), 16).unwrap();
+        let interior = addr + 8 * (1 + i as u64 % 5);
+        script.push_str(&format!("{interior:x}{}\n", commands[i % commands.len()]));
+    }
+    for garbage in ["1", "ffffffffffffffff", "7fffffff0001", "400001"] {
+        for c in commands {
+            script.push_str(&format!("{garbage}{c}\n"));
+        }
+    }
+    let mut child = std::process::Command::new(common::host())
+        .arg(&node)
+        .arg(&core)
+        .current_dir(common::root().join("target/release"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.code().is_some(), "killed by a signal");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    for line in stderr.lines() {
+        assert!(line.starts_with("mdb: ") || line.starts_with("Usage: ") || line.starts_with("       (type"), "{line}");
+    }
+}

@@ -671,9 +671,11 @@ pub fn check_supported(meta: &Metadata) -> Result<()> {
     }
     match get("TaggedSize") {
         Some(8) | None => {}
-        Some(n) => return Err(Error::Unsupported(format!(
+        Some(n) => {
+            return Err(Error::Unsupported(format!(
             "this V8 uses pointer compression (TaggedSize={n}), which is not supported; official node binaries do not"
-        ))),
+        )))
+        }
     }
     if get("SmiShiftSize").is_some_and(|s| s != 31) {
         return Err(Error::Unsupported("31-bit Smis on a 64-bit build are not supported".into()));
