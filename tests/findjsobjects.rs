@@ -227,3 +227,23 @@ fn usage_errors_and_bad_addresses() {
     let r = t.run(&["1234::walk jsobj"]);
     assert_eq!(r.status, 1);
 }
+
+/// The same scan on a live process (`-p PID`).
+#[test]
+fn live_process() {
+    let f = common::Fixture::node("24.21.0", "population.js");
+    let r = common::mdb(&[
+        "-e",
+        "::load v8.so",
+        "-e",
+        "::findjsobjects -c Point | ::findjsobjects ! wc -l",
+        "-e",
+        "::findjsobjects -p legacyTag",
+        "-p",
+        &f.pid().to_string(),
+    ]);
+    let out: Vec<&str> = r.ok().lines().skip(2).collect();
+    assert_eq!(out.len(), 2, "{out:?}");
+    assert_eq!(out[0].trim(), "1000");
+    assert!(out[1].ends_with('1') || out[1].ends_with('9'), "a tagged representative: {}", out[1]);
+}
