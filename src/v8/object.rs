@@ -254,8 +254,20 @@ impl Heap<'_> {
                 })
                 .collect());
         }
-        self.descriptors(m)?
-            .into_iter()
+        self.fast_properties(obj, m, &self.descriptors(m)?)
+    }
+
+    /// Whether an object of map `m` keeps its named properties as its map describes
+    /// them (fast mode), so that `fast_properties` applies.
+    pub fn is_fast_mode(&self, m: &MapInfo) -> bool {
+        !m.dictionary && u64::from(m.instance_type) != self.l.type_js_global_object
+    }
+
+    /// The named own properties of a fast-mode object from its map's descriptors: callers
+    /// visiting many objects of one map read the descriptors once.
+    pub fn fast_properties(&self, obj: Addr, m: &MapInfo, descriptors: &[Descriptor]) -> Result<Vec<Property>> {
+        descriptors
+            .iter()
             .map(|d| {
                 let value = match d.location {
                     Location::Field { index, .. } => self.field_value(obj, m, index)?,

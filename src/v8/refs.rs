@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::census::Census;
 use super::heap::Heap;
-use super::object::{Elements, MapInfo};
+use super::object::{Descriptor, Elements, MapInfo};
 use super::scan::FastMap;
 use super::value::Value;
 use crate::target::{Addr, Result};
@@ -35,17 +35,30 @@ pub struct Reference {
 /// Every reference from a census object to one of `targets`, group by group. Objects
 /// whose properties cannot be read are skipped.
 pub fn references(h: &Heap, census: &Census, targets: &HashSet<u64>) -> Vec<Reference> {
-    let mut maps: FastMap<Option<MapInfo>> = FastMap::default();
+    // Per map: what it says, and for fast mode its descriptors (read once, not per object).
+    let mut maps: FastMap<Option<(MapInfo, Option<Vec<Descriptor>>)>> = FastMap::default();
     let mut out = Vec::new();
     for obj in census.all() {
         let Ok(map) = h.map(obj) else { continue };
-        let Some(m) = maps.entry(map.0).or_insert_with(|| h.map_info(map).ok()) else { continue };
-        let _ = refs_of(h, obj, m, targets, &mut out);
+        let facts = maps.entry(map.0).or_insert_with(|| {
+            let m = h.map_info(map).ok()?;
+            let descriptors = if h.is_fast_mode(&m) { Some(h.descriptors(&m).ok()?) } else { None };
+            Some((m, descriptors))
+        });
+        let Some((m, descriptors)) = facts else { continue };
+        let _ = refs_of(h, obj, m, descriptors.as_deref(), targets, &mut out);
     }
     out
 }
 
-fn refs_of(h: &Heap, obj: Addr, m: &MapInfo, targets: &HashSet<u64>, out: &mut Vec<Reference>) -> Result<()> {
+fn refs_of(
+    h: &Heap,
+    obj: Addr,
+    m: &MapInfo,
+    descriptors: Option<&[Descriptor]>,
+    targets: &HashSet<u64>,
+    out: &mut Vec<Reference>,
+) -> Result<()> {
     let l = h.l;
     let hit = |v: Value| v.heap().filter(|a| targets.contains(&a.0));
     if u64::from(m.instance_type) != l.type_js_typed_array {
@@ -76,7 +89,11 @@ fn refs_of(h: &Heap, obj: Addr, m: &MapInfo, targets: &HashSet<u64>, out: &mut V
             }
         }
     }
-    for p in h.named_properties(obj, m)? {
+    let properties = match descriptors {
+        Some(d) => h.fast_properties(obj, m, d)?,
+        None => h.named_properties(obj, m)?,
+    };
+    for p in properties {
         if let Some(to) = hit(p.value) {
             out.push(Reference { to, from: obj, via: Via::Property(h.name_text(p.key, 256)?) });
         }
