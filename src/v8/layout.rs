@@ -377,6 +377,9 @@ layout! {
     js_collection_table: u64 = f("JSCollection", &["table"]), Otherwise::Derived(
         "JSCollection::kTableOffset = JSObject header size", |r| r.get("js_object_header_size"));
     fixed_array_length: u64 = f("FixedArrayBase", &["length"]), NONE;
+    /// The bit pattern of a hole in a FixedDoubleArray (a signalling NaN).
+    double_hole_bits: i64 = Source::None, Otherwise::Known(
+        "kHoleNanInt64 (src/common/globals.h)", &[((0, 0), 0xFFF7_FFFF_FFF7_FFFF_u64 as i64)]);
     /// OrderedHashTable (Map and Set storage) slots before the buckets: element count,
     /// deleted count, bucket count.
     ordered_hash_table_prefix: u64 = Source::None, Otherwise::Known(
@@ -484,6 +487,9 @@ layout! {
         |r| r.get("js_object_header_size"));
     js_promise_flags: u64 = f("JSPromise", &["flags"]), Otherwise::Derived(
         "JSPromise::kFlagsOffset = reactions_or_result + TaggedSize", |r| Some(r.get("js_promise_result")? + r.get("tagged_size")?));
+    /// JSPromise::StatusBits: pending 0, fulfilled 1, rejected 2.
+    js_promise_status_mask: u64 = Source::None, Otherwise::Known(
+        "JSPromise::StatusBits, the low 2 bits of flags (src/objects/js-promise.h)", &[((0, 0), 3)]);
     /// EphemeronHashTable (WeakMap and WeakSet storage): entries of key and value after
     /// the HashTable prefix.
     ephemeron_table_entries_start: u64 = Source::None, Otherwise::Derived(

@@ -75,9 +75,6 @@ pub enum Elements {
     Other,
 }
 
-/// The bit pattern of a hole in a FixedDoubleArray (kHoleNanInt64, src/common/globals.h).
-const HOLE_NAN: u64 = 0xFFF7_FFFF_FFF7_FFFF;
-
 impl Heap<'_> {
     /// Read a map.
     pub fn map_info(&self, map: Addr) -> Result<MapInfo> {
@@ -300,7 +297,7 @@ impl Heap<'_> {
                     .chunks_exact(8)
                     .map(|c| {
                         let bits = u64::from_le_bytes(c.try_into().unwrap_or_default());
-                        (bits != HOLE_NAN).then(|| f64::from_bits(bits))
+                        (bits != l.double_hole_bits as u64).then(|| f64::from_bits(bits))
                     })
                     .collect(),
             ));

@@ -523,10 +523,10 @@ impl Printer<'_, '_> {
     /// `Promise { <pending> }`, `Promise { value }` or `Promise { <rejected> value }`.
     fn promise(&mut self, a: Addr, depth: u32, level: usize) -> Result<()> {
         let h = self.h;
-        // JSPromise::Status in the low two bits: pending, fulfilled, rejected.
+        // JSPromise::Status: pending 0, fulfilled 1, rejected 2.
         let flags = h.smi(a, h.l.js_promise_flags)?;
         self.out.push_str("Promise { ");
-        match flags & 3 {
+        match flags & h.l.js_promise_status_mask as i64 {
             0 => self.out.push_str("<pending>"),
             status => {
                 if status == 2 {
