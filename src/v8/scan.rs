@@ -346,8 +346,10 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     // Read-only pages go first: they hold the read-only meta map that most maps point
     // to. A meta map found later (V8 12+ has one per native context) sends us back over
     // the pages scanned before it.
-    let ordered: Vec<Page> =
-        pages.iter().filter(|p| p.read_only).chain(pages.iter().filter(|p| !p.read_only)).cloned().collect();
+    // FROM pages are left out here, as each_page would skip them: `known` below has one
+    // entry per page of `ordered`.
+    let live = || pages.iter().filter(|p| !p.from);
+    let ordered: Vec<Page> = live().filter(|p| p.read_only).chain(live().filter(|p| !p.read_only)).cloned().collect();
     let mut metas: Vec<u64> = Vec::new();
     let mut types = Vec::new();
     let mut known: Vec<usize> = Vec::new();
@@ -356,6 +358,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         known.push(metas.len());
         find_maps(h, p, b, &mut metas, &mut types);
     });
+    debug_assert_eq!(known.len(), ordered.len());
     let behind: Vec<Page> =
         ordered.iter().zip(&known).filter(|(_, &k)| k < metas.len()).map(|(p, _)| p.clone()).collect();
     let mut extra = 0;
