@@ -169,9 +169,10 @@ pub struct Maps {
     slots: Vec<u32>,
     chunks: Vec<MapChunk>,
     page_bits: u64,
-    /// HeapObjectTag and TaggedSize: a map pointer is tagged and slot-aligned.
+    /// HeapObjectTag and log2(TaggedSize): a map pointer is tagged and slot-aligned.
+    /// (Shifts and masks, not divisions: this runs on every word of the heap.)
     tag: u64,
-    slot: u64,
+    slot_bits: u32,
     count: usize,
 }
 
@@ -195,7 +196,7 @@ impl Maps {
             chunks: Vec::new(),
             page_bits,
             tag: l.heap_object_tag,
-            slot: l.tagged_size,
+            slot_bits: l.tagged_size.trailing_zeros(),
             count: 0,
         };
         let words = ((1u64 << page_bits) / l.tagged_size) as usize;
@@ -224,7 +225,7 @@ impl Maps {
     }
 
     /// The index in `chunks` of a chunk number, if it holds maps.
-    #[inline]
+    #[inline(always)]
     fn find(&self, chunk: u64) -> Option<usize> {
         // The table's size is a power of two.
         let mask = self.slots.len() - 1;
@@ -239,16 +240,16 @@ impl Maps {
     }
 
     /// Which slot of its chunk a tagged pointer points to.
-    #[inline]
+    #[inline(always)]
     fn word_index(&self, word: u64) -> usize {
-        ((word.wrapping_sub(self.tag) & ((1 << self.page_bits) - 1)) / self.slot) as usize
+        ((word.wrapping_sub(self.tag) & ((1 << self.page_bits) - 1)) >> self.slot_bits) as usize
     }
 
     /// The instance type of the map `word` points to, if it points to a map.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, word: u64) -> Option<u16> {
         // Only a tagged, slot-aligned pointer can point to a map's start.
-        if !word.wrapping_sub(self.tag).is_multiple_of(self.slot) {
+        if word.wrapping_sub(self.tag) & ((1 << self.slot_bits) - 1) != 0 {
             return None;
         }
         let chunk = self.find(word >> self.page_bits)?;
@@ -288,24 +289,50 @@ fn each_page(
 
 /// Find meta maps and maps in one page: a meta map's map word points to itself, and a
 /// map's to a meta map.
-fn find_maps(h: &Heap, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut Vec<(u64, u16)>) {
-    let l = h.l;
+fn find_maps(l: &Layout, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut Vec<(u64, u16)>) {
+    let (tag, tag_mask, slot) = (l.heap_object_tag, l.heap_object_tag_mask, l.tagged_size);
     let type_off = l.map_instance_type as usize;
-    let ty_at = |i: usize| u16::from_le_bytes([b[i + type_off], b[i + type_off + 1]]);
-    for i in (0..b.len().saturating_sub(type_off + 2)).step_by(l.tagged_size as usize) {
-        let w = word_at(b, i);
-        let here = tagged(Addr(p.start + i as u64), l);
-        if w == here && u64::from(ty_at(i)) == l.type_map && !metas.contains(&w) {
+    let first = tagged(Addr(p.start), l);
+    for (k, w) in words(b).enumerate() {
+        if w & tag_mask != tag {
+            continue;
+        }
+        let here = first + k as u64 * slot;
+        if w != here && !metas.contains(&w) {
+            continue;
+        }
+        let at = k * slot as usize + type_off;
+        let Some(ty) = b.get(at..at + 2).map(|t| u16::from_le_bytes([t[0], t[1]])) else { break };
+        if w == here && u64::from(ty) == l.type_map && !metas.contains(&w) {
             metas.push(w);
         }
         if metas.contains(&w) {
-            types.push((here, ty_at(i)));
+            types.push((here, ty));
         }
     }
 }
 
+/// The words of a page's bytes (little-endian, as V8 on x86-64 stores them).
+fn words(b: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+}
+
 fn word_at(buf: &[u8], i: usize) -> u64 {
-    u64::from_le_bytes(buf[i..i + 8].try_into().unwrap_or_default())
+    buf.get(i..i + 8).map_or(0, |w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
+}
+
+/// The words of a page that point to a map: (index of the word, the map's instance
+/// type). The innermost loop of the scan, kept apart so that it stays tight.
+fn map_words(b: &[u8], l: &Layout, maps: &Maps, out: &mut Vec<(usize, u16)>) {
+    let (tag, tag_mask) = (l.heap_object_tag, l.heap_object_tag_mask);
+    out.clear();
+    for (k, w) in words(b).enumerate() {
+        if w & tag_mask == tag {
+            if let Some(ty) = maps.get(w) {
+                out.push((k, ty));
+            }
+        }
+    }
 }
 
 /// An object the scan found: where it is, its tagged map word, its instance type, and
@@ -356,14 +383,14 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     each_page(h, &ordered, &mut buf, &mut done, total, progress, &mut |p, b| {
         // Metas known before this page: a meta found in it may follow maps of its own.
         known.push(metas.len());
-        find_maps(h, p, b, &mut metas, &mut types);
+        find_maps(l, p, b, &mut metas, &mut types);
     });
     debug_assert_eq!(known.len(), ordered.len());
     let behind: Vec<Page> =
         ordered.iter().zip(&known).filter(|(_, &k)| k < metas.len()).map(|(p, _)| p.clone()).collect();
     let mut extra = 0;
     each_page(h, &behind, &mut buf, &mut extra, total, &mut |_, _| {}, &mut |p, b| {
-        find_maps(h, p, b, &mut metas, &mut types)
+        find_maps(l, p, b, &mut metas, &mut types)
     });
     stats.meta_maps = metas.len();
     if metas.is_empty() {
@@ -386,23 +413,20 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
                     .is_some_and(|ty| h.is_backing_store_type(ty))
         })
     };
+    let mut candidates = Vec::new();
     each_page(h, &pages, &mut buf, &mut done, total, progress, &mut |p, b| {
-        let end = b.len().saturating_sub(elems_off + slot);
-        for i in (0..end).step_by(slot) {
-            let w = word_at(b, i);
-            if w & l.heap_object_tag_mask != l.heap_object_tag {
-                continue;
-            }
-            let Some(ty) = maps.get(w) else { continue };
-            stats.candidates += 1;
-            if !h.is_js_object_type(ty) {
+        map_words(b, l, &maps, &mut candidates);
+        stats.candidates += candidates.len() as u64;
+        for &(k, ty) in &candidates {
+            let i = k * slot;
+            if !h.is_js_object_type(ty) || i + elems_off + slot > b.len() {
                 continue;
             }
             let props = word_at(b, i + props_off);
             let props_ok = props & l.smi_tag_mask == l.smi_tag || backing_store(props);
             if props_ok && backing_store(word_at(b, i + elems_off)) {
                 stats.js_objects += 1;
-                found(&Found { addr: Addr(p.start + i as u64), map: w, instance_type: ty, bytes: &b[i..] });
+                found(&Found { addr: Addr(p.start + i as u64), map: word_at(b, i), instance_type: ty, bytes: &b[i..] });
             }
         }
     });
