@@ -9,12 +9,14 @@
 //! - [`mdb`]: the only code that calls mdb: entry points, panic guard, session, output,
 //!   argument parsing;
 //! - [`v8`]: heap introspection over any `Target`;
+//! - [`helper`]: the thread that a heap scan's computation runs on;
 //! - [`dcmds`] and [`walkers`]: one file per command, each with its manual.
 //!
 //! The same module runs in the Linux host (`host/`), which exports the mdb API over ELF
 //! cores and live processes.
 
 pub mod dcmds;
+pub mod helper;
 pub mod mdb;
 pub mod target;
 pub mod v8;

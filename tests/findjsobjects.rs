@@ -247,3 +247,13 @@ fn live_process() {
     assert_eq!(out[0].trim(), "1000");
     assert!(out[1].ends_with('1') || out[1].ends_with('9'), "a tagged representative: {}", out[1]);
 }
+
+/// The scan runs its computation on one helper thread, which `::unload` (`_mdb_fini`)
+/// stops: no thread outlives the module.
+#[test]
+fn the_helper_thread_ends_with_the_module() {
+    let t = Target { version: "22.23.3" };
+    let threads = "::status ! ls /proc/$PPID/task | wc -l";
+    let out = t.out(&[threads, "::findjsobjects ! true", threads, "::unload v8.so", threads]);
+    assert_eq!(lines(&out), ["1", "2", "1"]);
+}

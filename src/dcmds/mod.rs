@@ -40,7 +40,7 @@ pub fn js_object(h: &Heap, given: Option<Addr>) -> Result<(Addr, MapInfo)> {
     let not = || Error::Msg(format!("{given} is not a JavaScript object"));
     let Value::Heap(obj) = Value::decode(given.0, h.l) else { return Err(not()) };
     let ty = h.type_of(obj).map_err(|_| not())?;
-    if !h.is_js_object_type(ty) {
+    if !h.l.is_js_object_type(ty) {
         return Err(not());
     }
     Ok((obj, h.map_info(h.map(obj)?)?))

@@ -58,7 +58,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     while let Some(p) = v8.metadata.parent(chain.last().map_or("", |c| c)).filter(|_| chain.len() < MAX_PARENTS) {
         chain.push(p);
     }
-    if h.is_js_object_type(ty) {
+    if h.l.is_js_object_type(ty) {
         chain.extend(["JSObject".to_string(), "JSReceiver".to_string()]);
     }
     chain.push("HeapObject".into());

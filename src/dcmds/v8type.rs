@@ -39,7 +39,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{addr} is not a V8 heap object")))?;
     let name = h.l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("<instance type {ty}>"));
     let _ = write!(out, "{:#x}: {name}", addr.0);
-    if h.is_js_object_type(ty) {
+    if h.l.is_js_object_type(ty) {
         let _ = write!(out, ": {}", h.constructor_name(&h.map_info(h.map(obj)?)?));
     }
     out.line("");

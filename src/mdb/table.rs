@@ -122,6 +122,7 @@ pub extern "C" fn _mdb_init() -> *const sys::mdb_modinfo_t {
 pub extern "C" fn _mdb_fini() {
     guard("v8", (), || {
         Session::install(None);
+        crate::helper::stop();
         Ok(())
     })
 }

@@ -143,7 +143,7 @@ impl Census {
             let elements = found.word(h.l.js_elements);
             let plain = elements.is_some_and(|e| zero_length_stores.contains(&e))
                 && facts.named.is_some()
-                && !h.is_js_function_type(ty)
+                && !h.l.is_js_function_type(ty)
                 && u64::from(ty) != h.l.type_js_array;
             if let (true, Some(gid)) = (plain, facts.plain_group) {
                 members[gid as usize].push(obj.0);
@@ -153,7 +153,7 @@ impl Census {
             if ty as u64 == h.l.type_js_array {
                 stats.arrays += 1;
             }
-            if h.is_js_function_type(ty) {
+            if h.l.is_js_function_type(ty) {
                 stats.functions += 1;
                 key.function = Some(function_name(h, obj, &mut names));
             }

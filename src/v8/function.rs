@@ -20,7 +20,7 @@ impl Heap<'_> {
     /// Whether `obj` is a JSFunction (of any kind: plain, async, class constructor...):
     /// of a function type, and pointing to a SharedFunctionInfo.
     pub fn is_function(&self, obj: Addr) -> bool {
-        self.type_of(obj).is_ok_and(|t| self.is_js_function_type(t))
+        self.type_of(obj).is_ok_and(|t| self.l.is_js_function_type(t))
             && self
                 .value(obj, self.l.js_function_shared)
                 .ok()
@@ -161,7 +161,7 @@ impl Heap<'_> {
 
     fn prototype_constructor(&self, proto: Addr) -> Result<Option<(String, Addr)>> {
         let pm = self.map_info(self.map(proto)?)?;
-        if !self.is_js_object_type(pm.instance_type) {
+        if !self.l.is_js_object_type(pm.instance_type) {
             return Ok(None);
         }
         for p in self.named_properties(proto, &pm)? {

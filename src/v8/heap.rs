@@ -92,34 +92,6 @@ impl<'a> Heap<'a> {
             .collect())
     }
 
-    pub fn is_string_type(&self, ty: u16) -> bool {
-        u64::from(ty) < self.l.first_nonstring_type
-    }
-
-    /// Types of the objects `::findjsobjects` reports: ordinary JavaScript objects of
-    /// every kind (V8 numbers them from JS_SPECIAL_API_OBJECT_TYPE up).
-    pub fn is_js_object_type(&self, ty: u16) -> bool {
-        u64::from(ty) >= self.l.type_js_special_api_object
-    }
-
-    /// Whether `ty` is one of the JSFunction types (see `Heap::is_function` for a check
-    /// that also holds where the range is a fallback).
-    pub fn is_js_function_type(&self, ty: u16) -> bool {
-        (self.l.first_js_function_type..=self.l.last_js_function_type).contains(&u64::from(ty))
-    }
-
-    /// Whether `ty` can hold an object's properties or elements: FixedArray and its
-    /// subclasses (V8 numbers hash tables right after FIXED_ARRAY_TYPE, before
-    /// BYTE_ARRAY_TYPE), FixedDoubleArray, ByteArray, PropertyArray, SwissNameDictionary.
-    pub fn is_backing_store_type(&self, ty: u16) -> bool {
-        let ty = u64::from(ty);
-        let l = self.l;
-        (l.type_fixed_array..=l.type_byte_array).contains(&ty)
-            || ty == l.type_fixed_double_array
-            || ty == l.type_property_array
-            || Some(ty) == l.type_swiss_name_dictionary
-    }
-
     /// The Oddball kind of `obj`, if it is an Oddball.
     pub fn oddball_kind(&self, obj: Addr) -> Result<Option<i64>> {
         if u64::from(self.type_of(obj)?) != self.l.type_oddball {

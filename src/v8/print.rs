@@ -178,7 +178,7 @@ impl Printer<'_, '_> {
             return Ok(());
         }
         let receiver = [l.type_js_proxy, l.type_js_global_proxy, l.type_js_global_object].contains(&ty);
-        if !h.is_js_object_type(m.instance_type) && !receiver {
+        if !h.l.is_js_object_type(m.instance_type) && !receiver {
             let name = l.type_names.get(&m.instance_type).cloned().unwrap_or_else(|| format!("instance type {ty}"));
             let _ = write!(self.out, "<{name}>");
             return Ok(());
@@ -232,7 +232,7 @@ impl Printer<'_, '_> {
         let h = self.h;
         let l = h.l;
         let ty = u64::from(m.instance_type);
-        if h.is_js_function_type(m.instance_type) && h.is_function(a) {
+        if h.l.is_js_function_type(m.instance_type) && h.is_function(a) {
             let name = h.function_name(a)?;
             let _ = write!(self.out, "function {}", if name.is_empty() { "<anonymous>" } else { &name });
             match h.function_location(a) {
@@ -637,7 +637,7 @@ impl Heap<'_> {
     pub fn member(&self, v: Value, step: &Step) -> Result<Option<Value>> {
         let Some(obj) = v.heap() else { return Ok(None) };
         let m = self.map_info(self.map(obj)?)?;
-        if !self.is_js_object_type(m.instance_type) {
+        if !self.l.is_js_object_type(m.instance_type) {
             return Ok(None);
         }
         let index = match step {

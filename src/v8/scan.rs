@@ -12,13 +12,18 @@
 //!    is a Smi or points to a backing store and its elements slot points to a backing
 //!    store (this rejects the look-alikes inside maps and functions).
 //!
-//! Each pass reads each page's live area in one block; nothing is read word by word.
+//! Each pass reads each page's live area in one block; nothing is read word by word. The
+//! word loops run on a helper thread ([`crate::helper`]) while this thread reads the
+//! next pages and does whatever needs more reads (validation, the census).
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use super::heap::Heap;
 use super::layout::{ChunkHeader, Layout, CHUNK_HEADERS};
 use super::value::tagged;
+use crate::helper::{self, Ticket};
 use crate::target::{Addr, Error, Region, Result};
 
 /// One V8 heap chunk.
@@ -265,34 +270,78 @@ impl Maps {
     }
 }
 
-/// Read each live page's scan area in turn into one reused buffer and call `f`.
-fn each_page(
+/// Pages sent to the helper thread ahead of the one being consumed.
+const AHEAD: usize = 2;
+
+/// Bytes of the scan so far, for progress.
+struct Meter<'a> {
+    done: u64,
+    total: u64,
+    progress: Progress<'a>,
+}
+
+/// Read each live page's scan area in turn (on this thread: only it may call mdb), run
+/// `work` on the bytes on the helper thread, and give `consume` each page with its bytes
+/// and its result, in page order. `context` is called as each page is sent off: it hands
+/// the work what this thread knows at that point. This thread reads the next pages while
+/// the helper works.
+fn each_page<C: Send + 'static, R: Send + 'static>(
     h: &Heap,
     pages: &[Page],
-    buf: &mut Vec<u8>,
-    done: &mut u64,
-    total: u64,
-    progress: Progress,
-    f: &mut dyn FnMut(&Page, &[u8]),
+    meter: &mut Meter,
+    mut context: impl FnMut() -> C,
+    work: fn(&C, &Page, &[u8]) -> R,
+    mut consume: impl FnMut(&Page, &[u8], R),
 ) {
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    let mut pending = VecDeque::new();
+    let mut finish = |ticket: Ticket<(Page, Vec<u8>, R)>, spare: &mut Vec<Vec<u8>>| {
+        let (page, buf, r) = ticket.wait();
+        consume(&page, &buf, r);
+        spare.push(buf);
+    };
     for p in pages.iter().filter(|p| !p.from) {
         let len = (p.end - p.start) as usize & !(h.l.tagged_size as usize - 1);
+        let mut buf = spare.pop().unwrap_or_default();
         buf.resize(len, 0);
         // A chunk that cannot be read (a hole in the core) contributes nothing.
-        if h.t.read(Addr(p.start), buf).is_ok() {
-            f(p, buf);
+        if h.t.read(Addr(p.start), &mut buf).is_ok() {
+            let (c, page) = (context(), p.clone());
+            pending.push_back(helper::spawn(move || {
+                let r = work(&c, &page, &buf);
+                (page, buf, r)
+            }));
+        } else {
+            spare.push(buf);
         }
-        *done += len as u64;
-        progress(*done, total);
+        meter.done += len as u64;
+        (meter.progress)(meter.done, meter.total);
+        if pending.len() > AHEAD {
+            finish(pending.pop_front().expect("pending is not empty"), &mut spare);
+        }
+    }
+    for ticket in pending {
+        finish(ticket, &mut spare);
     }
 }
 
+/// What a page's maps pass found: meta maps, then maps.
+struct PageMaps {
+    /// The meta maps known when the page was sent: the page must be scanned again if a
+    /// meta map was found later (its maps may point to it).
+    known: usize,
+    metas: Vec<u64>,
+    types: Vec<(u64, u16)>,
+}
+
 /// Find meta maps and maps in one page: a meta map's map word points to itself, and a
-/// map's to a meta map.
-fn find_maps(l: &Layout, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut Vec<(u64, u16)>) {
+/// map's to a meta map. `metas` are those known so far.
+fn find_maps((l, metas): &(Arc<Layout>, Vec<u64>), p: &Page, b: &[u8]) -> PageMaps {
     let (tag, tag_mask, slot) = (l.heap_object_tag, l.heap_object_tag_mask, l.tagged_size);
     let type_off = l.map_instance_type as usize;
     let first = tagged(Addr(p.start), l);
+    let mut found = PageMaps { known: metas.len(), metas: metas.clone(), types: Vec::new() };
+    let metas = &mut found.metas;
     for (k, w) in words(b).enumerate() {
         if w & tag_mask != tag {
             continue;
@@ -307,9 +356,10 @@ fn find_maps(l: &Layout, p: &Page, b: &[u8], metas: &mut Vec<u64>, types: &mut V
             metas.push(w);
         }
         if metas.contains(&w) {
-            types.push((here, ty));
+            found.types.push((here, ty));
         }
     }
+    found
 }
 
 /// The words of a page's bytes (little-endian, as V8 on x86-64 stores them).
@@ -321,18 +371,25 @@ fn word_at(buf: &[u8], i: usize) -> u64 {
     buf.get(i..i + 8).map_or(0, |w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
 }
 
-/// The words of a page that point to a map: (index of the word, the map's instance
-/// type). The innermost loop of the scan, kept apart so that it stays tight.
-fn map_words(b: &[u8], l: &Layout, maps: &Maps, out: &mut Vec<(usize, u16)>) {
+/// A page's object candidates: words that point to the map of a JavaScript object type,
+/// as (index of the word, instance type), with room for the object's header behind them.
+/// Also the number of words that point to any map. The innermost loop of the scan.
+fn candidates((l, maps): &(Arc<Layout>, Arc<Maps>), _: &Page, b: &[u8]) -> (u64, Vec<(usize, u16)>) {
     let (tag, tag_mask) = (l.heap_object_tag, l.heap_object_tag_mask);
-    out.clear();
+    let header_words = ((l.js_elements + l.tagged_size) / l.tagged_size) as usize;
+    let last = (b.len() / l.tagged_size as usize).saturating_sub(header_words);
+    let (mut any, mut js) = (0, Vec::new());
     for (k, w) in words(b).enumerate() {
         if w & tag_mask == tag {
             if let Some(ty) = maps.get(w) {
-                out.push((k, ty));
+                any += 1;
+                if l.is_js_object_type(ty) && k <= last {
+                    js.push((k, ty));
+                }
             }
         }
     }
+    (any, js)
 }
 
 /// An object the scan found: where it is, its tagged map word, its instance type, and
@@ -366,37 +423,53 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         ScanStats { pages: pages.len(), from_pages: pages.iter().filter(|p| p.from).count(), ..ScanStats::default() };
     let live_bytes: u64 = pages.iter().filter(|p| !p.from).map(|p| p.end - p.start).sum();
     stats.bytes = live_bytes;
-    let total = live_bytes * 2;
-    let (mut buf, mut done) = (Vec::new(), 0u64);
+    let mut meter = Meter { done: 0, total: live_bytes * 2, progress };
+    let layout = Arc::new(l.clone());
 
     // Pass 1: meta maps (which point to themselves) and maps (which point to a meta map).
     // Read-only pages go first: they hold the read-only meta map that most maps point
     // to. A meta map found later (V8 12+ has one per native context) sends us back over
-    // the pages scanned before it.
-    // FROM pages are left out here, as each_page would skip them: `known` below has one
-    // entry per page of `ordered`.
+    // the pages that were sent off before it was known.
     let live = || pages.iter().filter(|p| !p.from);
     let ordered: Vec<Page> = live().filter(|p| p.read_only).chain(live().filter(|p| !p.read_only)).cloned().collect();
-    let mut metas: Vec<u64> = Vec::new();
+    // Only this thread changes `metas`; the helper gets a copy with each page.
+    let metas = RefCell::new(Vec::<u64>::new());
     let mut types = Vec::new();
-    let mut known: Vec<usize> = Vec::new();
-    each_page(h, &ordered, &mut buf, &mut done, total, progress, &mut |p, b| {
-        // Metas known before this page: a meta found in it may follow maps of its own.
-        known.push(metas.len());
-        find_maps(l, p, b, &mut metas, &mut types);
-    });
-    debug_assert_eq!(known.len(), ordered.len());
-    let behind: Vec<Page> =
-        ordered.iter().zip(&known).filter(|(_, &k)| k < metas.len()).map(|(p, _)| p.clone()).collect();
-    let mut extra = 0;
-    each_page(h, &behind, &mut buf, &mut extra, total, &mut |_, _| {}, &mut |p, b| {
-        find_maps(l, p, b, &mut metas, &mut types)
-    });
+    // Each page, with the number of meta maps known when it was sent.
+    let mut sent: Vec<(Page, usize)> = Vec::new();
+    each_page(
+        h,
+        &ordered,
+        &mut meter,
+        || (layout.clone(), metas.borrow().clone()),
+        find_maps,
+        |p, _, found| {
+            let mut metas = metas.borrow_mut();
+            for m in &found.metas[found.known..] {
+                if !metas.contains(m) {
+                    metas.push(*m);
+                }
+            }
+            sent.push((p.clone(), found.known));
+            types.extend(found.types);
+        },
+    );
+    let metas = metas.into_inner();
+    let behind: Vec<Page> = sent.into_iter().filter(|(_, known)| *known < metas.len()).map(|(p, _)| p).collect();
+    let mut revisit = Meter { done: 0, total: 0, progress: &mut |_, _| {} };
+    each_page(
+        h,
+        &behind,
+        &mut revisit,
+        || (layout.clone(), metas.clone()),
+        find_maps,
+        |_, _, found| types.extend(found.types),
+    );
     stats.meta_maps = metas.len();
     if metas.is_empty() {
         return Err(Error::Msg("no V8 meta map found in the heap pages: is this heap intact?".into()));
     }
-    let maps = Maps::new(&types, l);
+    let maps = Arc::new(Maps::new(&types, l));
     drop(types);
     stats.maps = maps.len();
 
@@ -410,25 +483,32 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
                     .read_u64(Addr(word - l.heap_object_tag))
                     .ok()
                     .and_then(|m| maps.get(m))
-                    .is_some_and(|ty| h.is_backing_store_type(ty))
+                    .is_some_and(|ty| l.is_backing_store_type(ty))
         })
     };
-    let mut candidates = Vec::new();
-    each_page(h, &pages, &mut buf, &mut done, total, progress, &mut |p, b| {
-        map_words(b, l, &maps, &mut candidates);
-        stats.candidates += candidates.len() as u64;
-        for &(k, ty) in &candidates {
-            let i = k * slot;
-            if !h.is_js_object_type(ty) || i + elems_off + slot > b.len() {
-                continue;
+    each_page(
+        h,
+        &pages,
+        &mut meter,
+        || (layout.clone(), maps.clone()),
+        candidates,
+        |p, b, (any, js)| {
+            stats.candidates += any;
+            for (k, ty) in js {
+                let i = k * slot;
+                let props = word_at(b, i + props_off);
+                let props_ok = props & l.smi_tag_mask == l.smi_tag || backing_store(props);
+                if props_ok && backing_store(word_at(b, i + elems_off)) {
+                    stats.js_objects += 1;
+                    found(&Found {
+                        addr: Addr(p.start + i as u64),
+                        map: word_at(b, i),
+                        instance_type: ty,
+                        bytes: &b[i..],
+                    });
+                }
             }
-            let props = word_at(b, i + props_off);
-            let props_ok = props & l.smi_tag_mask == l.smi_tag || backing_store(props);
-            if props_ok && backing_store(word_at(b, i + elems_off)) {
-                stats.js_objects += 1;
-                found(&Found { addr: Addr(p.start + i as u64), map: word_at(b, i), instance_type: ty, bytes: &b[i..] });
-            }
-        }
-    });
+        },
+    );
     Ok(stats)
 }

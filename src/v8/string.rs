@@ -20,7 +20,7 @@ pub struct JsString {
 impl Heap<'_> {
     /// Whether `obj` is a string.
     pub fn is_string(&self, obj: Addr) -> bool {
-        self.type_of(obj).is_ok_and(|t| self.is_string_type(t))
+        self.type_of(obj).is_ok_and(|t| self.l.is_string_type(t))
     }
 
     /// The length of a string, in UTF-16 code units.
