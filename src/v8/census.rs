@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::heap::Heap;
 use super::object::{Elements, MapInfo};
-use super::scan::{self, FastMap, Progress, ScanStats};
+use super::scan::{self, FastMap, Memo, Progress, ScanStats};
 use super::value::Value;
 use crate::target::{Addr, Region, Result};
 
@@ -135,17 +135,24 @@ impl Census {
         let mut stats = CensusStats::default();
         let mut zero_length_stores: Vec<u64> = Vec::new();
 
+        // Each map's plain group (see `MapFacts::plain_group`), for the fast path.
+        let mut plain_groups: Memo<u32> = Memo::new(10);
+
         stats.scan = scan::objects(h, regions, progress, &mut |found| {
             let (obj, ty) = (found.addr, found.instance_type);
-            let facts = maps.entry(found.map).or_insert_with(|| map_facts(h, Addr(found.map - h.l.heap_object_tag)));
             stats.processed += 1;
             // Fast path: an object without elements, of a map whose group is known.
-            let elements = found.word(h.l.js_elements);
-            let plain = elements.is_some_and(|e| zero_length_stores.contains(&e))
-                && facts.named.is_some()
+            let plain = found.word(h.l.js_elements).is_some_and(|e| zero_length_stores.contains(&e))
                 && !h.l.is_js_function_type(ty)
                 && u64::from(ty) != h.l.type_js_array;
+            if let Some(gid) = plain.then(|| plain_groups.get(found.map)).flatten() {
+                members[gid as usize].push(obj.0);
+                return;
+            }
+            let facts = maps.entry(found.map).or_insert_with(|| map_facts(h, Addr(found.map - h.l.heap_object_tag)));
+            let plain = plain && facts.named.is_some();
             if let (true, Some(gid)) = (plain, facts.plain_group) {
+                plain_groups.insert(found.map, gid);
                 members[gid as usize].push(obj.0);
                 return;
             }
@@ -169,6 +176,7 @@ impl Census {
             key_list[gid as usize].1 |= kinds;
             if plain && !malformed {
                 facts.plain_group = Some(gid);
+                plain_groups.insert(found.map, gid);
             }
             members[gid as usize].push(obj.0);
         })?;

@@ -139,29 +139,43 @@ impl std::hash::Hasher for AddrHasher {
     }
 }
 
-/// A fixed-size, direct-mapped memo of which words point to backing stores: bounded
-/// memory however many objects the heap holds.
-struct StoreCache {
-    slots: Vec<(u64, bool)>,
+/// A fixed-size, direct-mapped memo of facts about heap words (which words point to
+/// backing stores, which map's objects go to which group): bounded memory however many
+/// objects the heap holds, and a lookup that is a multiply and one load.
+pub struct Memo<V> {
+    slots: Vec<Option<(u64, V)>>,
+    shift: u32,
 }
 
-impl StoreCache {
-    const SIZE: usize = 1 << 16;
-
-    fn new() -> StoreCache {
-        StoreCache { slots: vec![(0, false); Self::SIZE] }
+impl<V: Copy> Memo<V> {
+    /// A memo of 2^bits entries.
+    pub fn new(bits: u32) -> Memo<V> {
+        Memo { slots: vec![None; 1 << bits], shift: 64 - bits }
     }
 
-    fn get_or(&mut self, word: u64, compute: impl FnOnce() -> bool) -> bool {
-        let i = ((word >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize % Self::SIZE;
-        match self.slots[i] {
-            (w, v) if w == word => v,
-            _ => {
-                let v = compute();
-                self.slots[i] = (word, v);
-                v
-            }
-        }
+    #[inline]
+    fn slot(&self, word: u64) -> usize {
+        ((word >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    #[inline]
+    pub fn get(&self, word: u64) -> Option<V> {
+        self.slots[self.slot(word)].filter(|(w, _)| *w == word).map(|(_, v)| v)
+    }
+
+    #[inline]
+    pub fn insert(&mut self, word: u64, v: V) {
+        let i = self.slot(word);
+        self.slots[i] = Some((word, v));
+    }
+
+    #[inline]
+    pub fn get_or(&mut self, word: u64, compute: impl FnOnce() -> V) -> V {
+        self.get(word).unwrap_or_else(|| {
+            let v = compute();
+            self.insert(word, v);
+            v
+        })
     }
 }
 
@@ -270,7 +284,9 @@ impl Maps {
     }
 }
 
-/// Pages sent to the helper thread ahead of the one being consumed.
+/// Pages go to the helper thread in batches of about this many bytes (fewer hand-offs
+/// between the threads), and this many batches ahead of the one being consumed.
+const BATCH_BYTES: usize = 1 << 20;
 const AHEAD: usize = 2;
 
 /// Bytes of the scan so far, for progress.
@@ -280,11 +296,14 @@ struct Meter<'a> {
     progress: Progress<'a>,
 }
 
+/// Pages with their bytes and what the helper made of them.
+type Batch<R> = Vec<(Page, Vec<u8>, R)>;
+
 /// Read each live page's scan area in turn (on this thread: only it may call mdb), run
 /// `work` on the bytes on the helper thread, and give `consume` each page with its bytes
-/// and its result, in page order. `context` is called as each page is sent off: it hands
-/// the work what this thread knows at that point. This thread reads the next pages while
-/// the helper works.
+/// and its result, in page order. `context` is called as each batch of pages is sent
+/// off: it hands the work what this thread knows at that point. This thread reads the
+/// next pages while the helper works.
 fn each_page<C: Send + 'static, R: Send + 'static>(
     h: &Heap,
     pages: &[Page],
@@ -293,31 +312,43 @@ fn each_page<C: Send + 'static, R: Send + 'static>(
     work: fn(&C, &Page, &[u8]) -> R,
     mut consume: impl FnMut(&Page, &[u8], R),
 ) {
-    let mut spare: Vec<Vec<u8>> = Vec::new();
+    let live: Vec<&Page> = pages.iter().filter(|p| !p.from).collect();
+    let (mut spare, mut batch, mut batch_bytes) = (Vec::new(), Vec::new(), 0);
     let mut pending = VecDeque::new();
-    let mut finish = |ticket: Ticket<(Page, Vec<u8>, R)>, spare: &mut Vec<Vec<u8>>| {
-        let (page, buf, r) = ticket.wait();
-        consume(&page, &buf, r);
-        spare.push(buf);
+    let mut finish = |ticket: Ticket<Batch<R>>, spare: &mut Vec<Vec<u8>>| {
+        for (page, buf, r) in ticket.wait() {
+            consume(&page, &buf, r);
+            spare.push(buf);
+        }
     };
-    for p in pages.iter().filter(|p| !p.from) {
+    for (n, p) in live.iter().enumerate() {
         let len = (p.end - p.start) as usize & !(h.l.tagged_size as usize - 1);
-        let mut buf = spare.pop().unwrap_or_default();
+        let mut buf: Vec<u8> = spare.pop().unwrap_or_default();
         buf.resize(len, 0);
         // A chunk that cannot be read (a hole in the core) contributes nothing.
         if h.t.read(Addr(p.start), &mut buf).is_ok() {
-            let (c, page) = (context(), p.clone());
-            pending.push_back(helper::spawn(move || {
-                let r = work(&c, &page, &buf);
-                (page, buf, r)
-            }));
+            batch.push(((*p).clone(), buf));
+            batch_bytes += len;
         } else {
             spare.push(buf);
         }
         meter.done += len as u64;
         (meter.progress)(meter.done, meter.total);
-        if pending.len() > AHEAD {
-            finish(pending.pop_front().expect("pending is not empty"), &mut spare);
+        if batch_bytes >= BATCH_BYTES || n + 1 == live.len() {
+            let (c, pages) = (context(), std::mem::take(&mut batch));
+            batch_bytes = 0;
+            pending.push_back(helper::spawn(move || -> Batch<R> {
+                pages
+                    .into_iter()
+                    .map(|(p, b)| {
+                        let r = work(&c, &p, &b);
+                        (p, b, r)
+                    })
+                    .collect()
+            }));
+            if pending.len() > AHEAD {
+                finish(pending.pop_front().expect("pending is not empty"), &mut spare);
+            }
         }
     }
     for ticket in pending {
@@ -337,26 +368,41 @@ struct PageMaps {
 /// Find meta maps and maps in one page: a meta map's map word points to itself, and a
 /// map's to a meta map. `metas` are those known so far.
 fn find_maps((l, metas): &(Arc<Layout>, Vec<u64>), p: &Page, b: &[u8]) -> PageMaps {
-    let (tag, tag_mask, slot) = (l.heap_object_tag, l.heap_object_tag_mask, l.tagged_size);
+    // Words are looked at a block at a time: most blocks hold no map, and ruling that out
+    // takes compares the compiler turns into vector instructions.
+    const BLOCK: usize = 32;
+    let slot = l.tagged_size;
     let type_off = l.map_instance_type as usize;
-    let first = tagged(Addr(p.start), l);
     let mut found = PageMaps { known: metas.len(), metas: metas.clone(), types: Vec::new() };
     let metas = &mut found.metas;
-    for (k, w) in words(b).enumerate() {
-        if w & tag_mask != tag {
+    let first = tagged(Addr(p.start), l);
+    let here = |k: usize| first + k as u64 * slot;
+    for (n, block) in b.chunks(BLOCK * slot as usize).enumerate() {
+        let k0 = n * BLOCK;
+        let mut hit = false;
+        for (j, w) in words(block).enumerate() {
+            hit |= w == here(k0 + j);
+        }
+        for &m in metas.iter() {
+            for w in words(block) {
+                hit |= w == m;
+            }
+        }
+        if !hit {
             continue;
         }
-        let here = first + k as u64 * slot;
-        if w != here && !metas.contains(&w) {
-            continue;
-        }
-        let at = k * slot as usize + type_off;
-        let Some(ty) = b.get(at..at + 2).map(|t| u16::from_le_bytes([t[0], t[1]])) else { break };
-        if w == here && u64::from(ty) == l.type_map && !metas.contains(&w) {
-            metas.push(w);
-        }
-        if metas.contains(&w) {
-            found.types.push((here, ty));
+        for (k, w) in words(block).enumerate().map(|(j, w)| (k0 + j, w)) {
+            if w != here(k) && !metas.contains(&w) {
+                continue;
+            }
+            let at = k * slot as usize + type_off;
+            let Some(ty) = b.get(at..at + 2).map(|t| u16::from_le_bytes([t[0], t[1]])) else { break };
+            if w == here(k) && u64::from(ty) == l.type_map && !metas.contains(&w) {
+                metas.push(w);
+            }
+            if metas.contains(&w) {
+                found.types.push((here(k), ty));
+            }
         }
     }
     found
@@ -475,7 +521,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
 
     // Pass 2: objects.
     let (props_off, elems_off, slot) = (l.js_properties as usize, l.js_elements as usize, l.tagged_size as usize);
-    let mut store_cache = StoreCache::new();
+    let mut store_cache = Memo::new(12);
     let mut backing_store = |word: u64| -> bool {
         store_cache.get_or(word, || {
             word & l.heap_object_tag_mask == l.heap_object_tag
@@ -511,4 +557,25 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         },
     );
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memo_remembers_the_latest_fact_per_slot_and_nothing_else() {
+        let mut m: Memo<u32> = Memo::new(4);
+        assert_eq!(m.get(0), None, "an empty slot matches no word, not even 0");
+        assert_eq!(m.get_or(0x1001, || 7), 7);
+        assert_eq!(m.get_or(0x1001, || unreachable!()), 7);
+        // Of 17 words, two share a slot: the later one evicts the earlier.
+        let words: Vec<u64> = (0..17).map(|i| 0x2001 + i * 8).collect();
+        for (i, &w) in words.iter().enumerate() {
+            m.insert(w, i as u32);
+        }
+        let kept = words.iter().enumerate().filter(|&(i, &w)| m.get(w) == Some(i as u32)).count();
+        assert!((1..17).contains(&kept), "{kept} of 17 kept in 16 slots");
+        assert!(words.iter().all(|&w| m.get(w).is_none_or(|v| words[v as usize] == w)));
+    }
 }
