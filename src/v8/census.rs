@@ -138,47 +138,50 @@ impl Census {
         // Each map's plain group (see `MapFacts::plain_group`), for the fast path.
         let mut plain_groups: Memo<u32> = Memo::new(10);
 
-        stats.scan = scan::objects(h, regions, progress, &mut |found| {
-            let (obj, ty) = (found.addr, found.instance_type);
-            stats.processed += 1;
-            // Fast path: an object without elements, of a map whose group is known.
-            let plain = found.word(h.l.js_elements).is_some_and(|e| zero_length_stores.contains(&e))
-                && !h.l.is_js_function_type(ty)
-                && u64::from(ty) != h.l.type_js_array;
-            if let Some(gid) = plain.then(|| plain_groups.get(found.map)).flatten() {
+        stats.scan = scan::objects(h, regions, progress, &mut |page_objects| {
+            for found in page_objects {
+                let (obj, ty) = (found.addr, found.instance_type);
+                stats.processed += 1;
+                // Fast path: an object without elements, of a map whose group is known.
+                let plain = zero_length_stores.contains(&found.elements)
+                    && !h.l.is_js_function_type(ty)
+                    && u64::from(ty) != h.l.type_js_array;
+                if let Some(gid) = plain.then(|| plain_groups.get(found.map)).flatten() {
+                    members[gid as usize].push(obj.0);
+                    continue;
+                }
+                let facts =
+                    maps.entry(found.map).or_insert_with(|| map_facts(h, Addr(found.map - h.l.heap_object_tag)));
+                let plain = plain && facts.named.is_some();
+                if let (true, Some(gid)) = (plain, facts.plain_group) {
+                    plain_groups.insert(found.map, gid);
+                    members[gid as usize].push(obj.0);
+                    continue;
+                }
+                let (mut key, kinds) = object_key(h, obj, facts, ty, &mut zero_length_stores);
+                if ty as u64 == h.l.type_js_array {
+                    stats.arrays += 1;
+                }
+                if h.l.is_js_function_type(ty) {
+                    stats.functions += 1;
+                    key.function = Some(function_name(h, obj, &mut names));
+                }
+                let malformed = key.malformed;
+                if malformed {
+                    stats.garbage += 1;
+                }
+                let gid = *keys.entry(key).or_insert_with_key(|k| {
+                    key_list.push((k.clone(), Kinds::empty()));
+                    members.push(Vec::new());
+                    (key_list.len() - 1) as u32
+                });
+                key_list[gid as usize].1 |= kinds;
+                if plain && !malformed {
+                    facts.plain_group = Some(gid);
+                    plain_groups.insert(found.map, gid);
+                }
                 members[gid as usize].push(obj.0);
-                return;
             }
-            let facts = maps.entry(found.map).or_insert_with(|| map_facts(h, Addr(found.map - h.l.heap_object_tag)));
-            let plain = plain && facts.named.is_some();
-            if let (true, Some(gid)) = (plain, facts.plain_group) {
-                plain_groups.insert(found.map, gid);
-                members[gid as usize].push(obj.0);
-                return;
-            }
-            let (mut key, kinds) = object_key(h, obj, facts, ty, &mut zero_length_stores);
-            if ty as u64 == h.l.type_js_array {
-                stats.arrays += 1;
-            }
-            if h.l.is_js_function_type(ty) {
-                stats.functions += 1;
-                key.function = Some(function_name(h, obj, &mut names));
-            }
-            let malformed = key.malformed;
-            if malformed {
-                stats.garbage += 1;
-            }
-            let gid = *keys.entry(key).or_insert_with_key(|k| {
-                key_list.push((k.clone(), Kinds::empty()));
-                members.push(Vec::new());
-                (key_list.len() - 1) as u32
-            });
-            key_list[gid as usize].1 |= kinds;
-            if plain && !malformed {
-                facts.plain_group = Some(gid);
-                plain_groups.insert(found.map, gid);
-            }
-            members[gid as usize].push(obj.0);
         })?;
 
         let mut groups: Vec<Group> = key_list

@@ -418,19 +418,25 @@ fn word_at(buf: &[u8], i: usize) -> u64 {
 }
 
 /// A page's object candidates: words that point to the map of a JavaScript object type,
-/// as (index of the word, instance type), with room for the object's header behind them.
-/// Also the number of words that point to any map. The innermost loop of the scan.
-fn candidates((l, maps): &(Arc<Layout>, Arc<Maps>), _: &Page, b: &[u8]) -> (u64, Vec<(usize, u16)>) {
-    let (tag, tag_mask) = (l.heap_object_tag, l.heap_object_tag_mask);
-    let header_words = ((l.js_elements + l.tagged_size) / l.tagged_size) as usize;
-    let last = (b.len() / l.tagged_size as usize).saturating_sub(header_words);
+/// with the object's header behind them in the page. Also the number of words that point
+/// to any map. The innermost loop of the scan.
+fn candidates((l, maps): &(Arc<Layout>, Arc<Maps>), p: &Page, b: &[u8]) -> (u64, Vec<Found>) {
+    let (tag, tag_mask, slot) = (l.heap_object_tag, l.heap_object_tag_mask, l.tagged_size as usize);
+    let (props_off, elems_off) = (l.js_properties as usize, l.js_elements as usize);
     let (mut any, mut js) = (0, Vec::new());
     for (k, w) in words(b).enumerate() {
         if w & tag_mask == tag {
             if let Some(ty) = maps.get(w) {
                 any += 1;
-                if l.is_js_object_type(ty) && k <= last {
-                    js.push((k, ty));
+                let i = k * slot;
+                if l.is_js_object_type(ty) && i + elems_off + slot <= b.len() {
+                    js.push(Found {
+                        addr: Addr(p.start + i as u64),
+                        map: w,
+                        instance_type: ty,
+                        properties: word_at(b, i + props_off),
+                        elements: word_at(b, i + elems_off),
+                    });
                 }
             }
         }
@@ -438,25 +444,20 @@ fn candidates((l, maps): &(Arc<Layout>, Arc<Maps>), _: &Page, b: &[u8]) -> (u64,
     (any, js)
 }
 
-/// An object the scan found: where it is, its tagged map word, its instance type, and
-/// the bytes of its page from the object on (at least its header).
-pub struct Found<'a> {
+/// An object the scan found, with its header words. (They are copied out of the page
+/// by the helper thread: the main thread need not touch the page again.)
+#[derive(Clone, Copy, Debug)]
+pub struct Found {
     pub addr: Addr,
+    /// The tagged map pointer.
     pub map: u64,
     pub instance_type: u16,
-    pub bytes: &'a [u8],
+    pub properties: u64,
+    pub elements: u64,
 }
 
-impl Found<'_> {
-    /// The word at `off` in the object, from the page already read.
-    pub fn word(&self, off: u64) -> Option<u64> {
-        let off = usize::try_from(off).ok()?;
-        self.bytes.get(off..off + 8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
-    }
-}
-
-/// Every JavaScript object of the heap, each passed to `found`.
-pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn FnMut(&Found)) -> Result<ScanStats> {
+/// Every JavaScript object of the heap, passed to `found` a page at a time.
+pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn FnMut(&[Found])) -> Result<ScanStats> {
     let l = h.l;
     let pages = pages(h, regions);
     if pages.is_empty() {
@@ -520,7 +521,6 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     stats.maps = maps.len();
 
     // Pass 2: objects.
-    let (props_off, elems_off, slot) = (l.js_properties as usize, l.js_elements as usize, l.tagged_size as usize);
     let mut store_cache = Memo::new(12);
     let mut backing_store = |word: u64| -> bool {
         store_cache.get_or(word, || {
@@ -538,22 +538,13 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         &mut meter,
         || (layout.clone(), maps.clone()),
         candidates,
-        |p, b, (any, js)| {
+        |_, _, (any, mut js)| {
             stats.candidates += any;
-            for (k, ty) in js {
-                let i = k * slot;
-                let props = word_at(b, i + props_off);
-                let props_ok = props & l.smi_tag_mask == l.smi_tag || backing_store(props);
-                if props_ok && backing_store(word_at(b, i + elems_off)) {
-                    stats.js_objects += 1;
-                    found(&Found {
-                        addr: Addr(p.start + i as u64),
-                        map: word_at(b, i),
-                        instance_type: ty,
-                        bytes: &b[i..],
-                    });
-                }
-            }
+            js.retain(|o| {
+                (o.properties & l.smi_tag_mask == l.smi_tag || backing_store(o.properties)) && backing_store(o.elements)
+            });
+            stats.js_objects += js.len() as u64;
+            found(&js);
         },
     );
     Ok(stats)
