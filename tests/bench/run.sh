@@ -3,7 +3,8 @@
 #
 # Builds the core once (node 20, BENCH_OBJECTS sessions, default 10 million) under
 # target/bench, then reports the core's size, the time to read it once (warm), the
-# time and peak memory of ::findjsobjects, and its ratio to the read time.
+# time and peak memory of ::findjsobjects, and its ratio to the read time. Times are
+# medians of three runs (this is often a shared machine).
 set -euo pipefail
 host=$(realpath "$1"); module=$(realpath "$2")
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,18 +28,26 @@ if [ ! -f "$core" ]; then
 	mv "$dir/tmp.$pid" "$core"
 fi
 
-secs() { python3 -c 'import sys,time,subprocess; t=time.monotonic(); subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(f"{time.monotonic()-t:.2f}")' "$@"; }
+# Median wall time of three runs of a command, output discarded.
+secs() { python3 -c '
+import statistics, subprocess, sys, time
+def run():
+    t = time.monotonic()
+    subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - t
+print(f"{statistics.median(run() for _ in range(3)):.2f}")' "$@"; }
 
 size=$(stat -c %s "$core")
 cat "$core" >/dev/null
 read_s=$(secs cat "$core")
 cd "$(dirname "$module")"
-# Wall time and peak anonymous memory (RssAnon, polled): the host maps the core, so its
-# total RSS also counts the page cache pages of the core it touched.
-out=$(python3 - "$host" "$node" "$core" <<'PY'
+scan_s=$(secs "$host" -e "::load v8.so" -e "::findjsobjects" "$node" "$core")
+# Peak anonymous memory (RssAnon, polled) in a separate run, so that polling does not
+# slow the timed ones: the host maps the core, so its total RSS also counts the page
+# cache pages of the core it touched.
+peak_kb=$(python3 - "$host" "$node" "$core" <<'PY'
 import subprocess, sys, time
 host, node, core = sys.argv[1:]
-t = time.monotonic()
 p = subprocess.Popen([host, "-e", "::load v8.so", "-e", "::findjsobjects", node, core], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 peak = 0
 while p.poll() is None:
@@ -49,17 +58,16 @@ while p.poll() is None:
     except OSError:
         pass
     time.sleep(0.01)
-print(f"{time.monotonic() - t:.2f} {peak}")
+print(peak)
 PY
 )
-scan_s=${out% *}; peak_kb=${out#* }
 "$host" -e '::load v8.so' -e '::findjsobjects -v' "$node" "$core" | grep -E "JavaScript objects|elapsed|unique" || true
 "$host" -e '::load v8.so' -e '::findjsobjects' "$node" "$core" | tail -3
 python3 - "$size" "$read_s" "$scan_s" "$peak_kb" <<'PY'
 import sys
 size, read_s, scan_s, peak_kb = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 print(f"core size:                {size / 2**30:.2f} GiB")
-print(f"read once (cat, warm):    {read_s:.2f} s ({size / 2**30 / max(read_s, 1e-9):.2f} GiB/s)")
-print(f"::findjsobjects:          {scan_s:.2f} s, {scan_s / max(read_s, 1e-9):.1f}x the read time (target: within 3x)")
+print(f"read once (cat, warm):    {read_s:.2f} s, median of 3 ({size / 2**30 / max(read_s, 1e-9):.2f} GiB/s)")
+print(f"::findjsobjects:          {scan_s:.2f} s, median of 3: {scan_s / max(read_s, 1e-9):.1f}x the read time (target: within 3x)")
 print(f"peak anonymous memory:    {peak_kb / 1024:.0f} MiB (target: well under 1 GiB)")
 PY
