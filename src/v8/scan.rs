@@ -169,7 +169,7 @@ impl<V: Copy> Memo<V> {
         self.slots[i] = Some((word, v));
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get_or(&mut self, word: u64, compute: impl FnOnce() -> V) -> V {
         self.get(word).unwrap_or_else(|| {
             let v = compute();
