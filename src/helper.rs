@@ -148,4 +148,23 @@ mod tests {
         .wait();
         assert_eq!(mask, (true, 1));
     }
+
+    #[test]
+    fn a_busy_slot_runs_the_job_inline() {
+        let _turn = serial();
+        let _slot = HELPER.lock().unwrap_or_else(|e| e.into_inner());
+        let name = spawn(|| std::thread::current().name().map(String::from)).wait();
+        assert_ne!(name.as_deref(), Some("v8-scan"));
+    }
+
+    #[test]
+    fn stop_joins_the_thread_and_the_next_job_starts_another() {
+        let _turn = serial();
+        let first = spawn(|| std::thread::current().id()).wait();
+        stop();
+        assert!(HELPER.lock().unwrap_or_else(|e| e.into_inner()).is_none());
+        let second = spawn(|| std::thread::current().id()).wait();
+        assert_ne!(first, second);
+        assert_ne!(second, std::thread::current().id());
+    }
 }
