@@ -25,8 +25,10 @@ mod process;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::OnceLock;
 
 pub use self::core::CoreTarget;
 pub use self::process::ProcessTarget;
@@ -142,10 +144,11 @@ pub struct Symbols {
     /// Index in `all` of the first `.dynsym` symbol.
     dynsym_start: usize,
     /// Defined symbols by name; `.symtab` first, global definitions over local ones.
-    by_name: HashMap<Box<str>, u32>,
+    by_name: HashMap<Box<str>, u32, BuildHasherDefault<NameHasher>>,
     /// Defined functions and objects of one table (`.symtab`, else `.dynsym`), sorted by value,
-    /// the preferred symbol first among equal values.
-    by_addr: Vec<u32>,
+    /// the preferred symbol first among equal values. Built on first use: most sessions
+    /// never look up an address.
+    by_addr: OnceLock<Vec<u32>>,
     /// Addresses the executable occupies at run time; `by_addr` answers only inside it.
     image: Range<u64>,
 }
@@ -154,12 +157,10 @@ impl Symbols {
     /// Index the two tables. `image` is the run-time address range of the executable.
     pub(crate) fn new(symtab: Vec<Symbol>, dynsym: Vec<Symbol>, image: Range<u64>) -> Symbols {
         let dynsym_start = symtab.len();
-        let have_symtab = !symtab.is_empty();
         let mut all = symtab;
         all.extend(dynsym);
 
-        let mut by_name: HashMap<Box<str>, u32> = HashMap::with_capacity(all.len());
-        let mut by_addr = Vec::new();
+        let mut by_name = HashMap::with_capacity_and_hasher(all.len(), BuildHasherDefault::default());
         for (i, sym) in all.iter().enumerate() {
             if !sym.is_defined() {
                 continue;
@@ -177,17 +178,32 @@ impl Symbols {
                     }
                 }
             }
-            let in_table = (i < dynsym_start) == have_symtab;
-            if in_table && matches!(sym.kind(), STT_FUNC | STT_OBJECT) && image.contains(&sym.value) {
-                by_addr.push(index);
-            }
         }
-        // Among equal values prefer a symbol with a size, then a global one.
-        by_addr.sort_by_key(|&i| {
-            let s = &all[i as usize];
-            (s.value, s.size == 0, s.binding() == STB_LOCAL)
-        });
-        Symbols { all, dynsym_start, by_name, by_addr, image }
+        Symbols { all, dynsym_start, by_name, by_addr: OnceLock::new(), image }
+    }
+
+    /// The indices of the defined functions and objects of one table (`.symtab`, else
+    /// `.dynsym`) inside the image, by value; among equal values, a symbol with a size
+    /// first, then a global one.
+    fn by_addr_index(&self) -> &[u32] {
+        self.by_addr.get_or_init(|| {
+            let have_symtab = self.dynsym_start > 0;
+            let mut index: Vec<u32> = (0..self.all.len())
+                .filter(|&i| {
+                    let sym = &self.all[i];
+                    (i < self.dynsym_start) == have_symtab
+                        && sym.is_defined()
+                        && matches!(sym.kind(), STT_FUNC | STT_OBJECT)
+                        && self.image.contains(&sym.value)
+                })
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect();
+            index.sort_by_key(|&i| {
+                let s = &self.all[i as usize];
+                (s.value, s.size == 0, s.binding() == STB_LOCAL)
+            });
+            index
+        })
     }
 
     /// The defined symbol called `name`, from `.symtab` if it is there, else from `.dynsym`.
@@ -204,11 +220,12 @@ impl Symbols {
             return None;
         }
         let sym = |i: u32| &self.all[i as usize];
-        let below = self.by_addr.partition_point(|&i| sym(i).value <= addr);
-        let value = sym(*self.by_addr.get(below.checked_sub(1)?)?).value;
+        let by_addr = self.by_addr_index();
+        let below = by_addr.partition_point(|&i| sym(i).value <= addr);
+        let value = sym(*by_addr.get(below.checked_sub(1)?)?).value;
         // The first (preferred) symbol with that value.
-        let first = self.by_addr.partition_point(|&i| sym(i).value < value);
-        let found = sym(self.by_addr[first]);
+        let first = by_addr.partition_point(|&i| sym(i).value < value);
+        let found = sym(by_addr[first]);
         let offset = addr - found.value;
         (found.size == 0 || offset < found.size).then_some((found, offset))
     }
@@ -219,6 +236,33 @@ impl Symbols {
             SymTable::Symtab => self.all[..self.dynsym_start].iter(),
             SymTable::Dynsym => self.all[self.dynsym_start..].iter(),
         }
+    }
+}
+
+/// An FxHash-style hasher for symbol names: SipHash's resistance to chosen keys buys
+/// nothing here, and a node binary has some 180,000 names to index at startup.
+#[derive(Default)]
+pub struct NameHasher(u64);
+
+impl NameHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
