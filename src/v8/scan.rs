@@ -299,9 +299,9 @@ struct Meter<'a> {
 /// Pages with their bytes and what the helper made of them.
 type Batch<R> = Vec<(Page, Vec<u8>, R)>;
 
-/// Read each live page's scan area in turn (on this thread: only it may call mdb), run
-/// `work` on the bytes on the helper thread, and give `consume` each page with its bytes
-/// and its result, in page order. `context` is called as each batch of pages is sent
+/// Read each page's scan area in turn (on this thread: only it may call mdb), run `work`
+/// on the bytes on the helper thread, and give `consume` each page with its result, in
+/// page order. `context` is called as each batch of pages is sent
 /// off: it hands the work what this thread knows at that point. This thread reads the
 /// next pages while the helper works.
 fn each_page<C: Send + 'static, R: Send + 'static>(
@@ -310,31 +310,30 @@ fn each_page<C: Send + 'static, R: Send + 'static>(
     meter: &mut Meter,
     mut context: impl FnMut() -> C,
     work: fn(&C, &Page, &[u8]) -> R,
-    mut consume: impl FnMut(&Page, &[u8], R),
+    mut consume: impl FnMut(&Page, R),
 ) {
-    let live: Vec<&Page> = pages.iter().filter(|p| !p.from).collect();
     let (mut spare, mut batch, mut batch_bytes) = (Vec::new(), Vec::new(), 0);
     let mut pending = VecDeque::new();
     let mut finish = |ticket: Ticket<Batch<R>>, spare: &mut Vec<Vec<u8>>| {
         for (page, buf, r) in ticket.wait() {
-            consume(&page, &buf, r);
+            consume(&page, r);
             spare.push(buf);
         }
     };
-    for (n, p) in live.iter().enumerate() {
+    for (n, p) in pages.iter().enumerate() {
         let len = (p.end - p.start) as usize & !(h.l.tagged_size as usize - 1);
         let mut buf: Vec<u8> = spare.pop().unwrap_or_default();
         buf.resize(len, 0);
         // A chunk that cannot be read (a hole in the core) contributes nothing.
         if h.t.read(Addr(p.start), &mut buf).is_ok() {
-            batch.push(((*p).clone(), buf));
+            batch.push((p.clone(), buf));
             batch_bytes += len;
         } else {
             spare.push(buf);
         }
         meter.done += len as u64;
         (meter.progress)(meter.done, meter.total);
-        if batch_bytes >= BATCH_BYTES || n + 1 == live.len() {
+        if batch_bytes >= BATCH_BYTES || n + 1 == pages.len() {
             let (c, pages) = (context(), std::mem::take(&mut batch));
             batch_bytes = 0;
             pending.push_back(helper::spawn(move || -> Batch<R> {
@@ -468,7 +467,9 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     }
     let mut stats =
         ScanStats { pages: pages.len(), from_pages: pages.iter().filter(|p| p.from).count(), ..ScanStats::default() };
-    let live_bytes: u64 = pages.iter().filter(|p| !p.from).map(|p| p.end - p.start).sum();
+    // FROM pages hold stale copies: they are not scanned.
+    let live: Vec<Page> = pages.iter().filter(|p| !p.from).cloned().collect();
+    let live_bytes: u64 = live.iter().map(|p| p.end - p.start).sum();
     stats.bytes = live_bytes;
     let mut meter = Meter { done: 0, total: live_bytes * 2, progress };
     let layout = Arc::new(l.clone());
@@ -477,8 +478,8 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     // Read-only pages go first: they hold the read-only meta map that most maps point
     // to. A meta map found later (V8 12+ has one per native context) sends us back over
     // the pages that were sent off before it was known.
-    let live = || pages.iter().filter(|p| !p.from);
-    let ordered: Vec<Page> = live().filter(|p| p.read_only).chain(live().filter(|p| !p.read_only)).cloned().collect();
+    let (read_only, rest): (Vec<&Page>, Vec<&Page>) = live.iter().partition(|p| p.read_only);
+    let ordered: Vec<Page> = read_only.into_iter().chain(rest).cloned().collect();
     // Only this thread changes `metas`; the helper gets a copy with each page.
     let metas = RefCell::new(Vec::<u64>::new());
     let mut types = Vec::new();
@@ -490,7 +491,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         &mut meter,
         || (layout.clone(), metas.borrow().clone()),
         find_maps,
-        |p, _, found| {
+        |p, found| {
             let mut metas = metas.borrow_mut();
             for m in &found.metas[found.known..] {
                 if !metas.contains(m) {
@@ -510,7 +511,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         &mut revisit,
         || (layout.clone(), metas.clone()),
         find_maps,
-        |_, _, found| types.extend(found.types),
+        |_, found| types.extend(found.types),
     );
     stats.meta_maps = metas.len();
     if metas.is_empty() {
@@ -534,11 +535,11 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     };
     each_page(
         h,
-        &pages,
+        &live,
         &mut meter,
         || (layout.clone(), maps.clone()),
         candidates,
-        |_, _, (any, mut js)| {
+        |_, (any, mut js)| {
             stats.candidates += any;
             js.retain(|o| {
                 (o.properties & l.smi_tag_mask == l.smi_tag || backing_store(o.properties)) && backing_store(o.elements)
