@@ -1,9 +1,11 @@
 //! Builds the C half of the host: `src/printf.c` defines the variadic mdb API functions
-//! (`mdb_printf`, `mdb_warn`, `mdb_snprintf`), which stable Rust cannot define.
+//! (`mdb_printf`, `mdb_warn`, `mdb_snprintf`), which stable Rust cannot define, and
+//! `src/frame.c` the command frames that ^C and the pager longjmp to (`sigsetjmp`, which
+//! Rust cannot call soundly).
 //!
 //! Linking, step by step:
-//! - `cc` compiles `printf.c` into the static archive `libmdb_printf.a` and tells cargo to
-//!   link it into every target of this crate.
+//! - `cc` compiles both into the static archive `libhost_c.a` and tells cargo to link it
+//!   into every target of this crate.
 //! - A linker takes an object out of an archive only if something references it. So the
 //!   Rust side calls `mdb_printf_shim_linked()` (a no-op defined in printf.c) once at
 //!   startup. That pulls in the whole object, with the three API functions.
@@ -21,9 +23,11 @@ fn main() {
     let include = manifest.join("../mdb-sys/include");
 
     println!("cargo:rerun-if-changed=src/printf.c");
+    println!("cargo:rerun-if-changed=src/frame.c");
+    println!("cargo:rerun-if-changed=src/frame.h");
     println!("cargo:rerun-if-changed=../mdb-sys/include/mdb_modapi.h");
 
-    cc::Build::new().file("src/printf.c").include(&include).warnings(true).extra_warnings(true).compile("mdb_printf");
+    cc::Build::new().file("src/printf.c").file("src/frame.c").include(&include).warnings(true).extra_warnings(true).compile("host_c");
 
     println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic");
 }

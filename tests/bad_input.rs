@@ -68,7 +68,7 @@ fn unknown_dcmd_and_bad_options() {
     let r = mdb_core(&node("20.20.2"), &c, &["::v8layout -q"]);
     assert_eq!(r.status, 1);
     assert!(r.stderr.contains("mdb: v8layout: illegal option -- q"), "{}", r.stderr);
-    assert!(r.stderr.contains("Usage: ::v8layout"), "{}", r.stderr);
+    assert!(r.stderr.contains("Usage: v8layout \nmdb: try '::help v8layout' for more information\n"), "{}", r.stderr);
 }
 
 /// Heap bytes overwritten with noise: every command still ends cleanly.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{mdb, root, Run};
+use common::{mdb, mdb_with, root, Run};
 
 /// Build probe.so once (gcc, against our mdb_modapi.h).
 fn probe() -> &'static PathBuf {
@@ -73,7 +73,12 @@ fn pipelines_pass_addresses_with_pipe_flags() {
 #[test]
 fn walks_print_addresses_and_get_pipe_takes_the_rest() {
     let r = run(&["::walk count", "200::walk count", "::walk count | ::gather"]);
-    assert_eq!(r.ok(), "0x100\n0x101\n0x102\n0x200\n0x201\n0x202\nfirst=100 rest=2: 101 102\n");
+    // mdb_get_pipe hands over the current address first, then the rest.
+    assert_eq!(r.ok(), "0x100\n0x101\n0x102\n0x200\n0x201\n0x202\naddr=100 pipe=3: 100 101 102\n");
+    // Outside a pipeline it hands over nothing.
+    assert_eq!(run(&["5::gather"]).ok(), "addr=5 pipe=0:\n");
+    // mdb_set_pipe replaces what it set before.
+    assert_eq!(run(&["::setpipe | ::probe"]).ok(), "addr=3 flags=f dot=3 argc=0\n");
 }
 
 #[test]
@@ -102,8 +107,14 @@ fn help_dcmds_and_walkers() {
     assert!(out.contains("NAME\n  probe - print address, flags and arguments\n"), "{out}");
     assert!(out.contains("SYNOPSIS\n  [ addr ] ::probe [args]\n"), "{out}");
     assert!(out.contains("DESCRIPTION\n  Prints its address, flags and arguments.\n"), "{out}");
-    assert!(out.contains("gather           - take all piped addresses with mdb_get_pipe (probe)"), "{out}");
-    assert!(out.contains("count            - three consecutive addresses (probe)"), "{out}");
+    // mdb's listing: sorted, "%-24s - %s", built-ins included, no module named.
+    assert!(out.contains("\ngather                   - take all piped addresses with mdb_get_pipe\n"), "{out}");
+    assert!(out.contains("\nwalk                     - walk data structure\n"), "{out}");
+    assert!(out.contains("count                    - three consecutive addresses\nmany "), "{out}");
+    let dcmds: Vec<&str> = out.lines().filter(|l| l.contains(" - ")).map(|l| l.split(' ').next().unwrap()).collect();
+    assert!(dcmds.windows(2).filter(|w| w[0] > w[1]).count() == 1, "two sorted lists: {dcmds:?}");
+    let r = run(&["::help nosuch"]);
+    assert_eq!((r.status, r.stderr.as_str()), (1, "mdb: unknown command: nosuch\n"));
 }
 
 #[test]
@@ -112,27 +123,38 @@ fn errors_usage_and_exit_statuses() {
     assert_eq!(r.status, 1);
     assert_eq!(r.stderr, "mdb: failing on purpose\n");
 
+    // As with mdb -e, the exit status is the last dcmd's.
     let r = run(&["1::fail -x", "::probe"]);
-    assert_eq!(r.status, 1);
-    assert!(r.stderr.starts_with("Usage: addr::fail [-x]\n"), "{}", r.stderr);
+    assert_eq!(r.status, 0);
+    assert_eq!(r.stderr, "Usage: address::fail [-x]\n");
     assert_eq!(r.stdout, "addr=1 flags=0 dot=1 argc=0\n", "later commands still run, dot kept");
+    let r = run(&["::probe", "1::fail; ::probe; 1::fail"]);
+    assert_eq!((r.status, r.stderr.as_str()), (1, "mdb: failing on purpose\nmdb: failing on purpose\n"));
 
     // USAGE stops a pipeline; ERR does not.
     let r = run(&["::walk count | ::fail -x | ::probe"]);
     assert_eq!((r.status, r.stdout.as_str()), (1, ""));
 
-    let r = run(&["::nosuch"]);
-    assert_eq!(r.status, 1);
+    // An unknown dcmd or a syntax error is a parse error: nothing more runs, status 1.
+    let r = run(&["::nosuch; ::probe", "::probe"]);
+    assert_eq!((r.status, r.stdout.as_str()), (1, ""));
     assert_eq!(r.stderr, "mdb: invalid command '::nosuch': unknown dcmd name\n");
+    let r = run(&["::probe \"unterminated", "::probe"]);
+    assert!(r.status == 1 && r.stdout.is_empty() && r.stderr.contains("unterminated"), "{}", r.stderr);
+    let r = run(&["nosuchsymbol::probe"]);
+    assert_eq!(r.stderr, "mdb: failed to dereference symbol: unknown symbol name\n");
 
     let r = run(&["::walk nosuch"]);
-    assert!(r.status == 1 && r.stderr.contains("unknown walk name"), "{}", r.stderr);
-
-    let r = run(&["::probe \"unterminated"]);
-    assert!(r.status == 1 && r.stderr.contains("unterminated"), "{}", r.stderr);
+    assert_eq!((r.status, r.stderr.as_str()), (1, "mdb: failed to perform walk: unknown walk name\n"));
+    let r = run(&["::walk"]);
+    assert_eq!((r.status, r.stderr.as_str()), (1, "Usage: [address]::walk name [variable]\n"));
+    let r = run(&["::dcmds -x"]);
+    assert_eq!((r.status, r.stderr.as_str()), (1, "Usage: dcmds \n"));
 
     let r = mdb(&["-e", "::load nosuchmodule"]);
-    assert!(r.status == 1 && r.stderr.contains("failed to load module nosuchmodule"), "{}", r.stderr);
+    assert_eq!((r.status, r.stderr.as_str()), (1, "mdb: no module 'nosuchmodule' could be found\n"));
+    let r = mdb(&["-e", "::load"]);
+    assert_eq!(r.stderr, "Usage: load [-s] module\nmdb: try '::help load' for more information\n");
 
     let r = run(&["$q", "::probe"]);
     assert_eq!((r.status, r.stdout.as_str()), (0, ""));
@@ -144,7 +166,9 @@ fn modules_unload_and_reload() {
     assert_eq!(r.status, 1);
     assert!(r.stderr.contains("unknown dcmd name"));
     let r = run(&[&format!("::load {}", probe().display())]);
-    assert!(r.status == 1 && r.stderr.contains("already loaded"), "{}", r.stderr);
+    assert_eq!((r.status, r.stderr.as_str()), (1, "mdb: probe module is already loaded\n"));
+    let r = run(&["::unload nosuch"]);
+    assert_eq!(r.stderr, "mdb: failed to unload nosuch: specified module is not loaded\n");
 }
 
 #[test]
@@ -154,4 +178,35 @@ fn bad_command_lines() {
         assert_eq!(r.status, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.starts_with("mdb: "), "{args:?}: {}", r.stderr);
     }
+}
+
+/// Run commands from standard input (as at mdb's prompt: a ^C does not end the session),
+/// with probe.so loaded and the host's test knobs set.
+fn run_input(input: &str, env: &[(&str, &str)]) -> Run {
+    common::mdb_with(&[] as &[&str], &format!("::load {}\n{input}", probe().display()), env)
+}
+
+#[test]
+fn sigint_leaves_the_dcmd_and_the_next_command_runs() {
+    // Raised inside the 100th mdb_vread: the jump comes as that call returns to the module.
+    let r = run_input("::spin\n::probe\n", &[("MDB_HOST_SIGINT_AFTER_READS", "100")]);
+    assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("\naddr=0 flags=0 dot=0 argc=0\n", ""));
+    // Landing in module code, the signal jumps at once: "done" is never printed.
+    let r = run_input("::spin -r\n::probe\n", &[]);
+    assert_eq!(r.stdout, "\naddr=0 flags=0 dot=0 argc=0\n");
+    // The rest of the line is dropped, and with -e the run ends there, with status 1.
+    let r = run_input("::spin -r; ::probe\n", &[]);
+    assert_eq!(r.stdout, "\n");
+    let r = mdb_with(&["-e", &format!("::load {}", probe().display()), "-e", "::spin -r", "-e", "::probe"], "", &[]);
+    assert_eq!((r.status, r.stdout.as_str()), (1, "\n"));
+}
+
+#[test]
+fn a_pager_quit_ends_a_long_walk_at_once_and_runs_its_fini() {
+    let r = run_input("::walk many\n::walk count\n", &[("MDB_HOST_PAGER_QUIT_AFTER", "3")]);
+    assert_eq!(r.stdout, "0x0\n0x1\n0x2\n0x100\n0x101\n0x102\n");
+    assert_eq!(r.stderr, "mdb: many: fini after 3 steps\n", "the walk stopped at the quit, its fini ran");
+    // A quit inside a dcmd's output: the rest of its output is dropped.
+    let r = run_input("::walk count | ::probe\n::probe\n", &[("MDB_HOST_PAGER_QUIT_AFTER", "2")]);
+    assert_eq!(r.stdout, "addr=100 flags=f dot=100 argc=0\naddr=101 flags=b dot=101 argc=0\naddr=101 flags=0 dot=101 argc=0\n");
 }

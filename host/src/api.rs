@@ -11,31 +11,49 @@ use std::ptr;
 use mdb_sys as sys;
 use object::elf;
 
+use crate::frame::api;
 use crate::state;
 use crate::target::{Mapping, SymTable, Symbol};
 
-/// mdb's own errno values (`EMDB_*`, from 1000 on).
+/// mdb's own errno values (`EMDB_*`: 1000 on, in the order of illumos' mdb_errno.h), those
+/// the host can set, with mdb's messages.
 pub mod errno {
+    use std::cell::Cell;
+
     pub const NOSYM: i32 = 1000;
+    pub const NOOBJ: i32 = 1001;
     pub const NOMAP: i32 = 1002;
     pub const NOWALK: i32 = 1004;
-    pub const WALKINIT: i32 = 1005;
-    pub const NOXD: i32 = 1006;
-    pub const PARTIAL: i32 = 1007;
+    pub const WALKINIT: i32 = 1018;
+    pub const PARTIAL: i32 = 1036;
+
+    thread_local! {
+        /// The bytes read and asked for by the last partial read, for its message.
+        static PARTIAL_BYTES: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    }
+
+    /// Remember a partial read's figures (mdb keeps them for `EMDB_PARTIAL`'s message).
+    pub fn set_partial(got: usize, want: usize) {
+        PARTIAL_BYTES.with(|p| p.set((got, want)));
+    }
 
     /// The message for one of mdb's errno values.
-    pub fn message(err: i32) -> Option<&'static str> {
-        Some(match err {
-            NOSYM => "unknown symbol name",
-            1001 => "unknown object file name",
-            NOMAP => "no mapping for address",
-            1003 => "unknown dcmd name",
-            NOWALK => "unknown walk name",
-            WALKINIT => "walk initialization failed",
-            NOXD => "no such external data buffer",
-            PARTIAL => "partial read",
-            _ => return None,
-        })
+    pub fn message(err: i32) -> Option<String> {
+        Some(
+            match err {
+                NOSYM => "unknown symbol name",
+                NOOBJ => "unknown object file name",
+                NOMAP => "no mapping for address",
+                NOWALK => "unknown walk name",
+                WALKINIT => "failed to initialize walk",
+                PARTIAL => {
+                    let (got, want) = PARTIAL_BYTES.with(Cell::get);
+                    return Some(format!("only {got} of {want} bytes could be read"));
+                }
+                _ => return None,
+            }
+            .to_string(),
+        )
     }
 }
 
@@ -48,8 +66,10 @@ fn set_errno(e: i32) {
 #[no_mangle]
 pub static mut mdb_prop_postmortem: c_int = 0;
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_vread(buf: *mut c_void, n: usize, addr: usize) -> isize {
+    crate::frame::count_read();
     if n == 0 {
         return 0;
     }
@@ -57,12 +77,13 @@ pub unsafe extern "C" fn mdb_vread(buf: *mut c_void, n: usize, addr: usize) -> i
     let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), n) };
     match state::with_target(|t| t.read(addr as u64, out)) {
         Some(Ok(())) => n as isize,
-        Some(Err(e)) => {
-            set_errno(if matches!(e, crate::target::ReadError::Partial { .. }) {
-                errno::PARTIAL
-            } else {
-                errno::NOMAP
-            });
+        Some(Err(crate::target::ReadError::Partial { got, want, .. })) => {
+            errno::set_partial(got, want);
+            set_errno(errno::PARTIAL);
+            -1
+        }
+        Some(Err(crate::target::ReadError::NoMap { .. })) => {
+            set_errno(errno::NOMAP);
             -1
         }
         None => {
@@ -71,7 +92,9 @@ pub unsafe extern "C" fn mdb_vread(buf: *mut c_void, n: usize, addr: usize) -> i
         }
     }
 }
+}
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_readstr(buf: *mut c_char, n: usize, addr: usize) -> isize {
     if n == 0 {
@@ -102,6 +125,7 @@ pub unsafe extern "C" fn mdb_readstr(buf: *mut c_char, n: usize, addr: usize) ->
         len as isize
     }
 }
+}
 
 fn lookup(name: *const c_char) -> Option<Symbol> {
     // SAFETY: the module passes a NUL-terminated name.
@@ -126,6 +150,7 @@ fn fill_sym(out: *mut sys::GElf_Sym, s: &Symbol) {
     };
 }
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_lookup_by_name(name: *const c_char, sym: *mut sys::GElf_Sym) -> c_int {
     match lookup(name) {
@@ -139,14 +164,18 @@ pub unsafe extern "C" fn mdb_lookup_by_name(name: *const c_char, sym: *mut sys::
         }
     }
 }
+}
 
+api! {
 /// Objects are not told apart: the executable holds every symbol a node module needs.
 #[no_mangle]
 pub unsafe extern "C" fn mdb_lookup_by_obj(_obj: *const c_char, name: *const c_char, sym: *mut sys::GElf_Sym) -> c_int {
     // SAFETY: forwarded.
     unsafe { mdb_lookup_by_name(name, sym) }
 }
+}
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_lookup_by_addr(
     addr: usize,
@@ -168,6 +197,7 @@ pub unsafe extern "C" fn mdb_lookup_by_addr(
         }
     }
 }
+}
 
 /// Copy `s` into a C buffer of `len` bytes, truncating, always NUL-terminated.
 fn copy_cstr(s: &str, buf: *mut c_char, len: usize) {
@@ -182,6 +212,7 @@ fn copy_cstr(s: &str, buf: *mut c_char, len: usize) {
     }
 }
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_readsym(buf: *mut c_void, n: usize, name: *const c_char) -> isize {
     match lookup(name) {
@@ -192,6 +223,7 @@ pub unsafe extern "C" fn mdb_readsym(buf: *mut c_void, n: usize, name: *const c_
             -1
         }
     }
+}
 }
 
 /// Symbol-type bits of `mdb_symbol_iter`, by ELF type.
@@ -217,6 +249,7 @@ fn bind_bit(bind: u8) -> c_uint {
     }) as c_uint
 }
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_symbol_iter(
     _obj: *const c_char,
@@ -256,17 +289,20 @@ pub unsafe extern "C" fn mdb_symbol_iter(
     }
     0
 }
+}
 
 /// The process handle handed out as "pshandle": only its address matters.
 static PSHANDLE: u8 = 0;
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_get_xdata(name: *const c_char, buf: *mut c_void, n: usize) -> isize {
     // SAFETY: the module passes a NUL-terminated name.
     let name = unsafe { CStr::from_ptr(name) };
     let size = std::mem::size_of::<*const u8>();
     if name != c"pshandle" || state::with_target(|_| ()).is_none() {
-        set_errno(errno::NOXD);
+        // mdb's own answer for an unknown xdata name is the system's ENODATA.
+        set_errno(libc::ENODATA);
         return -1;
     }
     if buf.is_null() || n == 0 {
@@ -280,7 +316,9 @@ pub unsafe extern "C" fn mdb_get_xdata(name: *const c_char, buf: *mut c_void, n:
     unsafe { *buf.cast::<*const u8>() = &PSHANDLE };
     size as isize
 }
+}
 
+api! {
 /// libproc's mapping iterator, over the target's memory regions.
 #[no_mangle]
 pub unsafe extern "C" fn Pmapping_iter(_p: *mut sys::ps_prochandle, cb: sys::proc_map_f, data: *mut c_void) -> c_int {
@@ -312,6 +350,7 @@ pub unsafe extern "C" fn Pmapping_iter(_p: *mut sys::ps_prochandle, cb: sys::pro
     }
     0
 }
+}
 
 fn mflags(m: &Mapping) -> c_int {
     let mut f = 0;
@@ -333,8 +372,9 @@ fn mflags(m: &Mapping) -> c_int {
     f
 }
 
+api! {
 #[no_mangle]
-pub extern "C" fn mdb_alloc(size: usize, flags: c_uint) -> *mut c_void {
+pub unsafe extern "C" fn mdb_alloc(size: usize, flags: c_uint) -> *mut c_void {
     // SAFETY: plain malloc; NULL only under UM_NOSLEEP, as in mdb.
     let p = unsafe { libc::malloc(size.max(1)) };
     if p.is_null() && flags & sys::UM_SLEEP as c_uint != 0 {
@@ -346,55 +386,74 @@ pub extern "C" fn mdb_alloc(size: usize, flags: c_uint) -> *mut c_void {
     }
     p
 }
+}
 
+api! {
 #[no_mangle]
-pub extern "C" fn mdb_zalloc(size: usize, flags: c_uint) -> *mut c_void {
-    let p = mdb_alloc(size, flags);
+pub unsafe extern "C" fn mdb_zalloc(size: usize, flags: c_uint) -> *mut c_void {
+    // SAFETY: forwarded.
+    let p = unsafe { mdb_alloc(size, flags) };
     if !p.is_null() {
         // SAFETY: p has size bytes.
         unsafe { ptr::write_bytes(p.cast::<u8>(), 0, size) };
     }
     p
 }
+}
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_free(p: *mut c_void, _size: usize) {
     // SAFETY: p came from mdb_alloc (never a UM_GC block, which mdb frees itself).
     unsafe { libc::free(p) };
 }
+}
 
+api! {
 #[no_mangle]
-pub extern "C" fn mdb_flush() {
+pub unsafe extern "C" fn mdb_flush() {
     use std::io::Write;
     let _ = std::io::stdout().flush();
 }
+}
 
+api! {
 #[no_mangle]
-pub extern "C" fn mdb_inc_indent(n: libc::c_ulong) -> libc::c_ulong {
+pub unsafe extern "C" fn mdb_inc_indent(n: libc::c_ulong) -> libc::c_ulong {
     state::indent(n as isize) as libc::c_ulong
 }
+}
 
+api! {
 #[no_mangle]
-pub extern "C" fn mdb_dec_indent(n: libc::c_ulong) -> libc::c_ulong {
+pub unsafe extern "C" fn mdb_dec_indent(n: libc::c_ulong) -> libc::c_ulong {
     state::indent(-(n as isize)) as libc::c_ulong
 }
+}
 
+api! {
 #[no_mangle]
-pub extern "C" fn mdb_set_dot(v: u64) {
+pub unsafe extern "C" fn mdb_set_dot(v: u64) {
     state::set_dot(v);
 }
-
-#[no_mangle]
-pub extern "C" fn mdb_get_dot() -> u64 {
-    state::dot()
 }
 
+api! {
+#[no_mangle]
+pub unsafe extern "C" fn mdb_get_dot() -> u64 {
+    state::dot()
+}
+}
+
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_walk(name: *const c_char, cb: sys::mdb_walk_cb_t, data: *mut c_void) -> c_int {
     // SAFETY: forwarded.
     unsafe { mdb_pwalk(name, cb, data, 0) }
 }
+}
 
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_pwalk(
     name: *const c_char,
@@ -404,28 +463,45 @@ pub unsafe extern "C" fn mdb_pwalk(
 ) -> c_int {
     // SAFETY: the module passes a NUL-terminated name.
     let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
-    match crate::exec::walk(&name, addr as u64, cb, data) {
-        Ok(()) => 0,
+    match crate::exec::walk(&name, addr as u64, cb, data, false) {
+        // An aborted walk ran its walk_fini; leaving this function performs the abort.
+        Ok(_) => 0,
         Err(e) => {
             set_errno(e);
             -1
         }
     }
 }
-
-#[no_mangle]
-pub unsafe extern "C" fn mdb_get_pipe(p: *mut sys::mdb_pipe_t) {
-    let addrs = crate::exec::take_pipe_input();
-    let bytes = addrs.len() * std::mem::size_of::<usize>();
-    let data = mdb_alloc(bytes, (sys::UM_SLEEP | sys::UM_GC) as c_uint).cast::<usize>();
-    for (i, a) in addrs.iter().enumerate() {
-        // SAFETY: data has room for addrs.len() words.
-        unsafe { *data.add(i) = *a as usize };
-    }
-    // SAFETY: the module passes a valid pipe descriptor.
-    unsafe { *p = sys::mdb_pipe_t { pipe_data: data, pipe_len: addrs.len() } };
 }
 
+api! {
+#[no_mangle]
+pub unsafe extern "C" fn mdb_get_pipe(p: *mut sys::mdb_pipe_t) {
+    if p.is_null() {
+        state::output(2, b"mdb: dcmd failure: mdb_get_pipe invoked with NULL pointer\n");
+        return;
+    }
+    // As in mdb: the current address first, then every one still to come; none (NULL)
+    // outside a pipeline.
+    let addrs = crate::exec::take_pipe_input();
+    let data = if addrs.is_empty() {
+        ptr::null_mut()
+    } else {
+        // SAFETY: a UM_SLEEP allocation never fails.
+        let data = unsafe { mdb_alloc(std::mem::size_of_val(addrs.as_slice()), (sys::UM_SLEEP | sys::UM_GC) as c_uint) };
+        let data = data.cast::<usize>();
+        for (i, a) in addrs.iter().enumerate() {
+            // SAFETY: data has room for addrs.len() words.
+            unsafe { *data.add(i) = *a as usize };
+        }
+        data
+    };
+    // SAFETY: p is a valid pipe descriptor (checked non-NULL above).
+    unsafe { *p = sys::mdb_pipe_t { pipe_data: data, pipe_len: addrs.len() } };
+}
+}
+
+api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_set_pipe(p: *const sys::mdb_pipe_t) {
     // SAFETY: the module passes a valid descriptor of pipe_len words.
@@ -436,7 +512,8 @@ pub unsafe extern "C" fn mdb_set_pipe(p: *const sys::mdb_pipe_t) {
         // SAFETY: a non-NULL pipe_data holds pipe_len addresses (mdb_set_pipe's contract).
         unsafe { std::slice::from_raw_parts(p.pipe_data, p.pipe_len) }.iter().map(|&a| a as u64).collect()
     };
-    crate::exec::add_pipe_output(addrs);
+    crate::exec::set_pipe_output(addrs);
+}
 }
 
 // --- Called by printf.c.
@@ -461,8 +538,7 @@ pub extern "C" fn host_attrs_enabled() -> c_int {
 #[no_mangle]
 pub extern "C" fn host_strerror(err: c_int) -> *const c_char {
     thread_local! { static MSG: std::cell::RefCell<CString> = std::cell::RefCell::new(CString::default()); }
-    let text =
-        errno::message(err).map(str::to_string).unwrap_or_else(|| std::io::Error::from_raw_os_error(err).to_string());
+    let text = errno::message(err).unwrap_or_else(|| std::io::Error::from_raw_os_error(err).to_string());
     MSG.with(|m| {
         *m.borrow_mut() = CString::new(text).unwrap_or_default();
         m.borrow().as_ptr()

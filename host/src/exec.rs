@@ -9,72 +9,74 @@ use anyhow::{anyhow, bail, Result};
 use mdb_sys as sys;
 
 use crate::api::errno;
+use crate::frame::{self, api, Abort};
 use crate::lang::{self, ArgText, Command, Stage};
 use crate::modules::{self, DcmdEntry};
 use crate::state;
 
 const OK: c_int = sys::DCMD_OK;
+const ERR: c_int = sys::DCMD_ERR;
 const USAGE: c_int = sys::DCMD_USAGE;
 const ABORT: c_int = sys::DCMD_ABORT;
 
 thread_local! {
-    /// Addresses still to come for the running pipeline stage (for `mdb_get_pipe`).
+    /// The piped address of the running call and those still to come (for `mdb_get_pipe`);
+    /// empty unless the call has `DCMD_PIPE`.
     static PIPE_IN: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
     /// Addresses a stage handed on with `mdb_set_pipe`.
     static PIPE_OUT: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `mdb_get_pipe`: all remaining input addresses; the stage is not called again.
+/// `mdb_get_pipe`: the running call's address and every one still to come (none outside
+/// a pipeline); the stage is not called again.
 pub fn take_pipe_input() -> Vec<u64> {
     PIPE_IN.with(|p| std::mem::take(&mut *p.borrow_mut()))
 }
 
-/// `mdb_set_pipe`: addresses for the next stage, without printing them.
-pub fn add_pipe_output(addrs: Vec<u64>) {
-    PIPE_OUT.with(|p| p.borrow_mut().extend(addrs));
+/// `mdb_set_pipe`: the addresses for the next stage (replacing any set before), without
+/// printing them.
+pub fn set_pipe_output(addrs: Vec<u64>) {
+    PIPE_OUT.with(|p| *p.borrow_mut() = addrs);
 }
 
 /// What running a line asks of the caller.
 #[derive(Debug, PartialEq)]
 pub enum Flow {
     Continue,
+    /// `$q`.
     Quit,
+    /// The line was cut short where mdb's parser gives up (a syntax error, an unknown dcmd,
+    /// an address that does not evaluate) or by ^C. With `-e`, mdb stops there and exits 1.
+    Broken,
 }
 
 /// The command interpreter: remembers the last command for a bare-expression repeat.
 #[derive(Default)]
 pub struct Interpreter {
     last: Option<Command>,
-    /// Whether any command so far failed (for `-e`'s exit status).
-    pub failed: bool,
+    /// What the last dcmd that ran returned (mdb's `m_lastret`): `-e`'s exit status.
+    pub last_status: c_int,
 }
 
 impl Interpreter {
-    /// Run one input line. Errors are reported on stderr and counted as failures.
+    /// Run one input line. Errors are reported on stderr.
     pub fn run_line(&mut self, line: &str) -> Flow {
+        state::new_page();
         let commands = match lang::parse_line(line) {
             Ok(c) => c,
-            Err(e) => {
-                self.fail(&e);
-                return Flow::Continue;
-            }
+            Err(e) => return broken(&e),
         };
         for cmd in commands {
             let result = self.run_command(&cmd);
             state::finish_line();
             state::gc_collect();
             match result {
-                Ok(Flow::Quit) => return Flow::Quit,
                 Ok(Flow::Continue) => {}
-                Err(e) => self.fail(&e),
+                Ok(flow) => return flow,
+                Err(e) => return broken(&e),
             }
         }
         Flow::Continue
-    }
-
-    fn fail(&mut self, e: &anyhow::Error) {
-        self.failed = true;
-        state::output(2, format!("mdb: {e}\n").as_bytes());
     }
 
     fn run_command(&mut self, cmd: &Command) -> Result<Flow> {
@@ -103,23 +105,32 @@ impl Interpreter {
             PIPE_OUT.with(|p| p.borrow_mut().clear());
             let status = self.run_stage(stage, input.take(), feeds_next);
             let text = if capture { state::end_capture() } else { Vec::new() };
-            let status = status?;
-            if status == Status::Quit {
-                return Ok(Flow::Quit);
-            }
-            if status == Status::Failed {
-                self.failed = true;
-            }
-            if status == Status::Stop {
-                self.failed = true;
-                return Ok(Flow::Continue);
+            match status? {
+                Status::Done => {}
+                Status::Quit => return Ok(Flow::Quit),
+                Status::Stop => return Ok(Flow::Continue),
+                // mdb ends the line with a newline on ^C, and drops the rest of it.
+                Status::Aborted(Abort::Interrupt) => {
+                    state::output(1, b"\n");
+                    return Ok(Flow::Broken);
+                }
+                Status::Aborted(Abort::Pager) => return Ok(Flow::Continue),
             }
             if feeds_next {
                 let mut addrs = PIPE_OUT.with(|p| std::mem::take(&mut *p.borrow_mut()));
-                addrs.extend(read_addresses(&text)?);
+                match read_addresses(&text) {
+                    Ok(more) => addrs.extend(more),
+                    // mdb reports it and breaks the pipeline off; the line goes on.
+                    Err(e) => {
+                        warn(&e);
+                        return Ok(Flow::Continue);
+                    }
+                }
                 input = Some(addrs);
             } else if let Some(shell) = &cmd.shell {
-                run_shell(shell, &text)?;
+                if let Err(e) = run_shell(shell, &text) {
+                    warn(&e);
+                }
             }
         }
         Ok(Flow::Continue)
@@ -130,7 +141,7 @@ impl Interpreter {
             Stage::Quit => Ok(Status::Quit),
             Stage::Expr(e) => {
                 state::set_dot(eval(e)?);
-                Ok(Status::Ok)
+                Ok(Status::Done)
             }
             Stage::Dcmd { addr, count, name, args } => {
                 let out_flag = if pipe_out { sys::DCMD_PIPE_OUT as u32 } else { 0 };
@@ -148,25 +159,64 @@ impl Interpreter {
                     (None, None, None) => vec![(state::dot(), 0)],
                 };
                 let args = eval_args(args)?;
-                self.run_calls(name, &args, calls, out_flag)
+                self.run_calls(name, &args, calls, out_flag, !pipe_out)
             }
         }
     }
 
-    /// Call a dcmd once per (address, flags); USAGE and ABORT stop the loop.
-    fn run_calls(&mut self, name: &str, args: &[Arg], calls: Vec<(u64, u32)>, out_flag: u32) -> Result<Status> {
-        let mut status = Status::Ok;
+    /// Call a dcmd once per (address, flags); USAGE and ABORT stop the loop. `last` says
+    /// whether this is the last stage of its pipeline: only that one runs with interrupts
+    /// enabled, as in mdb (a ^C during an earlier stage waits until that stage is done).
+    fn run_calls(
+        &mut self,
+        name: &str,
+        args: &[Arg],
+        calls: Vec<(u64, u32)>,
+        out_flag: u32,
+        last: bool,
+    ) -> Result<Status> {
+        // Unknown names are mdb parse errors: nothing of the line runs.
+        let target = match builtin_entry(name) {
+            Some(b) => Callee::Builtin(b),
+            None => Callee::Module(
+                modules::dcmd(name).ok_or_else(|| anyhow!("invalid command '::{name}': unknown dcmd name"))?,
+            ),
+        };
         let addrs: Vec<u64> = calls.iter().map(|c| c.0).collect();
+        let mut status = Status::Done;
         for (i, (addr, flags)) in calls.into_iter().enumerate() {
-            // Remaining addresses are offered to mdb_get_pipe; if taken, the loop ends.
-            PIPE_IN.with(|p| *p.borrow_mut() = addrs[i + 1..].to_vec());
+            // A piped call offers its address and the rest to mdb_get_pipe; if it takes
+            // them, the loop ends.
+            let piped = flags & sys::DCMD_PIPE as u32 != 0;
+            PIPE_IN.with(|p| *p.borrow_mut() = if piped { addrs[i..].to_vec() } else { Vec::new() });
             state::set_dot(addr);
-            let rc = self.call(name, addr, flags | out_flag, args)?;
-            let taken = PIPE_IN.with(|p| p.borrow().is_empty()) && i + 1 < addrs.len();
-            match rc {
-                OK => {}
-                USAGE | ABORT => return Ok(Status::Stop),
-                _ => status = Status::Failed,
+            let called = match &target {
+                Callee::Builtin(b) => run_builtin(b, addr, flags | out_flag, args),
+                Callee::Module(d) => call_module_dcmd(d, addr, flags | out_flag, args, last),
+            };
+            let taken = piped && PIPE_IN.with(|p| p.borrow().is_empty());
+            // A ^C while interrupts were held (an earlier stage, or the host's own code).
+            let called = match frame::take() {
+                Some(Abort::Interrupt) => Called::Aborted(Abort::Interrupt),
+                _ => called,
+            };
+            let rc = match called {
+                Called::Returned(rc) => rc,
+                Called::Aborted(why) => {
+                    status = Status::Aborted(why);
+                    break;
+                }
+            };
+            self.last_status = rc;
+            if rc == USAGE {
+                match &target {
+                    Callee::Builtin(b) => print_usage(b.name, b.usage, b.has_help),
+                    Callee::Module(d) => print_usage(&d.name, &d.usage, d.help.is_some()),
+                }
+            }
+            if rc == USAGE || rc == ABORT {
+                status = Status::Stop;
+                break;
             }
             if taken {
                 break;
@@ -175,29 +225,49 @@ impl Interpreter {
         PIPE_IN.with(|p| p.borrow_mut().clear());
         Ok(status)
     }
+}
 
-    /// Call a built-in or module dcmd once.
-    fn call(&mut self, name: &str, addr: u64, flags: u32, args: &[Arg]) -> Result<c_int> {
-        if let Some(rc) = builtin(name, addr, flags, args)? {
-            return Ok(rc);
-        }
-        let d = modules::dcmd(name).ok_or_else(|| anyhow!("invalid command '::{name}': unknown dcmd name"))?;
-        let rc = call_module_dcmd(&d, addr, flags, args);
-        if rc == USAGE {
-            print_usage(&d);
-        }
-        Ok(rc)
-    }
+/// The dcmd a stage calls.
+enum Callee {
+    Builtin(&'static Builtin),
+    Module(DcmdEntry),
+}
+
+/// Report an error at the level of mdb's parser: the rest of the line is dropped.
+fn broken(e: &anyhow::Error) -> Flow {
+    warn(e);
+    Flow::Broken
+}
+
+/// `mdb: <message>` on standard error.
+fn warn(e: &anyhow::Error) {
+    state::output(2, format!("mdb: {e}\n").as_bytes());
+}
+
+/// Print a built-in dcmd's failure (as mdb_warn does) and return DCMD_ERR.
+fn builtin_failed(msg: String) -> c_int {
+    state::output(2, format!("mdb: {msg}\n").as_bytes());
+    ERR
+}
+
+/// What one call of a dcmd came to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Called {
+    /// It returned this `DCMD_*` status.
+    Returned(c_int),
+    /// ^C or the pager left it by a jump.
+    Aborted(Abort),
 }
 
 /// How a stage ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Status {
-    Ok,
-    /// A dcmd returned DCMD_ERR; the pipeline goes on.
-    Failed,
+    /// Every call returned (DCMD_ERR lets the pipeline go on).
+    Done,
     /// DCMD_USAGE or DCMD_ABORT: the pipeline stops.
     Stop,
+    /// ^C or a pager quit left the command: the pipeline stops.
+    Aborted(Abort),
     Quit,
 }
 
@@ -230,7 +300,27 @@ fn eval_args(args: &[ArgText]) -> Result<Vec<Arg>> {
         .collect()
 }
 
-fn call_module_dcmd(d: &DcmdEntry, addr: u64, flags: u32, args: &[Arg]) -> c_int {
+/// A dcmd call, as the frame's trampoline sees it.
+struct DcmdCall {
+    func: unsafe extern "C" fn(usize, u32, i32, *const sys::mdb_arg_t) -> i32,
+    addr: usize,
+    flags: u32,
+    argc: c_int,
+    argv: *const sys::mdb_arg_t,
+    rc: c_int,
+}
+
+/// The frame's body: call the dcmd. Owns nothing, so a jump out of it skips nothing.
+extern "C" fn dcmd_frame(arg: *mut c_void) {
+    // SAFETY: `arg` is the DcmdCall of call_module_dcmd, alive for the whole frame.
+    let c = unsafe { &mut *arg.cast::<DcmdCall>() };
+    // SAFETY: the module's dcmd with an argument vector that outlives the call.
+    c.rc = unsafe { (c.func)(c.addr, c.flags, c.argc, c.argv) };
+}
+
+/// Call a module's dcmd. The last stage of a pipeline runs in a frame, as in mdb: ^C and
+/// the pager may leave it by a jump. An earlier stage runs with interrupts held.
+fn call_module_dcmd(d: &DcmdEntry, addr: u64, flags: u32, args: &[Arg], last: bool) -> Called {
     let argv: Vec<sys::mdb_arg_t> = args
         .iter()
         .map(|a| match a {
@@ -242,32 +332,48 @@ fn call_module_dcmd(d: &DcmdEntry, addr: u64, flags: u32, args: &[Arg]) -> c_int
             }
         })
         .collect();
-    // SAFETY: argv and the strings it points to outlive the call.
-    unsafe { (d.func)(addr as usize, flags, argv.len() as c_int, argv.as_ptr()) }
+    let mut call =
+        DcmdCall { func: d.func, addr: addr as usize, flags, argc: argv.len() as c_int, argv: argv.as_ptr(), rc: 0 };
+    let arg = (&mut call as *mut DcmdCall).cast();
+    let aborted = if last {
+        // SAFETY: dcmd_frame is a plain trampoline; `call` and argv outlive the frame.
+        unsafe { frame::run(dcmd_frame, arg) }
+    } else {
+        frame::run_held(dcmd_frame, arg);
+        None
+    };
+    aborted.map_or(Called::Returned(call.rc), Called::Aborted)
 }
 
-/// mdb's usage line: `[addr]::` for `?` usages, `addr::` for `:` ones.
-fn print_usage(d: &DcmdEntry) {
-    let (prefix, usage) = match d.usage.chars().next() {
-        Some('?') => ("[addr]", &d.usage[1..]),
-        Some(':') => ("addr", &d.usage[1..]),
-        _ => ("", d.usage.as_str()),
+/// mdb's usage line, on standard error: `[address]::name` for a usage that starts with
+/// `?`, `address::name` for `:`, the bare name otherwise; then, for a dcmd with a manual,
+/// where to read it.
+fn print_usage(name: &str, usage: &str, has_help: bool) {
+    let (prefix, usage) = match usage.chars().next() {
+        Some('?') => ("[address]::", &usage[1..]),
+        Some(':') => ("address::", &usage[1..]),
+        _ => ("", usage),
     };
-    let mut text = format!("Usage: {prefix}::{} {}\n", d.name, usage.trim());
-    if d.help.is_some() {
-        text.push_str(&format!("       (type '::help {}' for more information)\n", d.name));
+    let mut text = format!("Usage: {prefix}{name} {usage}\n");
+    if has_help {
+        text.push_str(&format!("mdb: try '::help {name}' for more information\n"));
     }
     state::output(2, text.as_bytes());
 }
 
 /// Read a stage's output back as mdb input: one address expression per line or `;`.
 fn read_addresses(text: &[u8]) -> Result<Vec<u64>> {
-    String::from_utf8_lossy(text)
-        .split(['\n', ';'])
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| eval(l).map_err(|_| anyhow!("syntax error in pipeline input: \"{l}\" is not an address")))
-        .collect()
+    let text = String::from_utf8_lossy(text);
+    let mut addrs = Vec::new();
+    for (n, line) in text.split('\n').enumerate() {
+        for expr in line.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+            if expr.contains(char::is_whitespace) || expr.contains("::") {
+                bail!("syntax error on line {} of (pipeline) near \"{expr}\"", n + 1);
+            }
+            addrs.push(eval(expr)?);
+        }
+    }
+    Ok(addrs)
 }
 
 fn run_shell(cmd: &str, input: &[u8]) -> Result<()> {
@@ -287,11 +393,50 @@ fn run_shell(cmd: &str, input: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// `mdb_pwalk`: run walker `name` from `addr`, calling `cb` for each step. Errors are
-/// mdb errno values.
-pub fn walk(name: &str, addr: u64, cb: sys::mdb_walk_cb_t, data: *mut c_void) -> std::result::Result<(), i32> {
+/// How a walk ended.
+#[derive(Debug, PartialEq)]
+pub enum Walked {
+    Done,
+    /// ^C or the pager left it by a jump (after its `walk_fini`, as in mdb).
+    Aborted(Abort),
+}
+
+/// A walk in progress, as its frame's trampoline sees it.
+struct WalkRun {
+    init: Option<unsafe extern "C" fn(*mut sys::mdb_walk_state_t) -> i32>,
+    step: unsafe extern "C" fn(*mut sys::mdb_walk_state_t) -> i32,
+    state: sys::mdb_walk_state_t,
+    /// What `walk_init` returned, once it has.
+    init_rc: Option<c_int>,
+}
+
+/// Initialise and step a walk until it is done, or until an abort is waiting (when the
+/// walk runs inside host code, an abort cannot jump: the walk ends early instead). Owns
+/// nothing, so a jump out of it skips nothing.
+extern "C" fn walk_frame(arg: *mut c_void) {
+    // SAFETY: `arg` is the WalkRun of walk(), alive for the whole frame.
+    let r = unsafe { &mut *arg.cast::<WalkRun>() };
+    // SAFETY: the walker's own init with a valid state; a NULL init is mdb's default.
+    r.init_rc = Some(r.init.map_or(sys::WALK_NEXT, |init| unsafe { init(&mut r.state) }));
+    if r.init_rc != Some(sys::WALK_NEXT) {
+        return;
+    }
+    // SAFETY: steps get the state init prepared.
+    while frame::pending().is_none() && unsafe { (r.step)(&mut r.state) } == sys::WALK_NEXT {}
+}
+
+/// Run walker `name` from `addr`, calling `cb` for each step. `framed` runs it as a command
+/// frame (a top-level `::walk`); inside a dcmd (`mdb_pwalk`), the dcmd's frame is the one an
+/// abort goes to. Errors are mdb errno values.
+pub fn walk(
+    name: &str,
+    addr: u64,
+    cb: sys::mdb_walk_cb_t,
+    data: *mut c_void,
+    framed: bool,
+) -> std::result::Result<Walked, i32> {
     let w = modules::walker(name).ok_or(errno::NOWALK)?;
-    let mut ws = sys::mdb_walk_state_t {
+    let state = sys::mdb_walk_state_t {
         walk_callback: cb,
         walk_cbdata: data,
         walk_addr: addr as usize,
@@ -299,31 +444,63 @@ pub fn walk(name: &str, addr: u64, cb: sys::mdb_walk_cb_t, data: *mut c_void) ->
         walk_arg: w.init_arg,
         walk_layer: std::ptr::null(),
     };
-    if let Some(init) = w.init {
-        // SAFETY: the walker's own init with a valid state.
-        match unsafe { init(&mut ws) } {
-            sys::WALK_NEXT => {}
-            sys::WALK_DONE => return Ok(()),
-            _ => return Err(errno::WALKINIT),
-        }
+    let mut run = WalkRun { init: w.init, step: w.step, state, init_rc: None };
+    let arg = (&mut run as *mut WalkRun).cast();
+    let aborted = if framed {
+        // SAFETY: walk_frame is a plain trampoline; `run` outlives the frame.
+        unsafe { frame::run(walk_frame, arg) }
+    } else {
+        walk_frame(arg);
+        None
+    };
+    match run.init_rc {
+        Some(sys::WALK_NEXT) => {}
+        Some(sys::WALK_DONE) => return Ok(Walked::Done),
+        Some(_) => return Err(errno::WALKINIT),
+        None => return Ok(aborted.map_or(Walked::Done, Walked::Aborted)),
     }
-    // SAFETY: steps and fini get the state init prepared.
-    while unsafe { (w.step)(&mut ws) } == sys::WALK_NEXT {}
     if let Some(fini) = w.fini {
-        // SAFETY: fini runs once, after a successful init, on the same state.
-        unsafe { fini(&mut ws) };
+        // SAFETY: fini runs once, after a successful init (even an aborted walk), on its state.
+        unsafe { fini(&mut run.state) };
     }
-    Ok(())
+    Ok(aborted.map_or(Walked::Done, Walked::Aborted))
 }
 
+api! {
 /// The callback of `::walk`: print each address as `%#lr`.
-unsafe extern "C" fn print_walked(addr: usize, _buf: *const c_void, _data: *mut c_void) -> c_int {
+pub unsafe extern "C" fn print_walked(addr: usize, _buf: *const c_void, _data: *mut c_void) -> c_int {
     state::output(1, format!("{addr:#x}\n").as_bytes());
     sys::WALK_NEXT
 }
+}
 
-/// The host's own dcmds. Returns None when `name` is not one of them.
-fn builtin(name: &str, addr: u64, flags: u32, args: &[Arg]) -> Result<Option<c_int>> {
+/// One of the host's own dcmds.
+struct Builtin {
+    name: &'static str,
+    /// As in a module's `dc_usage`: `?` or `:` first for the address it takes.
+    usage: &'static str,
+    descr: &'static str,
+    /// mdb has a manual for it, so its usage error points to `::help`.
+    has_help: bool,
+    /// The address (when one was given) and the arguments as words.
+    run: fn(Option<u64>, &[String]) -> Called,
+}
+
+const BUILTINS: &[Builtin] = &[
+    Builtin { name: "dcmds", usage: "", descr: "list available debugger commands", has_help: false, run: dcmds },
+    Builtin { name: "help", usage: "[command]", descr: "list commands or give help", has_help: false, run: help },
+    Builtin { name: "load", usage: "[-s] module", descr: "load debugger module", has_help: true, run: load },
+    Builtin { name: "status", usage: "", descr: "print summary of current target", has_help: false, run: status },
+    Builtin { name: "unload", usage: "module", descr: "unload debugger module", has_help: false, run: unload },
+    Builtin { name: "walk", usage: "?name [variable]", descr: "walk data structure", has_help: false, run: walk_dcmd },
+    Builtin { name: "walkers", usage: "", descr: "list available walkers", has_help: false, run: walkers },
+];
+
+fn builtin_entry(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+fn run_builtin(b: &Builtin, addr: u64, flags: u32, args: &[Arg]) -> Called {
     let words: Vec<String> = args
         .iter()
         .map(|a| match a {
@@ -331,81 +508,92 @@ fn builtin(name: &str, addr: u64, flags: u32, args: &[Arg]) -> Result<Option<c_i
             Arg::Imm(v) => format!("{v:x}"),
         })
         .collect();
-    let say = |text: String| state::output(1, text.as_bytes());
-    let rc = match (name, words.as_slice()) {
-        ("load", [m]) => match modules::load(m) {
-            Ok(_) => OK,
-            Err(e) => bail!("{e}"),
-        },
-        ("unload", [m]) => {
-            modules::unload(m)?;
-            OK
-        }
-        ("walk", [w]) | ("walk", [w, _]) => {
-            let start = if flags & sys::DCMD_ADDRSPEC as u32 != 0 { addr } else { 0 };
-            match walk(w, start, Some(print_walked), std::ptr::null_mut()) {
-                Ok(()) => OK,
-                Err(e) if e == errno::NOWALK => bail!("failed to perform walk: unknown walk name \"{w}\""),
-                Err(_) => bail!("failed to perform walk {w}: walk initialization failed"),
-            }
-        }
-        ("help", []) => {
-            say(GENERAL_HELP.to_string());
-            OK
-        }
-        ("help", [d]) => {
-            help(d)?;
-            OK
-        }
-        ("dcmds", []) => {
-            for (n, descr) in BUILTINS {
-                say(format!("{n:<16} - {descr}\n"));
-            }
-            for d in modules::all_dcmds() {
-                say(format!("{:<16} - {} ({})\n", d.name, d.descr, d.module));
-            }
-            OK
-        }
-        ("walkers", []) => {
-            for w in modules::all_walkers() {
-                say(format!("{:<16} - {} ({})\n", w.name, w.descr, w.module));
-            }
-            OK
-        }
-        ("status", []) => {
-            let what = state::with_target(|t| t.describe()).unwrap_or_else(|| "no target".into());
-            say(format!("debugging {what}\n"));
-            OK
-        }
-        (n, _) if BUILTINS.iter().any(|(b, _)| *b == n) => {
-            let usage = BUILTIN_USAGE.iter().find(|(b, _)| *b == n).map_or("", |(_, u)| u);
-            state::output(2, format!("Usage: ::{n} {usage}\n").as_bytes());
-            USAGE
-        }
-        _ => return Ok(None),
-    };
-    Ok(Some(rc))
+    (b.run)((flags & sys::DCMD_ADDRSPEC as u32 != 0).then_some(addr), &words)
 }
 
-const BUILTINS: &[(&str, &str)] = &[
-    ("dcmds", "list available debugger commands"),
-    ("help", "list commands or give help on one"),
-    ("load", "load a debugger module"),
-    ("status", "print a summary of the current target"),
-    ("unload", "unload a debugger module"),
-    ("walk", "walk a data structure"),
-    ("walkers", "list available walkers"),
-];
+fn say(text: String) {
+    state::output(1, text.as_bytes());
+}
 
-const BUILTIN_USAGE: &[(&str, &str)] = &[
-    ("dcmds", ""),
-    ("help", "[command]"),
-    ("load", "module"),
-    ("status", ""),
-    ("unload", "module"),
-    ("walk", "name [variable]"),
-    ("walkers", ""),
-];
+fn done(rc: c_int) -> Called {
+    Called::Returned(rc)
+}
+
+/// mdb's listing of dcmds and walkers: sorted, `%-24s - %s`.
+fn list(mut entries: Vec<(String, String)>) {
+    entries.sort();
+    for (name, descr) in entries {
+        say(format!("{name:<24} - {descr}\n"));
+    }
+}
+
+fn dcmds(addr: Option<u64>, words: &[String]) -> Called {
+    if addr.is_some() || !words.is_empty() {
+        return done(USAGE);
+    }
+    let builtins = BUILTINS.iter().map(|b| (b.name.to_string(), b.descr.to_string()));
+    list(builtins.chain(modules::all_dcmds().into_iter().map(|d| (d.name, d.descr))).collect());
+    done(OK)
+}
+
+fn walkers(addr: Option<u64>, words: &[String]) -> Called {
+    if addr.is_some() || !words.is_empty() {
+        return done(USAGE);
+    }
+    list(modules::all_walkers().into_iter().map(|w| (w.name, w.descr)).collect());
+    done(OK)
+}
+
+/// mdb's proc target ignores the address and any arguments.
+fn status(_: Option<u64>, _: &[String]) -> Called {
+    let what = state::with_target(|t| t.describe()).unwrap_or_else(|| "no target".into());
+    say(format!("debugging {what}\n"));
+    done(OK)
+}
+
+fn load(addr: Option<u64>, words: &[String]) -> Called {
+    match (addr, words) {
+        (None, [m]) if !m.starts_with(['-', '+']) => done(match modules::load(m) {
+            Ok(_) => OK,
+            Err(e) => builtin_failed(format!("{e:#}")),
+        }),
+        _ => done(USAGE),
+    }
+}
+
+fn unload(addr: Option<u64>, words: &[String]) -> Called {
+    match (addr, words) {
+        (None, [m]) => done(match modules::unload(m) {
+            Ok(()) => OK,
+            Err(e) => builtin_failed(format!("{e:#}")),
+        }),
+        _ => done(USAGE),
+    }
+}
+
+fn walk_dcmd(addr: Option<u64>, words: &[String]) -> Called {
+    let ([w] | [w, _]) = words else { return done(USAGE) };
+    match walk(w, addr.unwrap_or(0), Some(print_walked), std::ptr::null_mut(), true) {
+        Ok(Walked::Done) => done(OK),
+        Ok(Walked::Aborted(why)) => Called::Aborted(why),
+        Err(e) if e == errno::NOWALK => done(builtin_failed("failed to perform walk: unknown walk name".into())),
+        Err(_) => done(builtin_failed("failed to perform walk: failed to initialize walk".into())),
+    }
+}
+
+fn help(addr: Option<u64>, words: &[String]) -> Called {
+    match (addr, words) {
+        (None, []) => {
+            say(GENERAL_HELP.to_string());
+            done(OK)
+        }
+        (None, [name]) => done(match manual(name.strip_prefix("::").unwrap_or(name)) {
+            Ok(()) => OK,
+            Err(e) => builtin_failed(format!("{e:#}")),
+        }),
+        _ => done(USAGE),
+    }
+}
 
 const GENERAL_HELP: &str = "\
 Each debugger command in mdb is structured as follows:
@@ -421,21 +609,19 @@ Numbers are hexadecimal unless prefixed: 0t (decimal), 0x, 0o, 0i.
 ";
 
 /// `::help NAME`: the synopsis, then the dcmd's own help, indented as mdb does.
-fn help(name: &str) -> Result<()> {
-    let say = |text: String| state::output(1, text.as_bytes());
-    if let Some((n, descr)) = BUILTINS.iter().find(|(b, _)| *b == name) {
-        let usage = BUILTIN_USAGE.iter().find(|(b, _)| b == n).map_or("", |(_, u)| u);
-        say(format!("\nNAME\n  {n} - {descr}\n\nSYNOPSIS\n  ::{n} {usage}\n\nATTRIBUTES\n\n  Target: proc\n  Module: mdb\n  Interface Stability: Evolving\n\n"));
-        return Ok(());
-    }
-    let d = modules::dcmd(name).ok_or_else(|| anyhow!("unknown command '{name}'"))?;
-    let synopsis = match d.usage.chars().next() {
-        Some('?') => format!("[ addr ] ::{} {}", d.name, &d.usage[1..]),
-        Some(':') => format!("addr ::{} {}", d.name, &d.usage[1..]),
-        _ => format!("::{} {}", d.name, d.usage),
+fn manual(name: &str) -> Result<()> {
+    let (descr, usage, module, help) = match (builtin_entry(name), modules::dcmd(name)) {
+        (Some(b), _) => (b.descr.to_string(), b.usage.to_string(), "mdb".to_string(), None),
+        (None, Some(d)) => (d.descr, d.usage, d.module, d.help),
+        (None, None) => bail!("unknown command: {name}"),
     };
-    say(format!("\nNAME\n  {} - {}\n\nSYNOPSIS\n  {}\n\n", d.name, d.descr, synopsis.trim_end()));
-    if let Some(h) = d.help {
+    let synopsis = match usage.chars().next() {
+        Some('?') => format!("[ addr ] ::{name} {}", &usage[1..]),
+        Some(':') => format!("addr ::{name} {}", &usage[1..]),
+        _ => format!("::{name} {usage}"),
+    };
+    say(format!("\nNAME\n  {name} - {descr}\n\nSYNOPSIS\n  {}\n\n", synopsis.trim_end()));
+    if let Some(h) = help {
         say("DESCRIPTION\n".into());
         state::indent(2);
         // SAFETY: the module's help function prints through the API.
@@ -444,6 +630,7 @@ fn help(name: &str) -> Result<()> {
         state::indent(-2);
         say("\n".into());
     }
-    say(format!("ATTRIBUTES\n\n  Target: proc\n  Module: {}\n  Interface Stability: Unstable\n\n", d.module));
+    let stability = if module == "mdb" { "Evolving" } else { "Unstable" };
+    say(format!("ATTRIBUTES\n\n  Target: proc\n  Module: {module}\n  Interface Stability: {stability}\n\n"));
     Ok(())
 }

@@ -177,21 +177,35 @@ fn split_words(text: &str) -> Result<Vec<ArgText>> {
 
 /// Parse a number with mdb's rules: hexadecimal unless prefixed by 0t, 0x, 0o or 0i.
 pub fn parse_number(s: &str) -> Option<u64> {
-    let lower = s.to_ascii_lowercase();
-    let (digits, radix) = match lower.get(..2) {
-        Some("0x") => (&lower[2..], 16),
-        Some("0t") => (&lower[2..], 10),
-        Some("0o") => (&lower[2..], 8),
-        Some("0i") => (&lower[2..], 2),
-        _ => (&lower[..], 16),
-    };
+    let (digits, radix) = split_radix(s);
     if digits.is_empty() {
         return None;
     }
     u64::from_str_radix(digits, radix).ok()
 }
 
+/// A number's digits and radix, from its prefix.
+fn split_radix(s: &str) -> (&str, u32) {
+    match s.get(..2).map(str::to_ascii_lowercase).as_deref() {
+        Some("0x") => (&s[2..], 16),
+        Some("0t") => (&s[2..], 10),
+        Some("0o") => (&s[2..], 8),
+        Some("0i") => (&s[2..], 2),
+        _ => (s, 16),
+    }
+}
+
+/// Every digit is valid in the number's radix (so a failed parse was an overflow).
+fn valid_digits(s: &str) -> bool {
+    let (digits, radix) = split_radix(s);
+    !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix))
+}
+
 /// Evaluate an expression: numbers, `.` (dot) and symbols joined by `+` and `-`.
+///
+/// As in mdb's lexer, a term of hex digits that starts with a letter (`deadbeef`) is a
+/// symbol if the target has one by that name, and a number otherwise; a term that starts
+/// with a digit is always a number; any other term must be a symbol.
 pub fn eval(expr: &str, dot: u64, symbol: &dyn Fn(&str) -> Option<u64>) -> Result<u64> {
     let mut total: u64 = 0;
     let mut sign = '+';
@@ -202,12 +216,22 @@ pub fn eval(expr: &str, dot: u64, symbol: &dyn Fn(&str) -> Option<u64>) -> Resul
     loop {
         let end = rest.find(['+', '-']).unwrap_or(rest.len());
         let term = rest[..end].trim();
+        let number = |t: &str| match parse_number(t) {
+            Some(v) => Ok(v),
+            None if t.chars().all(|c| c.is_ascii_alphanumeric()) && !t.is_empty() && valid_digits(t) => {
+                bail!("specified value exceeds maximum immediate value")
+            }
+            None => bail!("syntax error near \"{t}\""),
+        };
         let value = match term {
             "." => dot,
-            "" => bail!("syntax error in expression \"{expr}\""),
-            t => parse_number(t)
-                .or_else(|| symbol(t))
-                .ok_or_else(|| anyhow!("failed to evaluate \"{t}\": not a number, and no symbol by that name"))?,
+            "" => bail!("syntax error near \"{expr}\""),
+            t if t.starts_with(|c: char| c.is_ascii_digit()) => number(t)?,
+            t if t.chars().all(|c| c.is_ascii_hexdigit()) => match symbol(t) {
+                Some(v) => v,
+                None => number(t)?,
+            },
+            t => symbol(t).ok_or_else(|| anyhow!("failed to dereference symbol: unknown symbol name"))?,
         };
         total = if sign == '+' { total.wrapping_add(value) } else { total.wrapping_sub(value) };
         if end == rest.len() {
@@ -288,5 +312,15 @@ mod tests {
         assert_eq!(eval("fb121439", 0, &sym).unwrap(), 0xfb121439);
         assert!(eval("nosuch", 0, &sym).is_err());
         assert!(eval("1+", 0, &sym).is_err());
+        // Hex digits that start with a letter are a symbol first, as in mdb's lexer.
+        let sym = |s: &str| (s == "beef").then_some(0x1000);
+        assert_eq!(eval("beef", 0, &sym).unwrap(), 0x1000);
+        assert_eq!(eval("0xbeef", 0, &sym).unwrap(), 0xbeef);
+        assert_eq!(eval("0beef", 0, &sym).unwrap(), 0xbeef);
+        assert_eq!(eval("bee", 0, &sym).unwrap(), 0xbee);
+        let err = |e: &str| eval(e, 0, &sym).unwrap_err().to_string();
+        assert_eq!(err("beefx"), "failed to dereference symbol: unknown symbol name");
+        assert_eq!(err("1ffffffffffffffff"), "specified value exceeds maximum immediate value");
+        assert_eq!(err("0t12a"), "syntax error near \"0t12a\"");
     }
 }

@@ -5,12 +5,14 @@
 //! mdb [-e CMDS]... [-p PID | [OBJECT] CORE]
 //! ```
 //!
-//! `-e` runs its commands (repeatable, in order) and exits, with status 1 if one failed.
-//! Without `-e`, commands are read from standard input, with a `> ` prompt and line
-//! editing on a terminal.
+//! `-e` runs its commands (repeatable, in order) and exits, with mdb's status: 1 if a
+//! command line was broken off (a syntax error, an unknown dcmd, ^C) or the last dcmd that
+//! ran failed, else 0. Without `-e`, commands are read from standard input, with a `> `
+//! prompt, line editing and a pager on a terminal.
 
 mod api;
 mod exec;
+mod frame;
 mod lang;
 mod modules;
 mod state;
@@ -104,25 +106,42 @@ fn run() -> Result<bool> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = parse_options(&args)?;
     open_target(&options)?;
+    let interactive_use = options.commands.is_empty() && std::io::stdin().is_terminal();
     state::set_attrs(std::io::stdout().is_terminal() && options.commands.is_empty());
+    // As in mdb, the pager runs only when commands come from a terminal.
+    state::set_pager(interactive_use);
+    frame::init();
     let mut interp = Interpreter::default();
-    if !options.commands.is_empty() {
+    let ok = if !options.commands.is_empty() {
+        // As `mdb -e`: a line broken by a parse error or ^C ends the run with status 1;
+        // otherwise the status says whether the last dcmd that ran succeeded.
+        let mut broken = false;
         for c in &options.commands {
-            if interp.run_line(c) == Flow::Quit {
-                break;
+            match interp.run_line(c) {
+                Flow::Continue => {}
+                Flow::Quit => break,
+                Flow::Broken => {
+                    broken = true;
+                    break;
+                }
             }
         }
-    } else if std::io::stdin().is_terminal() {
-        interactive(&mut interp)?;
+        !broken && interp.last_status == 0
     } else {
-        for line in std::io::stdin().lock().lines() {
-            if interp.run_line(&line?) == Flow::Quit {
-                break;
+        if interactive_use {
+            interactive(&mut interp)?;
+        } else {
+            for line in std::io::stdin().lock().lines() {
+                if interp.run_line(&line?) == Flow::Quit {
+                    break;
+                }
             }
         }
-    }
+        // Without -e, mdb's exit status does not depend on the commands.
+        true
+    };
     modules::unload_all();
-    Ok(!interp.failed)
+    Ok(ok)
 }
 
 fn main() -> ExitCode {

@@ -85,11 +85,7 @@ fn find(name: &str) -> Result<(PathBuf, String)> {
             }
         }
     }
-    bail!("failed to load module {name}: not found in {}", display_path(&search_path()))
-}
-
-fn display_path(dirs: &[PathBuf]) -> String {
-    dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(":")
+    bail!("no module '{name}' could be found")
 }
 
 fn legal_name(name: &str) -> bool {
@@ -105,13 +101,13 @@ fn c_string(p: *const std::ffi::c_char) -> Option<String> {
 pub fn load(name: &str) -> Result<String> {
     let (path, module) = find(name)?;
     if REGISTRY.with(|r| r.borrow().modules.iter().any(|m| m.name == module)) {
-        bail!("module {module} is already loaded");
+        bail!("{module} module is already loaded");
     }
     let cpath = CString::new(path.as_os_str().as_encoded_bytes())?;
     // SAFETY: dlopen with a valid path; the handle is closed on every failure below.
     let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
     if handle.is_null() {
-        bail!("failed to load module {module}: {}", dl_error());
+        bail!("{}", dl_error());
     }
     match register(handle, &module) {
         Ok(()) => Ok(module),
@@ -132,13 +128,13 @@ fn register(handle: *mut c_void, module: &str) -> Result<()> {
     // SAFETY: looking up a symbol in a valid handle.
     let init = unsafe { libc::dlsym(handle, c"_mdb_init".as_ptr()) };
     if init.is_null() {
-        bail!("module {module} has no _mdb_init: not an mdb module");
+        bail!("{module} module is missing _mdb_init definition");
     }
     // SAFETY: _mdb_init has this signature by the dmod ABI.
     let init: extern "C" fn() -> *const sys::mdb_modinfo_t = unsafe { std::mem::transmute(init) };
     let info = init();
     if info.is_null() {
-        bail!("module {module} failed to initialise");
+        bail!("{module} module failed to initialize");
     }
     // SAFETY: a non-NULL modinfo stays valid while the module is loaded.
     let info = unsafe { &*info };
@@ -224,7 +220,7 @@ pub fn unload(name: &str) -> Result<()> {
         r.walkers.retain(|w| w.module != m.name);
         Some(m)
     });
-    let module = module.ok_or_else(|| anyhow!("module {name} is not loaded"))?;
+    let module = module.ok_or_else(|| anyhow!("failed to unload {name}: specified module is not loaded"))?;
     // SAFETY: looking up an optional symbol, then calling it with its ABI signature.
     let fini = unsafe { libc::dlsym(module.handle, c"_mdb_fini".as_ptr()) };
     if !fini.is_null() {

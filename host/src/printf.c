@@ -62,6 +62,7 @@
 #include <time.h>
 
 #include "mdb_modapi.h"
+#include "frame.h"
 
 /* ---- interface to the Rust side ---------------------------------------- */
 
@@ -743,11 +744,13 @@ mdb_printf(const char *fmt, ...)
 	va_list ap;
 	size_t n;
 
+	host_api_enter();
 	sink_init_growable(&s, stackbuf, sizeof (stackbuf), STDOUT_STREAM);
 	va_start(ap, fmt);
 	mdb_vformat(&s, fmt, ap);
 	va_end(ap);
 	n = sink_flush(&s, STDOUT_STREAM);
+	host_api_leave();	/* a pager quit or ^C jumps out here */
 	return (n > INT_MAX ? INT_MAX : (int)n);
 }
 
@@ -759,6 +762,7 @@ mdb_warn(const char *fmt, ...)
 	struct sink s;
 	va_list ap;
 
+	host_api_enter();
 	sink_init_growable(&s, stackbuf, sizeof (stackbuf), STDERR_STREAM);
 	sink_puts(&s, "mdb: ");
 	va_start(ap, fmt);
@@ -775,6 +779,7 @@ mdb_warn(const char *fmt, ...)
 	}
 	(void) sink_flush(&s, STDERR_STREAM);
 	errno = err;
+	host_api_leave();
 }
 
 size_t

@@ -7,6 +7,7 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::io::Write;
 
+use crate::frame::{self, Abort};
 use crate::target::Target;
 
 thread_local! {
@@ -47,6 +48,32 @@ struct Out {
     column: [usize; 2],
     /// Whether the terminal gets attribute escapes.
     attrs: bool,
+    pager: Pager,
+    /// Lines written to the terminal since the pager last asked (or the command began).
+    lines: usize,
+    /// The pager was told to go on without asking again, for this command.
+    continuous: bool,
+    /// The pager was told to quit: the rest of this command's output is dropped.
+    discard: bool,
+}
+
+/// mdb's pager: after a screenful of lines on the terminal, it asks before going on.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum Pager {
+    #[default]
+    Off,
+    /// Ask the user, every `rows - 1` lines.
+    Terminal { rows: usize },
+    /// The test knob `MDB_HOST_PAGER_QUIT_AFTER=N`: answer `q` after N lines.
+    QuitAfter(usize),
+}
+
+/// What the pager was told at its prompt.
+enum Answer {
+    Page,
+    Line,
+    Continuous,
+    Quit,
 }
 
 /// Write `bytes` to stream 1 (stdout) or 2 (stderr), applying the margin at line starts.
@@ -67,15 +94,128 @@ pub fn output(stream: i32, bytes: &[u8]) {
         o.column[idx] = col;
         match (idx, o.captures.last_mut()) {
             (0, Some(buf)) => buf.extend_from_slice(&text),
-            (0, None) => {
-                let _ = std::io::stdout().write_all(&text);
-            }
+            (0, None) => o.page(&text),
             _ => {
                 let _ = std::io::stdout().flush();
                 let _ = std::io::stderr().write_all(&text);
             }
         }
     })
+}
+
+impl Out {
+    /// Write to the terminal through the pager.
+    fn page(&mut self, mut text: &[u8]) {
+        let mut stdout = std::io::stdout();
+        while !text.is_empty() && !self.discard {
+            let line_end = text.iter().position(|&b| b == b'\n').map(|i| i + 1);
+            let (line, rest) = text.split_at(line_end.unwrap_or(text.len()));
+            let _ = stdout.write_all(line);
+            text = rest;
+            if line_end.is_none() {
+                break;
+            }
+            self.lines += 1;
+            let full = match self.pager {
+                Pager::Off => false,
+                Pager::Terminal { rows } => !self.continuous && self.lines + 1 >= rows,
+                Pager::QuitAfter(n) => self.lines >= n,
+            };
+            if !full {
+                continue;
+            }
+            let _ = stdout.flush();
+            match self.ask() {
+                Answer::Page => self.lines = 0,
+                Answer::Line => self.lines -= 1,
+                Answer::Continuous => self.continuous = true,
+                Answer::Quit => {
+                    self.discard = true;
+                    frame::request(Abort::Pager);
+                }
+            }
+        }
+    }
+
+    /// mdb's prompt, answered with one key from the terminal.
+    fn ask(&self) -> Answer {
+        let Pager::Terminal { .. } = self.pager else { return Answer::Quit };
+        const PROMPT: &str = ">> More [<space>, <cr>, q, n, c, a] ? ";
+        let mut stdout = std::io::stdout();
+        let _ = write!(stdout, "{PROMPT}");
+        let _ = stdout.flush();
+        let key = read_key();
+        // Erase the prompt.
+        let _ = write!(stdout, "\r{:width$}\r", "", width = PROMPT.len());
+        let _ = stdout.flush();
+        match key {
+            Some(b' ') => Answer::Page,
+            Some(b'\n' | b'\r' | b'n' | b'N') => Answer::Line,
+            Some(b'c' | b'C') => Answer::Continuous,
+            _ => Answer::Quit,
+        }
+    }
+}
+
+/// One key from the terminal on standard input, without waiting for a newline.
+fn read_key() -> Option<u8> {
+    // SAFETY: termios calls on fd 0 with structs owned by this frame; the old settings are
+    // put back before returning.
+    unsafe {
+        let mut old: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(0, &mut old) != 0 {
+            return None;
+        }
+        let mut raw = old;
+        raw.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG);
+        raw.c_cc[libc::VMIN] = 1;
+        raw.c_cc[libc::VTIME] = 0;
+        libc::tcsetattr(0, libc::TCSANOW, &raw);
+        let mut key = 0u8;
+        let n = libc::read(0, (&mut key as *mut u8).cast(), 1);
+        libc::tcsetattr(0, libc::TCSANOW, &old);
+        (n == 1).then_some(key)
+    }
+}
+
+/// Turn the pager on (commands come from a terminal) or off. The test knob
+/// `MDB_HOST_PAGER_QUIT_AFTER=N` puts a pager that quits after N lines in any case.
+pub fn set_pager(terminal: bool) {
+    let knob = std::env::var("MDB_HOST_PAGER_QUIT_AFTER").ok().and_then(|v| v.parse().ok());
+    let pager = match knob {
+        Some(n) => Pager::QuitAfter(n),
+        None if terminal => Pager::Terminal { rows: terminal_rows() },
+        None => Pager::Off,
+    };
+    OUT.with(|o| o.borrow_mut().pager = pager);
+}
+
+/// The terminal's height (24 if it does not say).
+fn terminal_rows() -> usize {
+    // SAFETY: TIOCGWINSZ fills a winsize owned by this frame.
+    let rows = unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        if libc::ioctl(0, libc::TIOCGWINSZ, &mut ws) == 0 {
+            ws.ws_row
+        } else {
+            0
+        }
+    };
+    if rows > 1 {
+        usize::from(rows)
+    } else {
+        24
+    }
+}
+
+/// A new command line: the pager counts from zero and prints again.
+pub fn new_page() {
+    OUT.with(|o| {
+        let mut o = o.borrow_mut();
+        o.lines = 0;
+        o.continuous = false;
+        o.discard = false;
+    });
 }
 
 /// Column of the next byte on a stream (for `%T` in the printf shim).

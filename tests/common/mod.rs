@@ -68,13 +68,27 @@ impl Run {
 
 /// Run the host with these arguments (e.g. `["-e", "::load v8.so", "-e", "::v8layout", node, core]`).
 pub fn mdb<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    mdb_with(args, "", &[])
+}
+
+/// Run the host with these arguments, `input` on standard input (commands, when there is
+/// no `-e`), and these environment variables (the host's test knobs).
+pub fn mdb_with<S: AsRef<std::ffi::OsStr>>(args: &[S], input: &str, env: &[(&str, &str)]) -> Run {
+    use std::io::Write;
     module();
-    let out = Command::new(host())
+    let mut child = Command::new(host())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root().join("target/release"))
-        .stdin(Stdio::null())
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run mdb");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).expect("write mdb's input");
+    drop(stdin);
+    let out = child.wait_with_output().expect("run mdb");
     Run {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -3,6 +3,9 @@
  * Its dcmds print exactly what mdb handed them (address, flags, arguments), so the
  * tests can check the host against mdb's rules (shared/reference/mdb-modapi.md §3).
  */
+#include <signal.h>
+#include <string.h>
+
 #include "mdb_modapi.h"
 
 static int
@@ -44,7 +47,7 @@ gather(uintptr_t addr, uint_t flags, int argc, const mdb_arg_t *argv)
 
 	(void) argc; (void) argv; (void) flags;
 	mdb_get_pipe(&p);
-	mdb_printf("first=%lx rest=%lu:", addr, (unsigned long)p.pipe_len);
+	mdb_printf("addr=%lx pipe=%lu:", addr, (unsigned long)p.pipe_len);
 	for (i = 0; i < p.pipe_len; i++)
 		mdb_printf(" %lx", p.pipe_data[i]);
 	mdb_printf("\n");
@@ -81,15 +84,87 @@ count_step(mdb_walk_state_t *wsp)
 	return (rc);
 }
 
+/*
+ * Calls mdb_vread 0t1000000 times (the host counts them for its ^C knob); with
+ * -r it raises SIGINT first and then only computes, so that the signal lands
+ * in module code.  Prints "done" if nothing stopped it.
+ */
+static int
+spin(uintptr_t addr, uint_t flags, int argc, const mdb_arg_t *argv)
+{
+	volatile unsigned long sum = 0;
+	unsigned long i;
+	char b;
+
+	(void) addr; (void) flags;
+	if (argc == 1 && argv[0].a_type == MDB_TYPE_STRING && strcmp(argv[0].a_un.a_str, "-r") == 0) {
+		(void) raise(SIGINT);
+		for (i = 0; i < 1000000000UL; i++)
+			sum += i;
+	} else {
+		for (i = 0; i < 1000000; i++)
+			(void) mdb_vread(&b, 1, i);
+	}
+	mdb_printf("done\n");
+	return (DCMD_OK);
+}
+
+/* Hands 1 and 2 to the next stage, then replaces them with 3 (mdb_set_pipe). */
+static int
+setpipe(uintptr_t addr, uint_t flags, int argc, const mdb_arg_t *argv)
+{
+	uintptr_t first[] = { 1, 2 }, second[] = { 3 };
+	mdb_pipe_t p;
+
+	(void) addr; (void) argc; (void) argv;
+	if ((flags & DCMD_PIPE_OUT) == 0)
+		return (DCMD_USAGE);
+	p.pipe_data = first;
+	p.pipe_len = 2;
+	mdb_set_pipe(&p);
+	p.pipe_data = second;
+	p.pipe_len = 1;
+	mdb_set_pipe(&p);
+	return (DCMD_OK);
+}
+
+/* Walks walk_addr, walk_addr+1, ... for 0t10000000 steps; its fini tells how many ran. */
+static int
+many_init(mdb_walk_state_t *wsp)
+{
+	wsp->walk_data = (void *)0;
+	return (WALK_NEXT);
+}
+
+static int
+many_step(mdb_walk_state_t *wsp)
+{
+	uintptr_t done = (uintptr_t)wsp->walk_data;
+
+	if (done == 10000000)
+		return (WALK_DONE);
+	wsp->walk_data = (void *)(done + 1);
+	return (wsp->walk_callback(wsp->walk_addr + done, NULL, wsp->walk_cbdata));
+}
+
+static void
+many_fini(mdb_walk_state_t *wsp)
+{
+	mdb_warn("many: fini after %lu steps\n", (unsigned long)(uintptr_t)wsp->walk_data);
+}
+
 static const mdb_dcmd_t dcmds[] = {
 	{ "probe", "?[args]", "print address, flags and arguments", probe, probe_help, NULL },
 	{ "fail", ":[-x]", "fail with DCMD_ERR, or DCMD_USAGE given an argument", fail, NULL, NULL },
 	{ "gather", ":", "take all piped addresses with mdb_get_pipe", gather, NULL, NULL },
+	{ "spin", "[-r]", "read memory a million times, or compute after raising SIGINT", spin, NULL, NULL },
+	{ "setpipe", "", "hand 1 and 2, then 3, to the next stage with mdb_set_pipe", setpipe, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
 static const mdb_walker_t walkers[] = {
 	{ "count", "three consecutive addresses", count_init, count_step, NULL, NULL },
+	{ "many", "ten million consecutive addresses", many_init, many_step, many_fini, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
