@@ -120,12 +120,12 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
                 let mut targets = std::mem::take(&mut *v8.marks.borrow_mut());
                 if list {
                     targets.extend(census.instances(group).iter().map(|&a| Addr(a)));
+                } else if call.flags.contains(Flags::PIPE) {
+                    // Piped: every piped object (mdb's pipe starts with this call's own) in
+                    // one pass over the heap.
+                    targets.extend(crate::mdb::take_pipe().into_iter().map(|a| untag(a, l)));
                 } else {
                     targets.push(addr);
-                }
-                // Piped: search for every piped object in one pass over the heap.
-                if call.flags.contains(Flags::PIPE) {
-                    targets.extend(crate::mdb::take_pipe().into_iter().map(|a| untag(a, l)));
                 }
                 return references(s, &census, targets, show, out);
             }

@@ -17,15 +17,25 @@ use crate::target::Addr;
 #[derive(Default)]
 pub struct Output {
     chunks: Vec<Chunk>,
+    /// The output feeds a pipeline (`DCMD_PIPE_OUT`).
+    pipe: bool,
 }
 
 enum Chunk {
     Text(String),
     /// Addresses, one per line: compact for listings of millions of objects.
     Addrs(Vec<u64>),
+    /// Addresses for the next stage of a pipeline: with a `0x`, so that mdb reads each as
+    /// a number (a bare `deadbeef` is looked up as a symbol first).
+    PipedAddrs(Vec<u64>),
 }
 
 impl Output {
+    /// The output of a dcmd; `pipe` when it feeds a pipeline.
+    pub fn new(pipe: bool) -> Output {
+        Output { chunks: Vec::new(), pipe }
+    }
+
     /// Append one line (a newline is added).
     pub fn line(&mut self, s: &str) {
         let text = self.text();
@@ -33,11 +43,13 @@ impl Output {
         text.push('\n');
     }
 
-    /// Append one address line, as `%lx\n` would print it (what a pipeline reads back).
+    /// Append one address line: as `%lx\n` would print it (mdb_v8's listings), or as
+    /// `%#lx\n` when the output feeds a pipeline.
     pub fn addr(&mut self, a: Addr) {
-        match self.chunks.last_mut() {
-            Some(Chunk::Addrs(v)) => v.push(a.0),
-            _ => self.chunks.push(Chunk::Addrs(vec![a.0])),
+        match (self.chunks.last_mut(), self.pipe) {
+            (Some(Chunk::Addrs(v)), false) | (Some(Chunk::PipedAddrs(v)), true) => v.push(a.0),
+            (_, false) => self.chunks.push(Chunk::Addrs(vec![a.0])),
+            (_, true) => self.chunks.push(Chunk::PipedAddrs(vec![a.0])),
         }
     }
 
@@ -116,12 +128,14 @@ fn fill(chunks: &[Chunk], chunk: &mut usize, pos: &mut usize, buf: &mut [u8]) ->
                     break;
                 }
             }
-            Chunk::Addrs(v) => {
-                while *pos < v.len() && buf.len() - len >= 17 {
+            Chunk::Addrs(v) | Chunk::PipedAddrs(v) => {
+                let prefix = if matches!(chunks[*chunk], Chunk::PipedAddrs(_)) { "0x" } else { "" };
+                // The longest line: a prefix, 16 digits and a newline.
+                while *pos < v.len() && buf.len() - len >= 19 {
                     use std::io::Write;
                     let mut w = &mut buf[len..];
                     let before = w.len();
-                    let _ = writeln!(w, "{:x}", v[*pos]);
+                    let _ = writeln!(w, "{prefix}{:x}", v[*pos]);
                     len += before - w.len();
                     *pos += 1;
                 }
@@ -176,5 +190,9 @@ mod tests {
         write!(out, "x\0y").unwrap();
         out.line("");
         assert_eq!(drain(out), "a long line that spans several pieces\n1234\nfedcba9876543210\nx y\n");
+        let mut piped = Output::new(true);
+        piped.addr(Addr(0xfedcba9876543210));
+        piped.addr(Addr(0xabc));
+        assert_eq!(drain(piped), "0xfedcba9876543210\n0xabc\n");
     }
 }

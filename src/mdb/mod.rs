@@ -4,6 +4,7 @@
 //! Rules every entry point here follows (see shared/DESIGN.md):
 //! - it runs inside [`guard`], so no panic crosses the FFI boundary; an error becomes
 //!   `mdb_warn` plus `DCMD_ERR` (or `DCMD_USAGE`);
+//! - it holds ^C back while it computes ([`Interrupts`]);
 //! - it computes its answer first and prints it last, through [`io::park`] and [`io::flush`];
 //! - module state (the [`Session`]) only ever holds complete results.
 
@@ -65,13 +66,61 @@ pub fn take_pipe() -> Vec<Addr> {
     unsafe { std::slice::from_raw_parts(p.pipe_data, p.pipe_len) }.iter().map(|&a| Addr(a as u64)).collect()
 }
 
+/// ^C, held back while the module computes.
+///
+/// mdb answers ^C with a longjmp out of the module, from whatever instruction it lands on.
+/// Landing inside the allocator, a `RefCell` borrow or the scan helper's lock would leave
+/// the module broken for good. So each entry point blocks SIGINT for its thread while it
+/// computes ([`Interrupts::hold`]); the long loops look for a ^C that is waiting
+/// ([`interrupt_pending`], from the scan's progress callback) and give up with
+/// `Error::Interrupted`, dropping what they built; and the entry point lets the signal
+/// through ([`Interrupts::release`]) once it owns nothing but its answer. mdb's handler
+/// then jumps from there, and the next command finds the module as it was before.
+/// Printing comes after the release: a ^C or a pager quit while printing only cuts the
+/// output short.
+#[must_use = "release the interrupts held"]
+pub struct Interrupts(libc::sigset_t);
+
+impl Interrupts {
+    /// Block SIGINT on this thread; returns the mask to restore.
+    pub fn hold() -> Interrupts {
+        // SAFETY: signal-mask calls on sigset_t values owned by this frame.
+        unsafe {
+            let mut block: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut block);
+            libc::sigaddset(&mut block, libc::SIGINT);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old);
+            Interrupts(old)
+        }
+    }
+
+    /// Restore the mask: a ^C that waited is delivered now, and mdb may jump from here.
+    pub fn release(self) {
+        // SAFETY: restores the mask saved by hold().
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+    }
+}
+
+/// A ^C is waiting to be delivered (while [`Interrupts`] are held).
+pub fn interrupt_pending() -> bool {
+    // SAFETY: sigpending fills a sigset_t owned by this frame.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigpending(&mut set) == 0 && libc::sigismember(&set, libc::SIGINT) == 1
+    }
+}
+
 /// Run an entry point's body: catch panics and report errors through `mdb_warn`.
 /// Returns the body's value, or `on_error` after reporting.
 pub fn guard<T>(name: &str, on_error: T, body: impl FnOnce() -> Result<T>) -> T {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
-            io::warn(&format!("{name}: {e}"));
+            // mdb says nothing of a ^C: the waiting signal takes it back to its prompt.
+            if e != Error::Interrupted {
+                io::warn(&format!("{name}: {e}"));
+            }
             on_error
         }
         Err(panic) => {
@@ -117,6 +166,7 @@ fn flags_from(raw: c_uint) -> Flags {
 /// Turn an `Error` from a dcmd into mdb's status, reporting it.
 fn report(name: &str, e: Error) -> Status {
     match e {
+        Error::Interrupted => Status::Err,
         Error::Usage(msg) => {
             io::warn(&format!("{name}: {msg}"));
             Status::Usage

@@ -48,7 +48,7 @@ impl Session {
 
     /// The census, scanning the heap the first time. Returns it and whether this call
     /// did the scan. Progress goes to standard error once a scan takes over a second;
-    /// the census is kept only when the scan completes.
+    /// a ^C ends the scan at the next page; the census is kept only when the scan completes.
     pub fn census(&self, who: &str) -> Result<(Rc<Census>, bool)> {
         let v8 = self.v8()?;
         if let Some(c) = v8.census() {
@@ -58,11 +58,15 @@ impl Session {
         let started = Instant::now();
         let mut reported = started;
         let mut progress = |done: u64, total: u64| {
+            if super::interrupt_pending() {
+                return Err(Error::Interrupted);
+            }
             let now = Instant::now();
             if now.duration_since(started) > PROGRESS_AFTER && now.duration_since(reported) > PROGRESS_AFTER {
                 reported = now;
                 io::warn(&format!("{who}: scanning the heap: {}% done", done * 100 / total.max(1)));
             }
+            Ok(())
         };
         let census = Rc::new(Census::build(&self.heap()?, &regions, &mut progress)?);
         v8.set_census(census.clone());

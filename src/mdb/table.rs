@@ -11,7 +11,7 @@ use mdb_sys as sys;
 
 use super::args::{Arg, Opts};
 use super::io::{self, Output};
-use super::{flags_from, guard, report, Call, Session, Status};
+use super::{flags_from, guard, interrupt_pending, report, Call, Interrupts, Session, Status};
 use crate::dcmds::Dcmd;
 use crate::target::{Addr, Error};
 use crate::walkers::{Walk, Walker};
@@ -91,6 +91,7 @@ static MODINFO: Shared<sys::mdb_modinfo_t> = Shared(sys::mdb_modinfo_t {
 /// Called by mdb on `::load`: configure from the target and say how.
 #[no_mangle]
 pub extern "C" fn _mdb_init() -> *const sys::mdb_modinfo_t {
+    let held = Interrupts::hold();
     io::reset();
     // Panics are reported by guard() as one line; the default hook would also print a
     // message (and maybe a backtrace) on mdb's stderr. This is the module's own std.
@@ -113,6 +114,7 @@ pub extern "C" fn _mdb_init() -> *const sys::mdb_modinfo_t {
         }
         Ok(&MODINFO.0 as *const sys::mdb_modinfo_t)
     });
+    held.release();
     io::flush();
     info
 }
@@ -120,11 +122,13 @@ pub extern "C" fn _mdb_init() -> *const sys::mdb_modinfo_t {
 /// Called by mdb on `::unload` and at exit.
 #[no_mangle]
 pub extern "C" fn _mdb_fini() {
+    let held = Interrupts::hold();
     guard("v8", (), || {
         Session::install(None);
         crate::helper::stop();
         Ok(())
-    })
+    });
+    held.release();
 }
 
 /// Convert mdb's argument vector.
@@ -153,6 +157,7 @@ unsafe fn args_from(argc: c_int, argv: *const sys::mdb_arg_t) -> Vec<Arg> {
 /// # Safety
 /// As for [`args_from`].
 unsafe fn run_dcmd(d: &'static Dcmd, addr: usize, flags: c_uint, argc: c_int, argv: *const sys::mdb_arg_t) -> c_int {
+    let held = Interrupts::hold();
     io::reset();
     let name = d.name.to_str().unwrap_or("v8");
     let status = guard(name, Status::Err, || {
@@ -161,7 +166,7 @@ unsafe fn run_dcmd(d: &'static Dcmd, addr: usize, flags: c_uint, argc: c_int, ar
         let flags = flags_from(flags);
         let call = Call { addr: flags.contains(super::Flags::ADDRSPEC).then_some(Addr(addr as u64)), flags };
         let session = Session::current()?;
-        let mut out = Output::default();
+        let mut out = Output::new(flags.contains(super::Flags::PIPE_OUT));
         let result = Opts::parse(&args, &d.options).and_then(|opts| (d.run)(&session, &call, &opts, &mut out));
         io::park(out);
         Ok(match result {
@@ -169,6 +174,7 @@ unsafe fn run_dcmd(d: &'static Dcmd, addr: usize, flags: c_uint, argc: c_int, ar
             Err(e) => report(name, e),
         })
     });
+    held.release();
     io::flush();
     status.code()
 }
@@ -193,13 +199,18 @@ unsafe fn walk_init(walker: &'static Walker, w: *mut sys::mdb_walk_state_t) -> c
     // SAFETY: valid per the caller.
     let w = unsafe { &mut *w };
     let start = (w.walk_addr != 0).then_some(Addr(w.walk_addr as u64));
-    let name = walker.name.to_string_lossy();
-    guard(&name, sys::WALK_ERR, || {
+    let held = Interrupts::hold();
+    let rc = guard(&walker.name.to_string_lossy(), sys::WALK_ERR, || {
         let session = Session::current()?;
         let iter: Walk = (walker.start)(&session, start)?;
+        if interrupt_pending() {
+            return Err(Error::Interrupted);
+        }
         w.walk_data = Box::into_raw(Box::new(iter)).cast();
         Ok(sys::WALK_NEXT)
-    })
+    });
+    held.release();
+    rc
 }
 
 /// Shared step function: take the next address, then call mdb's callback holding nothing.

@@ -54,8 +54,9 @@ pub struct ScanStats {
     pub js_objects: u64,
 }
 
-/// Progress of a long scan: bytes done out of the total, over all passes.
-pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+/// Progress of a long scan: bytes done out of the total, over all passes. It is called
+/// after every page, and an error from it (`Error::Interrupted`, for a ^C) ends the scan.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> Result<()>;
 
 /// Find the V8 heap chunks in `regions`.
 pub fn pages(h: &Heap, regions: &[Region]) -> Vec<Page> {
@@ -303,7 +304,8 @@ type Batch<R> = Vec<(Page, Vec<u8>, R)>;
 /// on the bytes on the helper thread, and give `consume` each page with its result, in
 /// page order. `context` is called as each batch of pages is sent
 /// off: it hands the work what this thread knows at that point. This thread reads the
-/// next pages while the helper works.
+/// next pages while the helper works. An error from the progress callback stops it (the
+/// helper's pending work is then dropped unseen).
 fn each_page<C: Send + 'static, R: Send + 'static>(
     h: &Heap,
     pages: &[Page],
@@ -311,7 +313,7 @@ fn each_page<C: Send + 'static, R: Send + 'static>(
     mut context: impl FnMut() -> C,
     work: fn(&C, &Page, &[u8]) -> R,
     mut consume: impl FnMut(&Page, R),
-) {
+) -> Result<()> {
     let (mut spare, mut batch, mut batch_bytes) = (Vec::new(), Vec::new(), 0);
     let mut pending = VecDeque::new();
     let mut finish = |ticket: Ticket<Batch<R>>, spare: &mut Vec<Vec<u8>>| {
@@ -332,7 +334,7 @@ fn each_page<C: Send + 'static, R: Send + 'static>(
             spare.push(buf);
         }
         meter.done += len as u64;
-        (meter.progress)(meter.done, meter.total);
+        (meter.progress)(meter.done, meter.total)?;
         if batch_bytes >= BATCH_BYTES || n + 1 == pages.len() {
             let (c, pages) = (context(), std::mem::take(&mut batch));
             batch_bytes = 0;
@@ -353,6 +355,7 @@ fn each_page<C: Send + 'static, R: Send + 'static>(
     for ticket in pending {
         finish(ticket, &mut spare);
     }
+    Ok(())
 }
 
 /// What a page's maps pass found: meta maps, then maps.
@@ -501,18 +504,18 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
             sent.push((p.clone(), found.known));
             types.extend(found.types);
         },
-    );
+    )?;
     let metas = metas.into_inner();
     let behind: Vec<Page> = sent.into_iter().filter(|(_, known)| *known < metas.len()).map(|(p, _)| p).collect();
-    let mut revisit = Meter { done: 0, total: 0, progress: &mut |_, _| {} };
+    meter.total += behind.iter().map(|p| p.end - p.start).sum::<u64>();
     each_page(
         h,
         &behind,
-        &mut revisit,
+        &mut meter,
         || (layout.clone(), metas.clone()),
         find_maps,
         |_, found| types.extend(found.types),
-    );
+    )?;
     stats.meta_maps = metas.len();
     if metas.is_empty() {
         return Err(Error::Msg("no V8 meta map found in the heap pages: is this heap intact?".into()));
@@ -547,7 +550,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
             stats.js_objects += js.len() as u64;
             found(&js);
         },
-    );
+    )?;
     Ok(stats)
 }
 
