@@ -7,9 +7,9 @@
 #                      and run every test
 #   make illumos-check build v8.so for x86_64-unknown-illumos (cross-linked against stubs)
 #   make bench         scan throughput and peak memory on a large core
-# On illumos (SmartOS, OmniOS, ...):
-#   make               build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
-#   make install       install v8.so where mdb looks for it (DESTDIR=... to stage)
+# On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
+#   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
+#   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
 
 NODE_VERSIONS  := 18.20.8 20.20.2 22.23.3 24.21.0 26.10.0
 NODE_CACHE     := .cache/node
