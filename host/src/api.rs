@@ -274,7 +274,7 @@ pub unsafe extern "C" fn mdb_symbol_iter(
         let name = CString::new(s.name.as_str()).unwrap_or_default();
         let mut elf = sys::GElf_Sym::default();
         fill_sym(&mut elf, s);
-        let msym = sys::mdb_symbol_t {
+        let mut msym = sys::mdb_symbol_t {
             sym_name: name.as_ptr(),
             sym_object: object.as_ptr(),
             sym_sym: &elf,
@@ -282,7 +282,7 @@ pub unsafe extern "C" fn mdb_symbol_iter(
             sym_id: id as c_uint,
         };
         // SAFETY: the callback gets pointers valid for the duration of the call.
-        let rc = unsafe { cb(&msym, data) };
+        let rc = unsafe { cb(&mut msym, data) };
         if rc != 0 {
             return rc;
         }

@@ -52,7 +52,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -223,7 +222,7 @@ sink_init_growable(struct sink *s, char *stackbuf, size_t size, int stream)
 }
 
 /* Hand the collected text to the host and release the sink. */
-static size_t
+static void
 sink_flush(struct sink *s, int stream)
 {
 	size_t have = s->len < s->cap ? s->len : s->cap;
@@ -232,7 +231,6 @@ sink_flush(struct sink *s, int stream)
 		host_output(stream, s->buf, have);
 	if (s->heap)
 		free(s->buf);
-	return (s->len);
 }
 
 /* ---- number conversion ------------------------------------------------- */
@@ -736,22 +734,20 @@ mdb_vformat(struct sink *s, const char *fmt, va_list args)
 
 #define	STACKBUF	512
 
-int
+void
 mdb_printf(const char *fmt, ...)
 {
 	char stackbuf[STACKBUF];
 	struct sink s;
 	va_list ap;
-	size_t n;
 
 	host_api_enter();
 	sink_init_growable(&s, stackbuf, sizeof (stackbuf), STDOUT_STREAM);
 	va_start(ap, fmt);
 	mdb_vformat(&s, fmt, ap);
 	va_end(ap);
-	n = sink_flush(&s, STDOUT_STREAM);
+	sink_flush(&s, STDOUT_STREAM);
 	host_api_leave();	/* a pager quit or ^C jumps out here */
-	return (n > INT_MAX ? INT_MAX : (int)n);
 }
 
 void
@@ -777,7 +773,7 @@ mdb_warn(const char *fmt, ...)
 		sink_puts(&s, msg != NULL ? msg : "unknown error");
 		sink_puts(&s, "\n");
 	}
-	(void) sink_flush(&s, STDERR_STREAM);
+	sink_flush(&s, STDERR_STREAM);
 	errno = err;
 	host_api_leave();
 }

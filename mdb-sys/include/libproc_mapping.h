@@ -2,16 +2,16 @@
  * The slice of illumos libproc that an mdb module uses to enumerate a process's memory:
  * prmap_t (from <sys/procfs.h>, amd64 layout, 104 bytes) and Pmapping_iter.  On illumos
  * the module links -lproc and mdb-sys binds <libproc.h>; the Linux host exports
- * Pmapping_iter itself over its core or live process.
+ * Pmapping_iter itself over its core or live process.  Like mdb_modapi.h it includes no
+ * other header and declares the LP64 scalar types it uses (identical repeats are legal C11).
  */
 #ifndef _LIBPROC_MAPPING_H
 #define _LIBPROC_MAPPING_H
 
-#include <stdint.h>
-#include <sys/types.h>
-
 #define PRMAPSZ 64
 
+typedef unsigned long uintptr_t;
+typedef unsigned long size_t;
 typedef long long offset_t;
 
 typedef struct prmap {

@@ -2,29 +2,50 @@
  * mdb_modapi.h -- the illumos mdb module (dmod) API, amd64, as this project uses it.
  *
  * Written for this project from the ABI facts in shared/reference/mdb-modapi.md (type
- * sizes, struct layouts, constants and prototypes of illumos amd64).  On illumos, mdb-sys
- * binds <sys/mdb_modapi.h> instead; tests/abi.rs checks that both agree on every size and
- * offset we use.
+ * sizes, struct layouts, constants and prototypes of illumos amd64).  Every declaration
+ * here has the type the illumos <sys/mdb_modapi.h> gives it (enum or macro, return type,
+ * const-ness, function or pointer typedef), so that the bindings bindgen makes from either
+ * header have the same names and types.  On illumos, mdb-sys binds <sys/mdb_modapi.h>
+ * instead; tests/abi.rs pins the sizes, offsets, enumerators and signatures we use.
+ *
+ * It includes no other header: it declares the illumos LP64 scalar types it needs
+ * itself, so that it binds for an illumos target on a machine without illumos headers
+ * (the cross-check from Linux).  Where a C libc declares the same names, as glibc does
+ * for size_t, ssize_t, uintptr_t and uintmax_t, the types are identical and C11 allows
+ * the repeated typedef.
  */
 #ifndef _MDB_MODAPI_H
 #define _MDB_MODAPI_H
-
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
-#include <elf.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* illumos scalar types that glibc lacks (LP64). */
+/* The illumos header makes NULL available to modules (through <sys/null.h>). */
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+
+/* illumos LP64 scalar types. */
+typedef unsigned long size_t;
+typedef long ssize_t;
+typedef unsigned long uintptr_t;
+typedef unsigned long uintmax_t;
 typedef unsigned int uint_t;
 typedef unsigned short ushort_t;
 typedef unsigned long ulong_t;
 typedef unsigned long long u_longlong_t;
 typedef enum { B_FALSE = 0, B_TRUE = 1 } boolean_t;
-typedef Elf64_Sym GElf_Sym;
+
+/* <gelf.h>'s GElf_Sym is the ELF64 symbol (Elf64_Sym), 24 bytes. */
+typedef struct {
+	unsigned int st_name;
+	unsigned char st_info;
+	unsigned char st_other;
+	unsigned short st_shndx;
+	unsigned long st_value;
+	unsigned long st_size;
+} GElf_Sym;
 
 /* Version 4 (2012, tab completion) fixed the 48-byte mdb_dcmd_t; 5 changed no layout. */
 #define MDB_API_VERSION 5
@@ -44,10 +65,6 @@ typedef Elf64_Sym GElf_Sym;
 #define WALK_ERR -1
 #define WALK_NEXT 0
 #define WALK_DONE 1
-
-#define MDB_TYPE_STRING 0
-#define MDB_TYPE_IMMEDIATE 1
-#define MDB_TYPE_CHAR 2
 
 #define MDB_SYM_NAMLEN 1024
 #define MDB_SYM_FUZZY 0
@@ -78,8 +95,15 @@ typedef Elf64_Sym GElf_Sym;
 #define UM_SLEEP 0x1
 #define UM_GC 0x2
 
+/* An enum, not macros: which member of mdb_arg_t.a_un is valid. */
+typedef enum {
+	MDB_TYPE_STRING = 0,
+	MDB_TYPE_IMMEDIATE = 1,
+	MDB_TYPE_CHAR = 2
+} mdb_type_t;
+
 typedef struct mdb_arg {
-	int a_type; /* mdb_type_t */
+	mdb_type_t a_type;
 	union {
 		const char *a_str;
 		uintmax_t a_val;
@@ -148,8 +172,9 @@ typedef struct mdb_symbol {
 	uint_t sym_id;
 } mdb_symbol_t;
 
-typedef int mdb_symbol_cb_t(const mdb_symbol_t *, void *);
-typedef int mdb_object_cb_t(mdb_object_t *, void *);
+/* Pointer typedefs, and the symbol is passed without const. */
+typedef int (*mdb_symbol_cb_t)(mdb_symbol_t *, void *);
+typedef int (*mdb_object_cb_t)(mdb_object_t *, void *);
 
 extern int mdb_prop_postmortem;
 
@@ -159,14 +184,15 @@ extern ssize_t mdb_readsym(void *, size_t, const char *);
 extern int mdb_lookup_by_name(const char *, GElf_Sym *);
 extern int mdb_lookup_by_obj(const char *, const char *, GElf_Sym *);
 extern int mdb_lookup_by_addr(uintptr_t, uint_t, char *, size_t, GElf_Sym *);
-extern int mdb_symbol_iter(const char *, uint_t, uint_t, mdb_symbol_cb_t *, void *);
+extern int mdb_symbol_iter(const char *, uint_t, uint_t, mdb_symbol_cb_t, void *);
+extern int mdb_object_iter(mdb_object_cb_t, void *);
 extern ssize_t mdb_get_xdata(const char *, void *, size_t);
 
 extern void *mdb_alloc(size_t, uint_t);
 extern void *mdb_zalloc(size_t, uint_t);
 extern void mdb_free(void *, size_t);
 
-extern int mdb_printf(const char *, ...);
+extern void mdb_printf(const char *, ...);
 extern void mdb_warn(const char *, ...);
 extern size_t mdb_snprintf(char *, size_t, const char *, ...);
 extern void mdb_flush(void);

@@ -38,7 +38,7 @@ impl Target for MdbTarget {
             prefix: &'a str,
             f: &'a mut dyn FnMut(&str, Addr),
         }
-        unsafe extern "C" fn each(sym: *const sys::mdb_symbol_t, data: *mut c_void) -> c_int {
+        unsafe extern "C" fn each(sym: *mut sys::mdb_symbol_t, data: *mut c_void) -> c_int {
             guard_callback(|| {
                 // SAFETY: mdb passes a valid symbol; data is the Iter below, alive for the call.
                 let (sym, it) = unsafe { (&*sym, &mut *(data as *mut Iter)) };
