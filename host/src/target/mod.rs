@@ -422,10 +422,11 @@ pub trait Target {
         self.objects().iter().find(|o| o.is_named(name))
     }
 
-    /// The dynamic linker: the object the executable names as its interpreter.
+    /// The dynamic linker: the object the executable names as its interpreter, by file name
+    /// (`/lib64/ld-linux-x86-64.so.2` is mapped as `/usr/lib/x86_64-linux-gnu/...`).
     fn rtld(&self) -> Option<&LoadObject> {
-        let interp = self.objects()[0].image().interpreter()?;
-        self.objects().iter().find(|o| o.path.as_os_str() == interp)
+        let interp = self.objects()[0].image().interpreter()?.file_name()?;
+        self.objects().iter().find(|o| o.path.file_name() == Some(interp))
     }
 }
 
