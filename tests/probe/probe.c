@@ -3,6 +3,8 @@
  * Its dcmds print exactly what mdb handed them (address, flags, arguments), so the
  * tests can check the host against mdb's rules (shared/reference/mdb-modapi.md §3).
  */
+#include <string.h>
+
 #include "mdb_modapi.h"
 
 static int
@@ -51,6 +53,38 @@ gather(uintptr_t addr, uint_t flags, int argc, const mdb_arg_t *argv)
 	return (DCMD_OK);
 }
 
+/* For ::sym: print each symbol called sym_name with its object and value. */
+static const char *sym_name;
+
+static int
+sym_cb(const mdb_symbol_t *sym, void *data)
+{
+	(void) data;
+	if (strcmp(sym->sym_name, sym_name) == 0)
+		mdb_printf("iter %s %lx\n", sym->sym_object, (unsigned long)sym->sym_sym->st_value);
+	return (0);
+}
+
+/* ::sym NAME [OBJECT]: NAME as mdb_symbol_iter, mdb_lookup_by_name and mdb_lookup_by_obj see it. */
+static int
+sym(uintptr_t addr, uint_t flags, int argc, const mdb_arg_t *argv)
+{
+	GElf_Sym s;
+
+	(void) addr; (void) flags;
+	if (argc < 1 || argc > 2 || argv[0].a_type != MDB_TYPE_STRING)
+		return (DCMD_USAGE);
+	sym_name = argv[0].a_un.a_str;
+	(void) mdb_symbol_iter(MDB_OBJ_EVERY, MDB_DYNSYM, MDB_BIND_ANY | MDB_TYPE_ANY, sym_cb, NULL);
+	if (mdb_lookup_by_name(sym_name, &s) == 0)
+		mdb_printf("name %lx\n", (unsigned long)s.st_value);
+	if (argc == 2 && mdb_lookup_by_obj(argv[1].a_un.a_str, sym_name, &s) == 0)
+		mdb_printf("obj %lx\n", (unsigned long)s.st_value);
+	else if (argc == 2)
+		mdb_warn("lookup in %s", argv[1].a_un.a_str);
+	return (DCMD_OK);
+}
+
 static void
 probe_help(void)
 {
@@ -85,6 +119,7 @@ static const mdb_dcmd_t dcmds[] = {
 	{ "probe", "?[args]", "print address, flags and arguments", probe, probe_help, NULL },
 	{ "fail", ":[-x]", "fail with DCMD_ERR, or DCMD_USAGE given an argument", fail, NULL, NULL },
 	{ "gather", ":", "take all piped addresses with mdb_get_pipe", gather, NULL, NULL },
+	{ "sym", "name [object]", "a symbol as iterated and as looked up", sym, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

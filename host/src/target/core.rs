@@ -162,12 +162,8 @@ impl CoreTarget {
             })
             .collect();
         // Each NT_FILE entry with the image that backs it, if any.
-        let files: Vec<Backed> = notes
-            .files
-            .iter()
-            .zip(backing)
-            .map(|(f, index)| (f, index.map(|i| (i, objects[i].image()))))
-            .collect();
+        let files: Vec<Backed> =
+            notes.files.iter().zip(backing).map(|(f, index)| (f, index.map(|i| (i, objects[i].image())))).collect();
 
         // File bytes where the core has none.
         let dumped_ranges: Vec<_> = extents.iter().map(|e| e.start..e.end).collect();

@@ -109,9 +109,8 @@ impl ElfImage {
     pub fn open(path: &Path) -> Result<ElfImage> {
         let map = map_file(path)?;
         let header = parse_header(&map, path)?;
-        let phdrs = header
-            .program_headers(LE, &*map)
-            .with_context(|| format!("{}: bad program headers", path.display()))?;
+        let phdrs =
+            header.program_headers(LE, &*map).with_context(|| format!("{}: bad program headers", path.display()))?;
         let interpreter = phdrs.iter().find(|p| p.p_type(LE) == elf::PT_INTERP).and_then(|p| {
             let bytes = p.data(LE, &*map).ok()?;
             let name = bytes.split(|&b| b == 0).next()?;
