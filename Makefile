@@ -20,7 +20,7 @@ MODULE_DIR     := /usr/lib/mdb/proc/amd64
 ILLUMOS_TARGET := x86_64-unknown-illumos
 CARGO          ?= cargo
 
-.PHONY: all build deps nodes test demo bench install illumos-check clean
+.PHONY: all build deps nodes debian-node test demo bench install illumos-check clean
 
 all: build
 
@@ -79,7 +79,41 @@ illumos-check: deps
 	CARGO_TARGET_X86_64_UNKNOWN_ILLUMOS_LINKER=$(CURDIR)/tests/illumos/cross-cc \
 		$(CARGO) build --release --target $(ILLUMOS_TARGET) -p v8
 
-test: build nodes illumos-check
+
+# Debian 12's own node 18: a PIE executable whose V8 (and every v8dbg_* symbol) is in
+# libnode.so.108. The packages are unpacked into $(DEBIAN_ROOT), never installed; only the
+# plain runtime libraries libnode needs are installed with apt if missing. Node reads its
+# externalized builtins (acorn, cjs-module-lexer, undici) from absolute /usr/share/nodejs
+# paths compiled into libnode, so the files it needs are copied there when absent.
+DEBIAN_NODE_VERSION = $$(apt-cache policy libnode108 | awk '/Candidate:/ {print $$2}')
+DEBIAN_ROOT   := .cache/debian-node/root
+DEBIAN_NODE   := $(DEBIAN_ROOT)/usr/bin/node
+DEBIAN_LIBS   := libuv1 libc-ares2 libicu72 libbrotli1 libnghttp2-14 libssl3 zlib1g
+DEBIAN_SHARED := cjs-module-lexer/lexer.js cjs-module-lexer/dist/lexer.js undici/undici-fetch.js \
+                 acorn/dist/acorn.js acorn-walk/dist/walk.js
+
+debian-node: $(DEBIAN_NODE)
+	@for lib in $(DEBIAN_LIBS); do \
+		dpkg -s $$lib >/dev/null 2>&1 || missing="$$missing $$lib"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (libraries Debian's libnode108 needs)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@for f in $(DEBIAN_SHARED); do \
+		[ -e /usr/share/nodejs/$$f ] || install -D -m 0644 $(DEBIAN_ROOT)/usr/share/nodejs/$$f /usr/share/nodejs/$$f; \
+	done
+	@LD_LIBRARY_PATH=$(DEBIAN_ROOT)/usr/lib/x86_64-linux-gnu $(DEBIAN_NODE) -e 0
+
+$(DEBIAN_NODE):
+	@[ -n "$(DEBIAN_NODE_VERSION)" ] || apt-get update -qq
+	@version=$(DEBIAN_NODE_VERSION); [ -n "$$version" ] || { echo "apt knows no libnode108 package"; exit 1; }; \
+	rm -rf .cache/debian-node && mkdir -p .cache/debian-node/debs && cd .cache/debian-node/debs && \
+	apt-get download -qq nodejs=$$version libnode108=$$version node-acorn node-cjs-module-lexer node-undici
+	for deb in .cache/debian-node/debs/*.deb; do dpkg -x $$deb $(DEBIAN_ROOT); done
+	@test -x $@
+
+test: build nodes debian-node illumos-check
 	$(CARGO) test --release --workspace -- --test-threads=2
 
 demo: build

@@ -210,3 +210,41 @@ fn a_pager_quit_ends_a_long_walk_at_once_and_runs_its_fini() {
     let r = run_input("::walk count | ::probe\n::probe\n", &[("MDB_HOST_PAGER_QUIT_AFTER", "2")]);
     assert_eq!(r.stdout, "addr=100 flags=f dot=100 argc=0\naddr=101 flags=b dot=101 argc=0\naddr=101 flags=0 dot=101 argc=0\n");
 }
+
+/// A PIE's core, as real mdb reads a Linux core: `mdb_symbol_iter` reports the file's
+/// (unrelocated) value and names the object; lookups relocate, by object too.
+#[test]
+fn symbols_of_a_pie_core_are_iterated_unrelocated_and_looked_up_relocated() {
+    let dir = common::Scratch::new("pie");
+    let (source, pie, core) = (dir.0.join("pie.c"), dir.0.join("pie"), dir.0.join("pie.core"));
+    std::fs::write(&source, "#include <stdio.h>\n#include <unistd.h>\nint answer = 42;\nint main(void) { puts(\"ready\"); fflush(stdout); pause(); return answer; }\n").unwrap();
+    let st = Command::new("gcc").args(["-fPIE", "-pie", "-rdynamic", "-o"]).arg(&pie).arg(&source).status().unwrap();
+    assert!(st.success(), "building the PIE failed");
+    common::Fixture::start(&pie, &[]).gcore(&core);
+
+    let nm = Command::new("nm").arg("-D").arg(&pie).output().unwrap();
+    let nm = String::from_utf8(nm.stdout).unwrap();
+    let file_value = nm.lines().find(|l| l.ends_with(" answer")).and_then(|l| l.split(' ').next()).unwrap();
+    let file_value = u64::from_str_radix(file_value, 16).unwrap();
+
+    let pie_name = pie.display().to_string();
+    let probe = format!("::load {}", probe().display());
+    let r = mdb(&[
+        "-e",
+        &probe,
+        "-e",
+        "::sym answer pie",
+        "-e",
+        "::sym answer nosuchobject",
+        &pie_name,
+        &core.display().to_string(),
+    ]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(lines[0], format!("iter {pie_name} {file_value:x}"), "iterated: the file's value");
+    let relocated = u64::from_str_radix(lines[1].strip_prefix("name ").unwrap(), 16).unwrap();
+    assert!(relocated > file_value + 0x10000, "looked up: relocated ({relocated:#x})");
+    assert_eq!(lines[2], format!("obj {relocated:x}"), "by object: relocated");
+    assert_eq!(lines[3..], [lines[0], lines[1]]);
+    assert_eq!(r.stderr, "mdb: lookup in nosuchobject: unknown object file name\n");
+}

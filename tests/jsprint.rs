@@ -70,7 +70,7 @@ fn check(version: &'static str) {
     let expected_deep: String = (0..2000).map(|i| (b'a' + (i % 26) as u8) as char).collect();
     assert_eq!(deep, format!("\"{expected_deep}\"\n"));
     // An external string (node's builtin source) whose bytes are only in the node binary.
-    let js = std::process::Command::new(node(version))
+    let js = common::node_command(version)
         .args(["-p", "require('fs').readFileSync.toString().slice(0, 24)"])
         .output()
         .unwrap();

@@ -13,7 +13,7 @@ use object::elf;
 
 use crate::frame::api;
 use crate::state;
-use crate::target::{Mapping, SymTable, Symbol};
+use crate::target::{LoadObject, Mapping, SymTable, Symbol, Target};
 
 /// mdb's own errno values (`EMDB_*`: 1000 on, in the order of illumos' mdb_errno.h), those
 /// the host can set, with mdb's messages.
@@ -127,10 +127,41 @@ pub unsafe extern "C" fn mdb_readstr(buf: *mut c_char, n: usize, addr: usize) ->
 }
 }
 
-fn lookup(name: *const c_char) -> Option<Symbol> {
+/// Which load objects an `obj` argument names, as mdb reads it: `MDB_OBJ_EXEC`, `MDB_OBJ_RTLD`,
+/// `MDB_OBJ_EVERY` or an object's name (see `LoadObject::is_named`). Empty: no such object.
+fn objects_named(t: &dyn Target, obj: *const c_char) -> Vec<&LoadObject> {
+    let objects = t.objects();
+    match obj as usize {
+        0 => vec![&objects[0]],
+        1 => t.rtld().into_iter().collect(),
+        usize::MAX => objects.iter().collect(),
+        _ => {
+            // SAFETY: any other value is a NUL-terminated name from the module.
+            let name = unsafe { CStr::from_ptr(obj) }.to_string_lossy();
+            t.object(&name).into_iter().collect()
+        }
+    }
+}
+
+/// The symbol `name` of the first of the objects `obj` names, relocated; errno set when
+/// there is no such object (EMDB_NOOBJ) or symbol (EMDB_NOSYM).
+fn lookup(obj: *const c_char, name: *const c_char) -> Option<Symbol> {
     // SAFETY: the module passes a NUL-terminated name.
-    let name = unsafe { CStr::from_ptr(name) }.to_str().ok()?;
-    state::with_target(|t| t.symbols().by_name(name).cloned()).flatten()
+    let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+    let found = state::with_target(|t| {
+        let objects = objects_named(t, obj);
+        if objects.is_empty() {
+            return Err(errno::NOOBJ);
+        }
+        objects.iter().find_map(|o| o.symbols().by_name(&name).cloned()).ok_or(errno::NOSYM)
+    });
+    match found.unwrap_or(Err(errno::NOSYM)) {
+        Ok(sym) => Some(sym),
+        Err(err) => {
+            set_errno(err);
+            None
+        }
+    }
 }
 
 fn fill_sym(out: *mut sys::GElf_Sym, s: &Symbol) {
@@ -153,25 +184,20 @@ fn fill_sym(out: *mut sys::GElf_Sym, s: &Symbol) {
 api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_lookup_by_name(name: *const c_char, sym: *mut sys::GElf_Sym) -> c_int {
-    match lookup(name) {
+    // SAFETY: forwarded.
+    unsafe { mdb_lookup_by_obj(sys::MDB_OBJ_EVERY, name, sym) }
+}
+
+/// As mdb does, lookups relocate: the value is the symbol's run-time address.
+#[no_mangle]
+pub unsafe extern "C" fn mdb_lookup_by_obj(obj: *const c_char, name: *const c_char, sym: *mut sys::GElf_Sym) -> c_int {
+    match lookup(obj, name) {
         Some(s) => {
             fill_sym(sym, &s);
             0
         }
-        None => {
-            set_errno(errno::NOSYM);
-            -1
-        }
+        None => -1,
     }
-}
-}
-
-api! {
-/// Objects are not told apart: the executable holds every symbol a node module needs.
-#[no_mangle]
-pub unsafe extern "C" fn mdb_lookup_by_obj(_obj: *const c_char, name: *const c_char, sym: *mut sys::GElf_Sym) -> c_int {
-    // SAFETY: forwarded.
-    unsafe { mdb_lookup_by_name(name, sym) }
 }
 }
 
@@ -184,7 +210,7 @@ pub unsafe extern "C" fn mdb_lookup_by_addr(
     len: usize,
     sym: *mut sys::GElf_Sym,
 ) -> c_int {
-    let hit = state::with_target(|t| t.symbols().by_addr(addr as u64).map(|(s, off)| (s.clone(), off))).flatten();
+    let hit = state::with_target(|t| t.symbol_at(addr as u64).map(|(s, off)| (s.clone(), off))).flatten();
     match hit {
         Some((s, off)) if flags != sys::MDB_SYM_EXACT as c_uint || off == 0 => {
             copy_cstr(&s.name, buf, len);
@@ -215,13 +241,10 @@ fn copy_cstr(s: &str, buf: *mut c_char, len: usize) {
 api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_readsym(buf: *mut c_void, n: usize, name: *const c_char) -> isize {
-    match lookup(name) {
+    match lookup(sys::MDB_OBJ_EVERY, name) {
         // SAFETY: forwarded.
         Some(s) => unsafe { mdb_vread(buf, n, s.value as usize) },
-        None => {
-            set_errno(errno::NOSYM);
-            -1
-        }
+        None => -1,
     }
 }
 }
@@ -249,10 +272,24 @@ fn bind_bit(bind: u8) -> c_uint {
     }) as c_uint
 }
 
+/// One symbol as `mdb_symbol_iter` reports it.
+struct Iterated {
+    name: CString,
+    sym: sys::GElf_Sym,
+    /// Index of the object's name in the names collected with it.
+    object: usize,
+    id: c_uint,
+}
+
+/// Like mdb on a core, the values are the file's: on a Linux core rtld_db cannot run, so
+/// libproc knows no load bias, and the symbols of a PIE executable or a shared library are
+/// reported unrelocated (illumos libproc `Psymbol_iter_com` adds `file_dyn_base`, which only
+/// rtld_db sets). A live process's are relocated, as rtld_db makes them on illumos.
+/// `sym_object` is the object's path, the name rtld's link map gives it.
 api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_symbol_iter(
-    _obj: *const c_char,
+    obj: *const c_char,
     which: c_uint,
     kind: c_uint,
     cb: sys::mdb_symbol_cb_t,
@@ -261,25 +298,42 @@ pub unsafe extern "C" fn mdb_symbol_iter(
     let Some(cb) = cb else { return -1 };
     let table = if which == sys::MDB_DYNSYM as c_uint { SymTable::Dynsym } else { SymTable::Symtab };
     // Collect first: the callback may call back into the API.
-    let syms: Vec<Symbol> = state::with_target(|t| {
-        t.symbols()
-            .iter(table)
-            .filter(|s| type_bit(s.kind()) & kind != 0 && bind_bit(s.binding()) & kind != 0)
-            .cloned()
-            .collect()
-    })
-    .unwrap_or_default();
-    let object = c"a.out";
-    for (id, s) in syms.iter().enumerate() {
-        let name = CString::new(s.name.as_str()).unwrap_or_default();
-        let mut elf = sys::GElf_Sym::default();
-        fill_sym(&mut elf, s);
+    let collected = state::with_target(|t| {
+        let objects = objects_named(t, obj);
+        if objects.is_empty() {
+            return None;
+        }
+        let names: Vec<CString> =
+            objects.iter().map(|o| CString::new(o.path.as_os_str().as_encoded_bytes()).unwrap_or_default()).collect();
+        let mut syms = Vec::new();
+        for (index, o) in objects.iter().enumerate() {
+            let unrelocated = o.dynamic && !t.is_live();
+            for (id, s) in o.symbols().iter(table).enumerate() {
+                if type_bit(s.kind()) & kind == 0 || bind_bit(s.binding()) & kind == 0 {
+                    continue;
+                }
+                let mut sym = sys::GElf_Sym::default();
+                fill_sym(&mut sym, s);
+                if unrelocated && s.moves() {
+                    sym.st_value = s.value.wrapping_sub(o.bias);
+                }
+                let name = CString::new(s.name.as_str()).unwrap_or_default();
+                syms.push(Iterated { name, sym, object: index, id: id as c_uint });
+            }
+        }
+        Some((names, syms))
+    });
+    let Some((names, syms)) = collected.flatten() else {
+        set_errno(errno::NOOBJ);
+        return -1;
+    };
+    for s in &syms {
         let mut msym = sys::mdb_symbol_t {
-            sym_name: name.as_ptr(),
-            sym_object: object.as_ptr(),
-            sym_sym: &elf,
+            sym_name: s.name.as_ptr(),
+            sym_object: names[s.object].as_ptr(),
+            sym_sym: &s.sym,
             sym_table: which,
-            sym_id: id as c_uint,
+            sym_id: s.id,
         };
         // SAFETY: the callback gets pointers valid for the duration of the call.
         let rc = unsafe { cb(&mut msym, data) };
@@ -549,7 +603,7 @@ pub extern "C" fn host_strerror(err: c_int) -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn host_symbolize(addr: usize, buf: *mut c_char, len: usize) -> c_int {
     let text = state::with_target(|t| {
-        t.symbols().by_addr(addr as u64).map(|(s, off)| match off {
+        t.symbol_at(addr as u64).map(|(s, off)| match off {
             0 => s.name.clone(),
             1..=9 => format!("{}+{off}", s.name),
             _ => format!("{}+{off:#x}", s.name),

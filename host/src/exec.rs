@@ -287,7 +287,7 @@ pub enum Arg {
 }
 
 fn eval(expr: &str) -> Result<u64> {
-    let symbol = |name: &str| state::with_target(|t| t.symbols().by_name(name).map(|s| s.value)).flatten();
+    let symbol = |name: &str| state::with_target(|t| t.lookup(name).map(|s| s.value)).flatten();
     lang::eval(expr, state::dot(), &symbol)
 }
 

@@ -80,6 +80,9 @@ fn open_target(o: &Options) -> Result<()> {
         (None, Some(pid)) => target::open_process(pid)?,
         (None, None) => return Ok(()),
     };
+    for warning in target.warnings() {
+        eprintln!("mdb: warning: {warning}");
+    }
     // SAFETY: written once at startup, before any module runs.
     unsafe { api::mdb_prop_postmortem = i32::from(!target.is_live()) };
     state::set_target(target);

@@ -33,36 +33,53 @@ impl Target for MdbTarget {
         (rc == 0).then_some(Addr(sym.st_value))
     }
 
+    /// Every global object symbol starting with `prefix`, in every load object, at its
+    /// run-time address. `mdb_symbol_iter` reports file values on a core whose load objects
+    /// mdb cannot relocate (a Linux core: no rtld_db), and relocated ones otherwise, so the
+    /// bias of each object is measured: one of its symbols looked up with
+    /// `mdb_lookup_by_obj`, which always relocates, minus its iterated value.
     fn symbols_with_prefix(&self, prefix: &str, f: &mut dyn FnMut(&str, Addr)) {
-        struct Iter<'a> {
+        /// The symbols found, grouped by the object mdb named.
+        struct Found<'a> {
             prefix: &'a str,
-            f: &'a mut dyn FnMut(&str, Addr),
+            objects: Vec<(Object, Vec<(String, u64)>)>,
         }
         unsafe extern "C" fn each(sym: *mut sys::mdb_symbol_t, data: *mut c_void) -> c_int {
             guard_callback(|| {
-                // SAFETY: mdb passes a valid symbol; data is the Iter below, alive for the call.
-                let (sym, it) = unsafe { (&*sym, &mut *(data as *mut Iter)) };
+                // SAFETY: mdb passes a valid symbol; data is the Found below, alive for the call.
+                let (sym, found) = unsafe { (&*sym, &mut *(data as *mut Found)) };
                 // SAFETY: mdb's symbol names are NUL-terminated, valid for the callback.
                 let name = unsafe { CStr::from_ptr(sym.sym_name) }.to_string_lossy();
-                if name.starts_with(it.prefix) {
+                if name.starts_with(found.prefix) {
                     // SAFETY: sym_sym points to the symbol's GElf_Sym for the callback.
                     let value = unsafe { (*sym.sym_sym).st_value };
-                    (it.f)(&name, Addr(value));
+                    // SAFETY: sym_object is mdb's object name or MDB_OBJ_* for the callback.
+                    let object = unsafe { Object::of(sym.sym_object) };
+                    match found.objects.iter_mut().find(|(o, _)| *o == object) {
+                        Some((_, syms)) => syms.push((name.into_owned(), value)),
+                        None => found.objects.push((object, vec![(name.into_owned(), value)])),
+                    }
                 }
                 0
             })
         }
-        let mut it = Iter { prefix, f };
-        // SAFETY: `each` only uses `it` during the iteration.
+        let mut found = Found { prefix, objects: Vec::new() };
+        // SAFETY: `each` only uses `found` during the iteration.
         unsafe {
             sys::mdb_symbol_iter(
                 sys::MDB_OBJ_EVERY,
                 sys::MDB_DYNSYM as _,
                 (sys::MDB_BIND_GLOBAL | sys::MDB_TYPE_OBJECT) as _,
                 Some(each),
-                (&mut it as *mut Iter).cast(),
+                (&mut found as *mut Found).cast(),
             )
         };
+        for (object, syms) in &found.objects {
+            let bias = syms.first().and_then(|(name, value)| Some(object.lookup(name)?.wrapping_sub(*value)));
+            for (name, value) in syms {
+                f(name, Addr(value.wrapping_add(bias.unwrap_or(0))));
+            }
+        }
     }
 
     fn regions(&self) -> Result<Vec<Region>> {
@@ -96,5 +113,44 @@ impl Target for MdbTarget {
         unsafe { sys::Pmapping_iter(handle.cast(), Some(each), (&mut regions as *mut Vec<Region>).cast()) };
         regions.sort_by_key(|r| r.start);
         Ok(regions)
+    }
+}
+
+/// `MDB_OBJ_RTLD`, `(const char *)1` (mdb-sys binds only the other two pseudo-pointers).
+const MDB_OBJ_RTLD: *const c_char = 1 as *const c_char;
+
+/// An object as `mdb_symbol_iter` names it in `sym_object`: a name, or one of the
+/// `MDB_OBJ_*` pseudo-pointers (mdb passes its `obj` argument through when it iterates only
+/// the executable's own tables).
+#[derive(PartialEq, Eq)]
+enum Object {
+    Name(CString),
+    Special(*const c_char),
+}
+
+impl Object {
+    /// # Safety
+    /// `ptr` is `MDB_OBJ_EXEC`, `MDB_OBJ_RTLD`, `MDB_OBJ_EVERY`, or a NUL-terminated string.
+    unsafe fn of(ptr: *const c_char) -> Object {
+        if [sys::MDB_OBJ_EXEC, MDB_OBJ_RTLD, sys::MDB_OBJ_EVERY].contains(&ptr) {
+            Object::Special(ptr)
+        } else {
+            // SAFETY: not a pseudo-pointer, so a string, by the contract above.
+            Object::Name(unsafe { CStr::from_ptr(ptr) }.to_owned())
+        }
+    }
+
+    /// The run-time address of this object's symbol `name`.
+    fn lookup(&self, name: &str) -> Option<u64> {
+        let obj = match self {
+            Object::Name(n) => n.as_ptr(),
+            Object::Special(p) => *p,
+        };
+        let name = CString::new(name).ok()?;
+        let mut sym = sys::GElf_Sym::default();
+        // SAFETY: obj is a name or MDB_OBJ_* and name is NUL-terminated, both alive for
+        // the call; sym is a valid out-parameter.
+        let rc = unsafe { sys::mdb_lookup_by_obj(obj, name.as_ptr(), &mut sym) };
+        (rc == 0).then_some(sym.st_value)
     }
 }

@@ -17,11 +17,32 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The node binary of `version`.
+/// Debian 12's own node 18 (`make debian-node`): a PIE executable whose V8, and so every
+/// `v8dbg_*` symbol, is in libnode.so.108. A "version" for the functions below.
+pub const DEBIAN_NODE: &str = "debian-18";
+
+/// Where `make debian-node` unpacks Debian's packages.
+fn debian_root() -> PathBuf {
+    root().join(".cache/debian-node/root")
+}
+
+/// The node binary of `version` (or of [`DEBIAN_NODE`]).
 pub fn node(version: &str) -> PathBuf {
-    let p = root().join(".cache/node").join(version).join("bin/node");
-    assert!(p.is_file(), "node {version} is not installed at {}: run `make nodes`", p.display());
+    let (p, make) = match version {
+        DEBIAN_NODE => (debian_root().join("usr/bin/node"), "make debian-node"),
+        _ => (root().join(".cache/node").join(version).join("bin/node"), "make nodes"),
+    };
+    assert!(p.is_file(), "node {version} is not installed at {}: run `{make}`", p.display());
     p
+}
+
+/// A command running node `version`; Debian's finds its libnode through `LD_LIBRARY_PATH`.
+pub fn node_command(version: &str) -> Command {
+    let mut command = Command::new(node(version));
+    if version == DEBIAN_NODE {
+        command.env("LD_LIBRARY_PATH", debian_root().join("usr/lib/x86_64-linux-gnu"));
+    }
+    command
 }
 
 /// `process.versions.v8` of a node binary.
@@ -116,23 +137,28 @@ pub struct Fixture {
 impl Fixture {
     /// Start `program args...` and wait for it to print "ready".
     pub fn start(program: &Path, args: &[&str]) -> Fixture {
-        let mut child = Command::new(program)
-            .args(args)
+        Fixture::spawn(Command::new(program).args(args))
+    }
+
+    /// Start `command` and wait for it to print "ready".
+    pub fn spawn(command: &mut Command) -> Fixture {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
+            .unwrap_or_else(|e| panic!("start {program}: {e}"));
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready", "fixture {} did not get ready", program.display());
+        assert_eq!(line.trim(), "ready", "fixture {program} did not get ready");
         Fixture { child }
     }
 
     /// A node fixture from tests/fixtures.
     pub fn node(version: &str, fixture: &str) -> Fixture {
         let script = root().join("tests/fixtures").join(fixture);
-        Fixture::start(&node(version), &["--expose-gc", script.to_str().unwrap()])
+        Fixture::spawn(node_command(version).args(["--expose-gc", script.to_str().unwrap()]))
     }
 
     pub fn pid(&self) -> u32 {
@@ -205,7 +231,7 @@ impl Drop for Scratch {
     }
 }
 
-/// One `#[test]` per supported node version, each calling `check(version)`.
+/// One `#[test]` per supported node version (and Debian's node), each calling `check(version)`.
 #[macro_export]
 macro_rules! test_every_version {
     ($check:ident) => {
@@ -228,6 +254,11 @@ macro_rules! test_every_version {
         #[test]
         fn node26() {
             $check("26.10.0");
+        }
+        /// Debian's packaged node 18: PIE, its V8 and metadata in libnode.so.108.
+        #[test]
+        fn node18_debian() {
+            $check($crate::common::DEBIAN_NODE);
         }
     };
 }

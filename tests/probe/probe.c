@@ -54,6 +54,38 @@ gather(uintptr_t addr, uint_t flags, int argc, const mdb_arg_t *argv)
 	return (DCMD_OK);
 }
 
+/* For ::sym: print each symbol called sym_name with its object and value. */
+static const char *sym_name;
+
+static int
+sym_cb(mdb_symbol_t *sym, void *data)
+{
+	(void) data;
+	if (strcmp(sym->sym_name, sym_name) == 0)
+		mdb_printf("iter %s %lx\n", sym->sym_object, (unsigned long)sym->sym_sym->st_value);
+	return (0);
+}
+
+/* ::sym NAME [OBJECT]: NAME as mdb_symbol_iter, mdb_lookup_by_name and mdb_lookup_by_obj see it. */
+static int
+sym(uintptr_t addr, uint_t flags, int argc, const mdb_arg_t *argv)
+{
+	GElf_Sym s;
+
+	(void) addr; (void) flags;
+	if (argc < 1 || argc > 2 || argv[0].a_type != MDB_TYPE_STRING)
+		return (DCMD_USAGE);
+	sym_name = argv[0].a_un.a_str;
+	(void) mdb_symbol_iter(MDB_OBJ_EVERY, MDB_DYNSYM, MDB_BIND_ANY | MDB_TYPE_ANY, sym_cb, NULL);
+	if (mdb_lookup_by_name(sym_name, &s) == 0)
+		mdb_printf("name %lx\n", (unsigned long)s.st_value);
+	if (argc == 2 && mdb_lookup_by_obj(argv[1].a_un.a_str, sym_name, &s) == 0)
+		mdb_printf("obj %lx\n", (unsigned long)s.st_value);
+	else if (argc == 2)
+		mdb_warn("lookup in %s", argv[1].a_un.a_str);
+	return (DCMD_OK);
+}
+
 static void
 probe_help(void)
 {
@@ -159,6 +191,7 @@ static const mdb_dcmd_t dcmds[] = {
 	{ "gather", ":", "take all piped addresses with mdb_get_pipe", gather, NULL, NULL },
 	{ "spin", "[-r]", "read memory a million times, or compute after raising SIGINT", spin, NULL, NULL },
 	{ "setpipe", "", "hand 1 and 2, then 3, to the next stage with mdb_set_pipe", setpipe, NULL, NULL },
+	{ "sym", "name [object]", "a symbol as iterated and as looked up", sym, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

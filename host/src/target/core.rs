@@ -23,8 +23,8 @@ use memmap2::Mmap;
 use object::elf;
 use object::read::elf::{FileHeader, NoteIterator, ProgramHeader};
 
-use super::elf::{build_id, hex, map_file, parse_header, type_name, ElfImage, Header, LE};
-use super::{Mapping, Perms, ReadError, Symbols, Target};
+use super::elf::{build_id, hex, map_file, open_library, parse_header, type_name, ElfImage, Header, LE};
+use super::{LoadObject, Mapping, Perms, ReadError, Target};
 
 /// `AT_ENTRY` in the auxiliary vector: the program's entry point.
 const AT_ENTRY: u64 = 9;
@@ -33,19 +33,20 @@ const BULK_READ: usize = 64 * 1024;
 /// How much of an image's first mapping we read from the core to find its BuildID.
 const HEADER_PREFIX: usize = 64 * 1024;
 
-/// A core file opened for reading, with the executable's symbols.
+/// A core file opened for reading, with its load objects' symbols.
 pub struct CoreTarget {
     path: PathBuf,
     core: Mmap,
     /// The core again, for bulk reads: `pread` copies from the page cache without the
     /// page faults that touching a fresh mapping costs (a heap scan reads gigabytes).
     core_file: std::fs::File,
-    /// File images reads can fall back on; `images[0]` is the executable.
-    images: Vec<ElfImage>,
+    /// The load objects, whose files reads fall back on; `objects[0]` is the executable.
+    objects: Vec<LoadObject>,
+    /// Why mapped ELF objects were left out.
+    warnings: Vec<String>,
     /// Every readable address range, sorted and disjoint.
     extents: Vec<Extent>,
     mappings: Vec<Mapping>,
-    symbols: Symbols,
     /// Index of the extent the last read ended in: reads tend to stay in one place.
     last: AtomicUsize,
 }
@@ -64,7 +65,7 @@ struct Extent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
     Core,
-    /// `CoreTarget::images[i]`.
+    /// The file of `CoreTarget::objects[i]`.
     Image(usize),
 }
 
@@ -89,7 +90,7 @@ struct FileMap {
     path: String,
 }
 
-/// An NT_FILE entry with the image that backs it and its index in `CoreTarget::images`.
+/// An NT_FILE entry with the image that backs it and its index in `CoreTarget::objects`.
 type Backed<'a> = (&'a FileMap, Option<(usize, &'a ElfImage)>);
 
 /// What the core's notes tell us.
@@ -132,30 +133,37 @@ impl CoreTarget {
             );
         }
         let exe = open_executable(exe_path, machine, dumped.build_id(exe_map.start))?;
-        let linked =
-            exe.link_range(page).with_context(|| format!("{} has no loadable segments", exe_path.display()))?;
-        let symbols = exe.symbols(exe_map.start.wrapping_sub(linked.start), page)?;
+        let exe = LoadObject::new(exe_path.to_owned(), exe, exe_map.start, page)
+            .with_context(|| format!("{} has no loadable segments", exe_path.display()))?
+            .with_symbols()?;
 
-        // Other files reads may fall back on: ELF files whose BuildID is the one in the core.
-        let mut images = vec![exe];
-        let mut image_of = HashMap::from([(exe_map.path.as_str(), Some(0))]);
+        // The shared libraries, which reads also fall back on: ELF files whose BuildID is
+        // the one in the core.
+        let mut objects = vec![exe];
+        let mut warnings = Vec::new();
+        let mut object_of = HashMap::from([(exe_map.path.as_str(), Some(0))]);
         let backing: Vec<Option<usize>> = notes
             .files
             .iter()
             .map(|f| {
-                *image_of.entry(&f.path).or_insert_with(|| {
-                    let image = ElfImage::open(Path::new(&f.path)).ok()?;
-                    let in_core = notes.base(&f.path).and_then(|base| dumped.build_id(base));
-                    (image.build_id.is_some() && image.build_id.as_deref() == in_core).then(|| {
-                        images.push(image);
-                        images.len() - 1
-                    })
+                *object_of.entry(&f.path).or_insert_with(|| {
+                    let base = notes.base(&f.path)?;
+                    match open_library(Path::new(&f.path), base, page, dumped.build_id(base), "core") {
+                        Ok(object) => {
+                            objects.push(object?);
+                            Some(objects.len() - 1)
+                        }
+                        Err(warning) => {
+                            warnings.push(warning);
+                            None
+                        }
+                    }
                 })
             })
             .collect();
         // Each NT_FILE entry with the image that backs it, if any.
         let files: Vec<Backed> =
-            notes.files.iter().zip(backing).map(|(f, index)| (f, index.map(|i| (i, &images[i])))).collect();
+            notes.files.iter().zip(backing).map(|(f, index)| (f, index.map(|i| (i, objects[i].image())))).collect();
 
         // File bytes where the core has none.
         let dumped_ranges: Vec<_> = extents.iter().map(|e| e.start..e.end).collect();
@@ -181,10 +189,10 @@ impl CoreTarget {
             path: core_path.to_owned(),
             core,
             core_file,
-            images,
+            objects,
+            warnings,
             extents,
             mappings,
-            symbols,
             last: AtomicUsize::new(0),
         })
     }
@@ -205,7 +213,7 @@ impl CoreTarget {
     fn source(&self, source: Source) -> &[u8] {
         match source {
             Source::Core => &self.core,
-            Source::Image(i) => self.images[i].bytes(),
+            Source::Image(i) => self.objects[i].image().bytes(),
         }
     }
 }
@@ -374,12 +382,12 @@ impl Target for CoreTarget {
         &self.mappings
     }
 
-    fn symbols(&self) -> &Symbols {
-        &self.symbols
+    fn objects(&self) -> &[LoadObject] {
+        &self.objects
     }
 
-    fn executable(&self) -> &Path {
-        &self.images[0].path
+    fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     fn describe(&self) -> String {
@@ -599,7 +607,7 @@ mod tests {
         assert_eq!(target.describe(), format!("core file {} (node binary {})", core.display(), node.display()));
 
         // Metadata in .data (from the core) and the version.
-        let syms = target.symbols();
+        let syms = target.objects()[0].symbols();
         assert!(syms.by_name("v8dbg_SmiTag").is_some());
         assert!(syms.iter(SymTable::Dynsym).any(|s| s.name == "v8dbg_SmiTag"));
         assert!(syms.iter(SymTable::Symtab).count() > 100_000);

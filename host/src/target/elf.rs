@@ -11,7 +11,7 @@ use object::elf;
 use object::read::elf::{FileHeader, ProgramHeader, Sym};
 use object::LittleEndian;
 
-use super::{Perms, Symbol, Symbols};
+use super::{LoadObject, Perms, Symbol, Symbols};
 
 /// The ELF header type of every file we read.
 pub(crate) type Header = elf::FileHeader64<LittleEndian>;
@@ -100,6 +100,8 @@ pub(crate) struct ElfImage {
     loads: Vec<Load>,
     /// Its GNU BuildID, if it has one.
     pub build_id: Option<Vec<u8>>,
+    /// `PT_INTERP`: the dynamic linker an executable asks for.
+    interpreter: Option<PathBuf>,
 }
 
 impl ElfImage {
@@ -107,9 +109,14 @@ impl ElfImage {
     pub fn open(path: &Path) -> Result<ElfImage> {
         let map = map_file(path)?;
         let header = parse_header(&map, path)?;
-        let loads = header
-            .program_headers(LE, &*map)
-            .with_context(|| format!("{}: bad program headers", path.display()))?
+        let phdrs =
+            header.program_headers(LE, &*map).with_context(|| format!("{}: bad program headers", path.display()))?;
+        let interpreter = phdrs.iter().find(|p| p.p_type(LE) == elf::PT_INTERP).and_then(|p| {
+            let bytes = p.data(LE, &*map).ok()?;
+            let name = bytes.split(|&b| b == 0).next()?;
+            Some(PathBuf::from(String::from_utf8_lossy(name).into_owned()))
+        });
+        let loads = phdrs
             .iter()
             .filter(|p| p.p_type(LE) == elf::PT_LOAD)
             .map(|p| Load {
@@ -126,8 +133,14 @@ impl ElfImage {
             machine: header.e_machine(LE),
             loads,
             build_id: build_id(&map).map(<[u8]>::to_vec),
+            interpreter,
             map,
         })
+    }
+
+    /// The dynamic linker it names (`PT_INTERP`), for an executable.
+    pub fn interpreter(&self) -> Option<&Path> {
+        self.interpreter.as_deref()
     }
 
     /// The whole file.
@@ -167,24 +180,48 @@ impl ElfImage {
                 .iter()
                 .filter_map(|sym| {
                     let name = table.symbol_name(LE, sym).ok().filter(|n| !n.is_empty())?;
-                    let shndx = sym.st_shndx(LE);
-                    // Only addresses in the image move with it.
-                    let relocated = shndx != elf::SHN_UNDEF
-                        && (shndx < elf::SHN_LORESERVE || shndx == elf::SHN_XINDEX)
-                        && sym.st_type() != elf::STT_TLS;
-                    let value = sym.st_value(LE);
-                    Some(Symbol {
+                    let mut symbol = Symbol {
                         name: String::from_utf8_lossy(name).into_owned(),
-                        value: if relocated { value.wrapping_add(bias) } else { value },
+                        value: sym.st_value(LE),
                         size: sym.st_size(LE),
                         info: sym.st_info(),
                         other: sym.st_other(),
-                        shndx,
-                    })
+                        shndx: sym.st_shndx(LE),
+                    };
+                    // Only addresses in the image move with it.
+                    if symbol.moves() {
+                        symbol.value = symbol.value.wrapping_add(bias);
+                    }
+                    Some(symbol)
                 })
                 .collect())
         };
         let image = self.link_range(page).map_or(0..0, |r| r.start.wrapping_add(bias)..r.end.wrapping_add(bias));
         Ok(Symbols::new(table(elf::SHT_SYMTAB)?, table(elf::SHT_DYNSYM)?, image))
     }
+}
+
+/// The shared library `path` mapped at `base`, if its file is the one the process mapped:
+/// `in_memory` is the BuildID of the copy of its first page that the core or process holds
+/// (`None`: not an ELF object with a BuildID, such as a data file, so nothing to use or
+/// check). `Err` is a one-line warning: the file is missing or is another build.
+pub(crate) fn open_library(
+    path: &Path,
+    base: u64,
+    page: u64,
+    in_memory: Option<&[u8]>,
+    source: &str,
+) -> Result<Option<LoadObject>, String> {
+    let Some(in_memory) = in_memory else { return Ok(None) };
+    let image = ElfImage::open(path)
+        .map_err(|e| format!("shared library left out, its symbols and read-only data are unavailable: {e:#}"))?;
+    if image.build_id.as_deref() != Some(in_memory) {
+        return Err(format!(
+            "shared library {} left out: it does not match the {source}: BuildID {} in the {source}, {} in the file",
+            path.display(),
+            hex(in_memory),
+            image.build_id.as_deref().map_or("none".into(), hex)
+        ));
+    }
+    Ok(LoadObject::new(path.to_owned(), image, base, page))
 }

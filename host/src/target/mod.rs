@@ -7,7 +7,10 @@
 //! - **memory**: [`Target::read`] fills a buffer or fails with a [`ReadError`]; a read may span
 //!   several adjacent mappings;
 //! - **mappings**: [`Target::mappings`], what illumos libproc's `Pmapping_iter` would report;
-//! - **symbols** of the executable, relocated to run-time addresses: [`Symbols`].
+//! - **load objects**: the executable and every shared library the process mapped
+//!   ([`LoadObject`]), each with its load bias and its symbols, relocated to run-time
+//!   addresses ([`Symbols`]). A library's symbol tables are read on first use (libnode's
+//!   `.dynsym` alone has some 100,000 entries); the executable's at open time.
 //!
 //! Differences from the interface first sketched for this module:
 //! - `open_core` and `open_process` return `Box<dyn Target>`; the concrete types
@@ -27,8 +30,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+
+use anyhow::Result;
+
+use self::elf::ElfImage;
 
 pub use self::core::CoreTarget;
 pub use self::process::ProcessTarget;
@@ -84,7 +91,7 @@ impl Mapping {
     }
 }
 
-/// One ELF symbol of the executable, with its value relocated to the run-time address.
+/// One ELF symbol of a load object, with its value relocated to the run-time address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Symbol {
     /// Symbol name as in the string table (mangled for C++).
@@ -109,6 +116,12 @@ const STT_FUNC: u8 = 2;
 const STB_LOCAL: u8 = 0;
 /// `SHN_UNDEF`
 const SHN_UNDEF: u16 = 0;
+/// `STT_TLS`
+const STT_TLS: u8 = 6;
+/// `SHN_LORESERVE`: section indices from here on are special (`SHN_ABS`, `SHN_COMMON`...).
+const SHN_LORESERVE: u16 = 0xff00;
+/// `SHN_XINDEX`: the real section index is elsewhere; still an ordinary section.
+const SHN_XINDEX: u16 = 0xffff;
 
 impl Symbol {
     /// `STT_*` type from `st_info`.
@@ -125,6 +138,71 @@ impl Symbol {
     pub fn is_defined(&self) -> bool {
         self.shndx != SHN_UNDEF
     }
+
+    /// Its value is an address in the object's image, and so moves with the load bias
+    /// (defined in an ordinary section, not absolute, not a TLS offset).
+    pub fn moves(&self) -> bool {
+        self.is_defined() && (self.shndx < SHN_LORESERVE || self.shndx == SHN_XINDEX) && self.kind() != STT_TLS
+    }
+}
+
+/// One ELF object mapped in the process: the executable or a shared library.
+pub struct LoadObject {
+    /// The file as the process mapped it (NT_FILE or `/proc/PID/maps`), or as given.
+    pub path: PathBuf,
+    /// Run-time minus link-time address (0 for a non-PIE executable).
+    pub bias: u64,
+    /// `ET_DYN` (a PIE executable or a shared library): its symbols' file values are
+    /// link-time addresses, `bias` away from the run-time ones.
+    pub dynamic: bool,
+    image: ElfImage,
+    page: u64,
+    symbols: OnceLock<Symbols>,
+}
+
+impl LoadObject {
+    /// The object of `image`, whose first byte (file offset 0) is mapped at `base`; `None`
+    /// if it has no loadable segments.
+    pub(crate) fn new(path: PathBuf, image: ElfImage, base: u64, page: u64) -> Option<LoadObject> {
+        let bias = base.wrapping_sub(image.link_range(page)?.start);
+        let dynamic = image.e_type == object::elf::ET_DYN;
+        Some(LoadObject { path, bias, dynamic, image, page, symbols: OnceLock::new() })
+    }
+
+    /// Read the symbol tables now, failing on malformed ones (for the executable).
+    pub(crate) fn with_symbols(self) -> Result<LoadObject> {
+        let symbols = self.image.symbols(self.bias, self.page)?;
+        let _ = self.symbols.set(symbols);
+        Ok(self)
+    }
+
+    /// Its symbol tables, read on first use; malformed ones read as empty.
+    pub fn symbols(&self) -> &Symbols {
+        self.symbols.get_or_init(|| self.image.symbols(self.bias, self.page).unwrap_or_default())
+    }
+
+    /// The mapped file.
+    pub(crate) fn image(&self) -> &ElfImage {
+        &self.image
+    }
+
+    /// The file name without its directory, as mdb names objects (`libc.so.6`).
+    pub fn basename(&self) -> &str {
+        self.path.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+    }
+
+    /// Whether `name` names this object: its path, its basename, or its basename up to
+    /// the first dot (`libnode` for `libnode.so.108`), as libproc matches object names.
+    pub fn is_named(&self, name: &str) -> bool {
+        let base = self.basename();
+        self.path.as_os_str() == name || base == name || base.split('.').next() == Some(name)
+    }
+}
+
+impl fmt::Debug for LoadObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LoadObject({}, bias {:#x})", self.path.display(), self.bias)
+    }
 }
 
 /// Which ELF symbol table.
@@ -136,7 +214,7 @@ pub enum SymTable {
     Dynsym,
 }
 
-/// The symbol tables of the executable, with indexes by name and by address.
+/// The symbol tables of one load object, with indexes by name and by address.
 #[derive(Debug, Default)]
 pub struct Symbols {
     /// `.symtab` followed by `.dynsym`, each in file order.
@@ -149,12 +227,12 @@ pub struct Symbols {
     /// the preferred symbol first among equal values. Built on first use: most sessions
     /// never look up an address.
     by_addr: OnceLock<Vec<u32>>,
-    /// Addresses the executable occupies at run time; `by_addr` answers only inside it.
+    /// Addresses the object occupies at run time; `by_addr` answers only inside it.
     image: Range<u64>,
 }
 
 impl Symbols {
-    /// Index the two tables. `image` is the run-time address range of the executable.
+    /// Index the two tables. `image` is the run-time address range of the object.
     pub(crate) fn new(symtab: Vec<Symbol>, dynsym: Vec<Symbol>, image: Range<u64>) -> Symbols {
         let dynsym_start = symtab.len();
         let mut all = symtab;
@@ -214,7 +292,7 @@ impl Symbols {
     /// The function or object at or below `addr`, and `addr`'s offset from it.
     ///
     /// A symbol with a size must contain `addr`; a symbol without one matches any address up to
-    /// the next symbol (within the executable's image).
+    /// the next symbol (within the object's image).
     pub fn by_addr(&self, addr: u64) -> Option<(&Symbol, u64)> {
         if !self.image.contains(&addr) {
             return None;
@@ -315,14 +393,41 @@ pub trait Target {
     fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), ReadError>;
     /// Memory regions in address order (what illumos libproc's `Pmapping_iter` would report).
     fn mappings(&self) -> &[Mapping];
-    /// The executable's symbols, relocated to run-time addresses.
-    fn symbols(&self) -> &Symbols;
-    /// Path of the executable (the node binary) in use.
-    fn executable(&self) -> &Path;
+    /// The executable (first) and the shared libraries whose files the host could use.
+    fn objects(&self) -> &[LoadObject];
+    /// Why some mapped ELF objects are left out (a missing or different file), one line each.
+    fn warnings(&self) -> &[String];
     /// One line describing the target for the user.
     fn describe(&self) -> String;
     /// This is a live process (memory may change between reads).
     fn is_live(&self) -> bool;
+
+    /// Path of the executable (the node binary) in use.
+    fn executable(&self) -> &Path {
+        &self.objects()[0].path
+    }
+
+    /// The defined symbol `name` of the first object that has one, relocated.
+    fn lookup(&self, name: &str) -> Option<&Symbol> {
+        self.objects().iter().find_map(|o| o.symbols().by_name(name))
+    }
+
+    /// The function or object at or below `addr` in the object containing it, and the offset.
+    fn symbol_at(&self, addr: u64) -> Option<(&Symbol, u64)> {
+        self.objects().iter().find_map(|o| o.symbols().by_addr(addr))
+    }
+
+    /// The object `name` names (see [`LoadObject::is_named`]).
+    fn object(&self, name: &str) -> Option<&LoadObject> {
+        self.objects().iter().find(|o| o.is_named(name))
+    }
+
+    /// The dynamic linker: the object the executable names as its interpreter, by file name
+    /// (`/lib64/ld-linux-x86-64.so.2` is mapped as `/usr/lib/x86_64-linux-gnu/...`).
+    fn rtld(&self) -> Option<&LoadObject> {
+        let interp = self.objects()[0].image().interpreter()?.file_name()?;
+        self.objects().iter().find(|o| o.path.file_name() == Some(interp))
+    }
 }
 
 /// Open an ELF core file. `binary` is the node binary it was made with; `None` means the path
@@ -499,7 +604,7 @@ pub(crate) mod testutil {
 
     /// The run-time address of symbol `name`, which must exist.
     pub fn symbol_value(target: &dyn Target, name: &str) -> u64 {
-        target.symbols().by_name(name).unwrap_or_else(|| panic!("no symbol {name}")).value
+        target.lookup(name).unwrap_or_else(|| panic!("no symbol {name}")).value
     }
 
     /// Check a target running the test program of `build_pie`.
@@ -516,8 +621,16 @@ pub(crate) mod testutil {
         let mut greeting = [0; 18];
         target.read(symbol_value(target, "greeting"), &mut greeting).expect("read greeting");
         assert_eq!(&greeting, b"hello from .rodata");
-        let (sym, offset) = target.symbols().by_addr(answer + 3).expect("symbol of answer");
+        let (sym, offset) = target.symbol_at(answer + 3).expect("symbol of answer");
         assert_eq!((sym.name.as_str(), offset), ("answer", 3));
+        let exe = &target.objects()[0];
+        assert!(exe.dynamic && exe.bias == base.start, "a PIE linked at 0 moves by its base");
+        let libc = target.object("libc").expect("libc is a load object");
+        assert!(libc.dynamic && libc.bias != 0 && libc.basename().starts_with("libc.so"));
+        let printf = libc.symbols().by_name("printf").expect("printf in libc");
+        assert_eq!(target.lookup("printf"), Some(printf), "lookups search the libraries too");
+        assert!(target.rtld().is_some_and(|o| o.basename().starts_with("ld-linux")), "the dynamic linker");
+        assert!(target.warnings().is_empty(), "{:?}", target.warnings());
     }
 
     /// Read a little-endian u32 from the target.

@@ -11,8 +11,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::elf::ElfImage;
-use super::{Mapping, Perms, ReadError, Symbols, Target};
+use super::elf::{build_id, open_library, ElfImage};
+use super::{LoadObject, Mapping, Perms, ReadError, Target};
+
+/// How much of a library's first mapping we read to find its BuildID.
+const HEADER_PREFIX: u64 = 64 * 1024;
 
 /// The kernel appends this to `/proc/PID/exe` and `/proc/PID/maps` paths of deleted files.
 const DELETED: &str = " (deleted)";
@@ -22,9 +25,11 @@ pub struct ProcessTarget {
     pid: i32,
     /// `/proc/PID/mem`, opened read-only.
     mem: File,
-    exe: PathBuf,
+    /// The executable first, then the shared libraries.
+    objects: Vec<LoadObject>,
+    /// Why mapped ELF objects were left out.
+    warnings: Vec<String>,
     mappings: Vec<Mapping>,
-    symbols: Symbols,
 }
 
 impl ProcessTarget {
@@ -61,11 +66,37 @@ impl ProcessTarget {
             .with_context(|| format!("process {pid}: {} is not mapped at file offset 0", exe.display()))?
             .start;
         let page = page_size();
-        let linked = image.link_range(page).with_context(|| format!("{} has no loadable segments", exe.display()))?;
-        let symbols = image.symbols(base.wrapping_sub(linked.start), page)?;
+        let exe = LoadObject::new(exe, image, base, page)
+            .with_context(|| format!("{} has no loadable segments", link))?
+            .with_symbols()?;
 
         let mem = File::open(proc.join("mem")).map_err(|e| access_error(pid, "read the memory of", e))?;
-        Ok(ProcessTarget { pid, mem, exe, mappings, symbols })
+        let mut target = ProcessTarget { pid, mem, objects: vec![exe], warnings: Vec::new(), mappings };
+        target.open_libraries(&link, page);
+        Ok(target)
+    }
+
+    /// Add the shared libraries: every other file mapped at offset 0 whose file has the
+    /// BuildID of the ELF header in memory there.
+    fn open_libraries(&mut self, exe_link: &str, page: u64) {
+        let mut seen = std::collections::HashSet::from([exe_link.to_string()]);
+        let heads: Vec<(String, u64, u64)> = self
+            .mappings
+            .iter()
+            .filter(|m| m.offset == 0)
+            .filter_map(|m| Some((m.path.clone()?, m.start, m.size)))
+            .filter(|(path, _, _)| seen.insert(path.clone()))
+            .collect();
+        for (path, start, size) in heads {
+            let mut head = vec![0; size.min(HEADER_PREFIX) as usize];
+            let in_memory = self.read(start, &mut head).ok().and_then(|()| build_id(&head));
+            let file = Path::new(path.strip_suffix(DELETED).unwrap_or(&path));
+            match open_library(file, start, page, in_memory, "process") {
+                Ok(Some(object)) => self.objects.push(object),
+                Ok(None) => {}
+                Err(warning) => self.warnings.push(warning),
+            }
+        }
     }
 }
 
@@ -95,16 +126,16 @@ impl Target for ProcessTarget {
         &self.mappings
     }
 
-    fn symbols(&self) -> &Symbols {
-        &self.symbols
+    fn objects(&self) -> &[LoadObject] {
+        &self.objects
     }
 
-    fn executable(&self) -> &Path {
-        &self.exe
+    fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     fn describe(&self) -> String {
-        format!("live process {} ({})", self.pid, self.exe.display())
+        format!("live process {} ({})", self.pid, self.executable().display())
     }
 
     fn is_live(&self) -> bool {
