@@ -22,15 +22,22 @@
  * Outside any frame, an abort is only remembered: the command loop takes it
  * with host_take_abort() and stops the pipeline.
  *
- * Test knob: MDB_HOST_SIGINT_AFTER_READS=N raises SIGINT once, inside the
+ * Test knobs: MDB_HOST_SIGINT_AFTER_READS=N raises SIGINT once, inside the
  * Nth call of mdb_vread of the session (see host_count_read), so that tests
- * can interrupt a scan at a chosen point, deterministically.
+ * can interrupt a scan at a chosen point, deterministically.  With
+ * MDB_HOST_SIGINT_DELAY_US=D as well, the Nth read instead starts a timer
+ * that sends SIGINT to this thread D microseconds later: it lands wherever
+ * the module then is (in its own code, the allocator, a wait for its helper
+ * thread), as a user's ^C does.
  */
 
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "frame.h"
 
@@ -44,6 +51,7 @@ static volatile sig_atomic_t depth;		/* host code entered from a module */
 static volatile sig_atomic_t pending;		/* HOST_ABORT_*, not yet performed */
 static long reads;				/* mdb_vread calls so far */
 static long sigint_after;			/* the test knob, 0 when unset or used */
+static long sigint_delay;			/* its delay in microseconds, or 0 */
 
 static void
 jump(int why)
@@ -72,6 +80,25 @@ host_frame_init(void)
 	(void) sigemptyset(&sa.sa_mask);
 	(void) sigaction(SIGINT, &sa, NULL);
 	sigint_after = knob != NULL ? strtol(knob, NULL, 10) : 0;
+	knob = getenv("MDB_HOST_SIGINT_DELAY_US");
+	sigint_delay = knob != NULL ? strtol(knob, NULL, 10) : 0;
+}
+
+/* Send SIGINT to this thread in us microseconds. */
+static void
+sigint_later(long us)
+{
+	struct sigevent sev = { 0 };
+	struct itimerspec when = { 0 };
+	timer_t timer;
+
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGINT;
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	when.it_value.tv_sec = us / 1000000;
+	when.it_value.tv_nsec = (us % 1000000) * 1000;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0)
+		(void) timer_settime(timer, 0, &when, NULL);
 }
 
 int
@@ -136,6 +163,9 @@ host_count_read(void)
 {
 	if (sigint_after > 0 && ++reads == sigint_after) {
 		sigint_after = 0;
-		(void) raise(SIGINT);
+		if (sigint_delay > 0)
+			sigint_later(sigint_delay);
+		else
+			(void) raise(SIGINT);
 	}
 }

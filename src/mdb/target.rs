@@ -132,7 +132,12 @@ impl Object {
     /// # Safety
     /// `ptr` is `MDB_OBJ_EXEC`, `MDB_OBJ_RTLD`, `MDB_OBJ_EVERY`, or a NUL-terminated string.
     unsafe fn of(ptr: *const c_char) -> Object {
-        if [sys::MDB_OBJ_EXEC, MDB_OBJ_RTLD, sys::MDB_OBJ_EVERY].contains(&ptr) {
+        // MDB_OBJ_EVERY passed through means mdb iterated only the executable's own tables
+        // (no rtld_db), and its relocating lookup for those is by MDB_OBJ_EXEC: an
+        // MDB_OBJ_EVERY lookup there falls back to the file's values.
+        if ptr == sys::MDB_OBJ_EVERY {
+            Object::Special(sys::MDB_OBJ_EXEC)
+        } else if [sys::MDB_OBJ_EXEC, MDB_OBJ_RTLD].contains(&ptr) {
             Object::Special(ptr)
         } else {
             // SAFETY: not a pseudo-pointer, so a string, by the contract above.

@@ -92,12 +92,18 @@ pub fn mdb<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     mdb_with(args, "", &[])
 }
 
+/// How long one run of the host may take before it counts as hung (and is killed).
+const HUNG_AFTER_SECONDS: &str = "300";
+
 /// Run the host with these arguments, `input` on standard input (commands, when there is
-/// no `-e`), and these environment variables (the host's test knobs).
+/// no `-e`), and these environment variables (the host's test knobs). A run that hangs is
+/// killed and fails the test.
 pub fn mdb_with<S: AsRef<std::ffi::OsStr>>(args: &[S], input: &str, env: &[(&str, &str)]) -> Run {
     use std::io::Write;
     module();
-    let mut child = Command::new(host())
+    let mut child = Command::new("timeout")
+        .arg(HUNG_AFTER_SECONDS)
+        .arg(host())
         .args(args)
         .envs(env.iter().copied())
         .current_dir(root().join("target/release"))
@@ -110,6 +116,7 @@ pub fn mdb_with<S: AsRef<std::ffi::OsStr>>(args: &[S], input: &str, env: &[(&str
     stdin.write_all(input.as_bytes()).expect("write mdb's input");
     drop(stdin);
     let out = child.wait_with_output().expect("run mdb");
+    assert_ne!(out.status.code(), Some(124), "mdb hung: killed after {HUNG_AFTER_SECONDS} s");
     Run {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
