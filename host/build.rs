@@ -27,7 +27,13 @@ fn main() {
     println!("cargo:rerun-if-changed=src/frame.h");
     println!("cargo:rerun-if-changed=../mdb-sys/include/mdb_modapi.h");
 
-    cc::Build::new().file("src/printf.c").file("src/frame.c").include(&include).warnings(true).extra_warnings(true).compile("host_c");
+    cc::Build::new()
+        .file("src/printf.c")
+        .file("src/frame.c")
+        .include(&include)
+        .warnings(true)
+        .extra_warnings(true)
+        .compile("host_c");
 
     println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic");
 }

@@ -208,7 +208,10 @@ fn a_pager_quit_ends_a_long_walk_at_once_and_runs_its_fini() {
     assert_eq!(r.stderr, "mdb: many: fini after 3 steps\n", "the walk stopped at the quit, its fini ran");
     // A quit inside a dcmd's output: the rest of its output is dropped.
     let r = run_input("::walk count | ::probe\n::probe\n", &[("MDB_HOST_PAGER_QUIT_AFTER", "2")]);
-    assert_eq!(r.stdout, "addr=100 flags=f dot=100 argc=0\naddr=101 flags=b dot=101 argc=0\naddr=101 flags=0 dot=101 argc=0\n");
+    assert_eq!(
+        r.stdout,
+        "addr=100 flags=f dot=100 argc=0\naddr=101 flags=b dot=101 argc=0\naddr=101 flags=0 dot=101 argc=0\n"
+    );
 }
 
 /// A PIE's core, as real mdb reads a Linux core: `mdb_symbol_iter` reports the file's

@@ -50,7 +50,8 @@ fn interrupt_each(knobs: &[Vec<(&str, String)>]) -> usize {
         let r = session(&input, &env);
         assert_eq!(r.stderr, "", "{knob:?}: mdb says nothing of a ^C");
         let out = after_load(&r);
-        let first = out.strip_suffix(&tail).unwrap_or_else(|| panic!("{knob:?}: the second answer is not exact:\n{out}"));
+        let first =
+            out.strip_suffix(&tail).unwrap_or_else(|| panic!("{knob:?}: the second answer is not exact:\n{out}"));
         // A ^C in ::load ends that line; one in the first command cuts it short (a part of
         // its table at most, then mdb's newline).
         let first = first.strip_prefix('\n').unwrap_or(first);
@@ -81,7 +82,10 @@ fn a_scan_interrupted_at_any_instant_leaves_the_module_as_it_was() {
     // the module's own code, the allocator, a wait for the helper thread, or printing.
     let knobs: Vec<Vec<(&str, String)>> = (0..20)
         .map(|i| {
-            vec![("MDB_HOST_SIGINT_AFTER_READS", "3000".into()), ("MDB_HOST_SIGINT_DELAY_US", (100 + i * 2000).to_string())]
+            vec![
+                ("MDB_HOST_SIGINT_AFTER_READS", "3000".into()),
+                ("MDB_HOST_SIGINT_DELAY_US", (100 + i * 2000).to_string()),
+            ]
         })
         .collect();
     let cut = interrupt_each(&knobs);

@@ -132,7 +132,10 @@ fn bad_addresses_and_usage() {
         ("::jsprint", "mdb: jsprint: an address is required"),
         ("1235::jsconstructor", "mdb: jsconstructor: 1235 is not a JavaScript object"),
         ("1235::v8type", "mdb: v8type: 1235 is not a V8 heap object"),
-        ("1235::walk jsprop", "mdb: jsprop: 1235 is not a JavaScript object\nmdb: failed to perform walk: failed to initialize walk\n"),
+        (
+            "1235::walk jsprop",
+            "mdb: jsprop: 1235 is not a JavaScript object\nmdb: failed to perform walk: failed to initialize walk\n",
+        ),
     ] {
         let r = v.run(&[cmd]);
         if message.is_empty() {

@@ -131,10 +131,10 @@ pub unsafe extern "C" fn mdb_readstr(buf: *mut c_char, n: usize, addr: usize) ->
 /// `MDB_OBJ_EVERY` or an object's name (see `LoadObject::is_named`). Empty: no such object.
 fn objects_named(t: &dyn Target, obj: *const c_char) -> Vec<&LoadObject> {
     let objects = t.objects();
-    match obj as usize {
-        0 => vec![&objects[0]],
-        1 => t.rtld().into_iter().collect(),
-        usize::MAX => objects.iter().collect(),
+    match obj {
+        o if o == sys::MDB_OBJ_EXEC => vec![&objects[0]],
+        o if o == sys::MDB_OBJ_RTLD => t.rtld().into_iter().collect(),
+        o if o == sys::MDB_OBJ_EVERY => objects.iter().collect(),
         _ => {
             // SAFETY: any other value is a NUL-terminated name from the module.
             let name = unsafe { CStr::from_ptr(obj) }.to_string_lossy();
@@ -281,12 +281,12 @@ struct Iterated {
     id: c_uint,
 }
 
+api! {
 /// Like mdb on a core, the values are the file's: on a Linux core rtld_db cannot run, so
 /// libproc knows no load bias, and the symbols of a PIE executable or a shared library are
 /// reported unrelocated (illumos libproc `Psymbol_iter_com` adds `file_dyn_base`, which only
 /// rtld_db sets). A live process's are relocated, as rtld_db makes them on illumos.
 /// `sym_object` is the object's path, the name rtld's link map gives it.
-api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_symbol_iter(
     obj: *const c_char,

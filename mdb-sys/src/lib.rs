@@ -5,7 +5,9 @@
 
 include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 
-/// `MDB_OBJ_EVERY`: a pointer-valued macro that bindgen cannot express.
-pub const MDB_OBJ_EVERY: *const core::ffi::c_char = usize::MAX as *const core::ffi::c_char;
+/// `MDB_OBJ_EVERY`: a pointer-valued macro that bindgen cannot express (not an address).
+pub const MDB_OBJ_EVERY: *const core::ffi::c_char = core::ptr::without_provenance(usize::MAX);
 /// `MDB_OBJ_EXEC`.
 pub const MDB_OBJ_EXEC: *const core::ffi::c_char = core::ptr::null();
+/// `MDB_OBJ_RTLD` (not an address).
+pub const MDB_OBJ_RTLD: *const core::ffi::c_char = core::ptr::without_provenance(1);

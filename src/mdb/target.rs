@@ -116,9 +116,6 @@ impl Target for MdbTarget {
     }
 }
 
-/// `MDB_OBJ_RTLD`, `(const char *)1` (mdb-sys binds only the other two pseudo-pointers).
-const MDB_OBJ_RTLD: *const c_char = 1 as *const c_char;
-
 /// An object as `mdb_symbol_iter` names it in `sym_object`: a name, or one of the
 /// `MDB_OBJ_*` pseudo-pointers (mdb passes its `obj` argument through when it iterates only
 /// the executable's own tables).
@@ -137,7 +134,7 @@ impl Object {
         // MDB_OBJ_EVERY lookup there falls back to the file's values.
         if ptr == sys::MDB_OBJ_EVERY {
             Object::Special(sys::MDB_OBJ_EXEC)
-        } else if [sys::MDB_OBJ_EXEC, MDB_OBJ_RTLD].contains(&ptr) {
+        } else if [sys::MDB_OBJ_EXEC, sys::MDB_OBJ_RTLD].contains(&ptr) {
             Object::Special(ptr)
         } else {
             // SAFETY: not a pseudo-pointer, so a string, by the contract above.
