@@ -146,15 +146,31 @@ fn errors_usage_and_exit_statuses() {
 
     let r = run(&["::walk nosuch"]);
     assert_eq!((r.status, r.stderr.as_str()), (1, "mdb: failed to perform walk: unknown walk name\n"));
+    // mdb prints only the usage line; the host first says what was wrong.
     let r = run(&["::walk"]);
-    assert_eq!((r.status, r.stderr.as_str()), (1, "Usage: [address]::walk name [variable]\n"));
+    assert_eq!(
+        (r.status, r.stderr.as_str()),
+        (1, "mdb: walk: a walker name is needed\nUsage: [address]::walk name [variable]\n")
+    );
     let r = run(&["::dcmds -x"]);
-    assert_eq!((r.status, r.stderr.as_str()), (1, "Usage: dcmds \n"));
+    assert_eq!((r.status, r.stderr.as_str()), (1, "mdb: dcmds: unexpected argument \"-x\"\nUsage: dcmds \n"));
+    let r = run(&["1::walkers"]);
+    assert_eq!(r.stderr, "mdb: walkers: takes no address\nUsage: walkers \n");
+    let r = run(&["::unload"]);
+    assert_eq!(r.stderr, "mdb: unload: a module name is needed\nUsage: unload module\n");
+    // mdb's proc target ignores ::status's arguments.
+    assert!(run(&["::status extra"]).ok().starts_with("debugging "));
+    // A pasted argument that goes on for pages is cut, and what is cut is counted.
+    let r = run(&[&format!("::{}", "x".repeat(100_000))]);
+    assert!(r.stderr.len() < 400 && r.stderr.ends_with(" more characters)\n"), "{}", r.stderr);
 
     let r = mdb(&["-e", "::load nosuchmodule"]);
     assert_eq!((r.status, r.stderr.as_str()), (1, "mdb: no module 'nosuchmodule' could be found\n"));
     let r = mdb(&["-e", "::load"]);
-    assert_eq!(r.stderr, "Usage: load [-s] module\nmdb: try '::help load' for more information\n");
+    assert_eq!(
+        r.stderr,
+        "mdb: load: a module name is needed\nUsage: load [-s] module\nmdb: try '::help load' for more information\n"
+    );
 
     let r = run(&["$q", "::probe"]);
     assert_eq!((r.status, r.stdout.as_str()), (0, ""));

@@ -241,13 +241,26 @@ fn broken(e: &anyhow::Error) -> Flow {
 
 /// `mdb: <message>` on standard error.
 fn warn(e: &anyhow::Error) {
-    state::output(2, format!("mdb: {e}\n").as_bytes());
+    say_error(&e.to_string());
 }
 
 /// Print a built-in dcmd's failure (as mdb_warn does) and return DCMD_ERR.
 fn builtin_failed(msg: String) -> c_int {
-    state::output(2, format!("mdb: {msg}\n").as_bytes());
+    say_error(&msg);
     ERR
+}
+
+/// The longest error message printed whole: past it, the rest (a pasted argument that
+/// goes on for pages) is only counted.
+const MAX_MESSAGE: usize = 300;
+
+/// `mdb: <message>` on standard error, cut at MAX_MESSAGE characters.
+fn say_error(msg: &str) {
+    let text = match msg.char_indices().nth(MAX_MESSAGE) {
+        Some((at, _)) => format!("{}... ({} more characters)", &msg[..at], msg[at..].chars().count()),
+        None => msg.to_string(),
+    };
+    state::output(2, format!("mdb: {text}\n").as_bytes());
 }
 
 /// What one call of a dcmd came to.
@@ -527,9 +540,25 @@ fn list(mut entries: Vec<(String, String)>) {
     }
 }
 
+/// A built-in's usage error: mdb prints only the usage line; the host first says what was
+/// wrong.
+fn misuse(name: &str, what: &str) -> Called {
+    state::output(2, format!("mdb: {name}: {what}\n").as_bytes());
+    done(USAGE)
+}
+
+/// What is wrong with giving a built-in that takes none this address or these arguments.
+fn unwanted(addr: Option<u64>, words: &[String]) -> Option<String> {
+    match (addr, words.first()) {
+        (Some(_), _) => Some("takes no address".into()),
+        (None, Some(w)) => Some(format!("unexpected argument \"{w}\"")),
+        (None, None) => None,
+    }
+}
+
 fn dcmds(addr: Option<u64>, words: &[String]) -> Called {
-    if addr.is_some() || !words.is_empty() {
-        return done(USAGE);
+    if let Some(what) = unwanted(addr, words) {
+        return misuse("dcmds", &what);
     }
     let builtins = BUILTINS.iter().map(|b| (b.name.to_string(), b.descr.to_string()));
     list(builtins.chain(modules::all_dcmds().into_iter().map(|d| (d.name, d.descr))).collect());
@@ -537,8 +566,8 @@ fn dcmds(addr: Option<u64>, words: &[String]) -> Called {
 }
 
 fn walkers(addr: Option<u64>, words: &[String]) -> Called {
-    if addr.is_some() || !words.is_empty() {
-        return done(USAGE);
+    if let Some(what) = unwanted(addr, words) {
+        return misuse("walkers", &what);
     }
     list(modules::all_walkers().into_iter().map(|w| (w.name, w.descr)).collect());
     done(OK)
@@ -557,7 +586,10 @@ fn load(addr: Option<u64>, words: &[String]) -> Called {
             Ok(_) => OK,
             Err(e) => builtin_failed(format!("{e:#}")),
         }),
-        _ => done(USAGE),
+        (Some(_), _) => misuse("load", "takes no address"),
+        (None, []) => misuse("load", "a module name is needed"),
+        (None, [m]) => misuse("load", &format!("options are not supported: \"{m}\"")),
+        (None, _) => misuse("load", "takes one module name"),
     }
 }
 
@@ -567,12 +599,16 @@ fn unload(addr: Option<u64>, words: &[String]) -> Called {
             Ok(()) => OK,
             Err(e) => builtin_failed(format!("{e:#}")),
         }),
-        _ => done(USAGE),
+        (Some(_), _) => misuse("unload", "takes no address"),
+        (None, []) => misuse("unload", "a module name is needed"),
+        (None, _) => misuse("unload", "takes one module name"),
     }
 }
 
 fn walk_dcmd(addr: Option<u64>, words: &[String]) -> Called {
-    let ([w] | [w, _]) = words else { return done(USAGE) };
+    let ([w] | [w, _]) = words else {
+        return misuse("walk", if words.is_empty() { "a walker name is needed" } else { "too many arguments" });
+    };
     match walk(w, addr.unwrap_or(0), Some(print_walked), std::ptr::null_mut(), true) {
         Ok(Walked::Done) => done(OK),
         Ok(Walked::Aborted(why)) => Called::Aborted(why),
@@ -591,7 +627,8 @@ fn help(addr: Option<u64>, words: &[String]) -> Called {
             Ok(()) => OK,
             Err(e) => builtin_failed(format!("{e:#}")),
         }),
-        _ => done(USAGE),
+        (Some(_), _) => misuse("help", "takes no address"),
+        (None, _) => misuse("help", "takes one command name at most"),
     }
 }
 

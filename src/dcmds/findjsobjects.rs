@@ -14,7 +14,7 @@ use crate::v8::value::{tagged, untag};
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"findjsobjects",
-    usage: c"?[-vb] [-r | -c cons | -p prop]",
+    usage: c"?[-ablmrv] [-c cons | -k kind | -p prop]",
     descr: c"find JavaScript objects",
     help: include_str!("findjsobjects.help"),
     options: Spec("abc:k:lmp:rv"),

@@ -158,10 +158,21 @@ pub fn reset() {
 
 /// Print a warning to mdb's standard error, as `mdb: <msg>`.
 pub fn warn(msg: &str) {
-    let c = CString::new(msg.replace('\0', " ")).unwrap_or_default();
+    let c = CString::new(cut_message(msg).replace('\0', " ")).unwrap_or_default();
     // SAFETY: a fixed format with one NUL-terminated string; mdb_warn on stderr does not
     // page, and `c` is dropped normally after the call.
     unsafe { mdb_sys::mdb_warn(c"%s\n".as_ptr(), c.as_ptr()) };
+}
+
+/// The longest warning printed whole: past it (an argument pasted at length, a huge
+/// property name from the heap), the rest is only counted.
+const MAX_MESSAGE: usize = 300;
+
+fn cut_message(msg: &str) -> std::borrow::Cow<'_, str> {
+    match msg.char_indices().nth(MAX_MESSAGE) {
+        Some((at, _)) => format!("{}... ({} more characters)", &msg[..at], msg[at..].chars().count()).into(),
+        None => msg.into(),
+    }
 }
 
 #[cfg(test)]
@@ -179,6 +190,14 @@ mod tests {
             }
             all.extend_from_slice(&buf[..n]);
         }
+    }
+
+    #[test]
+    fn long_warnings_are_cut_and_say_how_much() {
+        assert_eq!(cut_message("short"), "short");
+        let long = format!("unexpected argument \"{}\"", "x".repeat(100_000));
+        let cut = cut_message(&long);
+        assert!(cut.len() < 400 && cut.ends_with("... (99722 more characters)"), "{cut}");
     }
 
     #[test]
