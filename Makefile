@@ -125,7 +125,7 @@ bench: build
 
 # tests/stress.rs (240 variants in make test) with 10,000 variants; STRESS_VARIANTS=N to change.
 STRESS_VARIANTS ?= 10000
-stress: build nodes
+stress: build $(NODE_CACHE)/20.20.2/bin/node
 	STRESS_VARIANTS=$(STRESS_VARIANTS) $(CARGO) test --release --test stress -- --nocapture
 
 install: build
