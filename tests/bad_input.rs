@@ -197,3 +197,28 @@ fn impossible_segments() {
         assert!(r.stderr.contains("program header"), "{}", r.stderr);
     }
 }
+
+/// A writable segment that claims all the address space up to the next one (about 2^47
+/// bytes, of which the core holds a few MiB): the host accepts it, as nothing in it is
+/// impossible, and the heap search stops at the end of what the core holds instead of
+/// trying every 256 KiB block of it.
+#[test]
+fn a_region_far_larger_than_the_core_holds() {
+    use common::corrupt::{phdrs, PF_W, PT_LOAD, P_MEMSZ};
+    let dir = Scratch::new("vast");
+    let intact = std::fs::read(core("20.20.2", "values.js")).unwrap();
+    let mut loads: Vec<_> = phdrs(&intact).into_iter().filter(|p| p.p_type == PT_LOAD).collect();
+    drop(intact);
+    loads.sort_by_key(|p| p.vaddr);
+    let (widest, gap) = loads
+        .windows(2)
+        .filter(|w| w[0].p_flags & PF_W != 0 && w[1].vaddr < 1 << 47)
+        .map(|w| (w[0], w[1].vaddr - w[0].vaddr))
+        .max_by_key(|&(_, gap)| gap)
+        .unwrap();
+    assert!(gap > 1 << 44, "the widest gap after a writable segment is only {gap:#x} bytes");
+    let bad = with_u64(&dir, widest.at + P_MEMSZ, gap);
+    let commands = ["::findjsobjects"];
+    let expected = mdb_core(&node("20.20.2"), &core("20.20.2", "values.js"), &commands);
+    assert_eq!(mdb_core(&node("20.20.2"), &bad, &commands).ok(), expected.ok());
+}

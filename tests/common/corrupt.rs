@@ -9,6 +9,7 @@ pub struct Phdr {
     /// Byte offset of the header in the file.
     pub at: usize,
     pub p_type: u32,
+    pub p_flags: u32,
     pub offset: u64,
     pub vaddr: u64,
     pub filesz: u64,
@@ -17,6 +18,7 @@ pub struct Phdr {
 
 pub const PT_LOAD: u32 = 1;
 pub const PT_NOTE: u32 = 4;
+pub const PF_W: u32 = 2;
 /// Offsets of the program header fields that the campaign rewrites.
 pub const P_OFFSET: usize = 8;
 pub const P_VADDR: usize = 16;
@@ -44,6 +46,7 @@ pub fn phdrs(core: &[u8]) -> Vec<Phdr> {
             Phdr {
                 at,
                 p_type: u32_at(core, at),
+                p_flags: u32_at(core, at + 4),
                 offset: u64_at(core, at + P_OFFSET),
                 vaddr: u64_at(core, at + P_VADDR),
                 filesz: u64_at(core, at + P_FILESZ),
