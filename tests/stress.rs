@@ -126,7 +126,7 @@ fn run(node: &Path, core: &Path) -> Outcome {
 #[derive(Default)]
 struct Figures {
     variants: u64,
-    /// Variants the host refused to open (a clean one-line error).
+    /// Variants the host refused to open, or the module to load on (a clean one-line error).
     refused: u64,
     crashes: u64,
     panics: u64,
@@ -143,7 +143,7 @@ const REPORT_EVERY: u64 = 500;
 impl Figures {
     fn report(&self, elapsed: Duration) {
         println!(
-            "corruption campaign: {} variants, {} runs of {} commands ({} refused at open), {} crashes, {} panics, \
+            "corruption campaign: {} variants, {} runs of {} commands ({} refused at open or ::load), {} crashes, {} panics, \
              {} hangs, peak RSS {} MiB (seed {}; limit {} GiB of address space), {:.0} s",
             self.variants,
             self.variants,
