@@ -56,6 +56,34 @@ pub fn phdrs(core: &[u8]) -> Vec<Phdr> {
         .collect()
 }
 
+/// V8's heap chunk alignment (2^kPageSizeBits for node 18 to 26).
+const CHUNK: u64 = 1 << 18;
+
+impl Phdr {
+    /// Where its bytes are in the file: offset and length.
+    fn file_range(&self) -> (u64, u64) {
+        (self.offset, self.filesz)
+    }
+}
+
+/// File offsets of the V8 heap chunks in `loads`: whole [`CHUNK`]-aligned blocks whose
+/// header (first 16 words) holds their own address.
+fn heap_chunks(core: &[u8], loads: &[Phdr]) -> Vec<u64> {
+    let mut chunks = Vec::new();
+    for p in loads {
+        for addr in
+            (p.vaddr.next_multiple_of(CHUNK)..p.vaddr + p.filesz.saturating_sub(CHUNK - 1)).step_by(CHUNK as usize)
+        {
+            let offset = p.offset + (addr - p.vaddr);
+            if (0..16).any(|i| u64_at(core, offset as usize + 8 * i) == addr) {
+                chunks.push(offset);
+            }
+        }
+    }
+    assert!(!chunks.is_empty(), "no V8 heap chunk in the core");
+    chunks
+}
+
 /// `core` without the data of its all-zero `PT_LOAD` segments (unused reservations, most of
 /// a node core), which become not dumped (`p_filesz` 0): the same process in a fraction of
 /// the bytes. The section headers, which nothing reads, are dropped.
@@ -172,9 +200,15 @@ pub fn variant(core: &[u8], seed: u64) -> Variant {
     let loads: Vec<Phdr> = headers.iter().copied().filter(|p| p.p_type == PT_LOAD && p.filesz >= 4096).collect();
     let kind = KINDS[(seed % KINDS.len() as u64) as usize];
     // A random file offset inside some segment's data, 8-byte aligned, with `room` bytes after it.
+    let chunks = heap_chunks(core, &loads);
+    // A random file offset, 8-byte aligned with `room` bytes after it: three times in four
+    // inside a heap chunk (a tenth of the core), else anywhere in a segment's data.
     let in_segment = |r: &mut Rng, room: u64| {
-        let p = r.pick(&loads);
-        p.offset + (r.below(p.filesz.saturating_sub(room).max(1)) & !7)
+        let (offset, len) = match r.below(4) {
+            0 => r.pick(&loads).file_range(),
+            _ => (*r.pick(&chunks), CHUNK),
+        };
+        offset + (r.below(len.saturating_sub(room).max(1)) & !7)
     };
     let mut what = Vec::new();
     match kind {
@@ -216,20 +250,14 @@ pub fn variant(core: &[u8], seed: u64) -> Variant {
                 done += 1;
             }
         }
-        // The first words of a 256 KiB-aligned block (where V8's chunk headers are).
+        // The first words of a heap chunk (its header).
         "chunk headers" => {
-            let p = r.pick(&loads);
-            let blocks: Vec<u64> = (p.vaddr.next_multiple_of(1 << 18)..p.vaddr + p.filesz)
-                .step_by(1 << 18)
-                .map(|a| p.offset + a - p.vaddr)
-                .collect();
-            if let Some(&at) = blocks.get(r.below(blocks.len().max(1) as u64) as usize) {
-                for _ in 0..1 + r.below(4) {
-                    let word = at as usize + 8 * r.below(16) as usize;
-                    let new = nasty(&mut r);
-                    b.set_u64(word, new);
-                    what.push(format!("{word:#x} -> {new:#x}"));
-                }
+            let at = *r.pick(&chunks) as usize;
+            for _ in 0..1 + r.below(4) {
+                let word = at + 8 * r.below(16) as usize;
+                let new = nasty(&mut r);
+                b.set_u64(word, new);
+                what.push(format!("{word:#x} -> {new:#x}"));
             }
         }
         "notes" => {
