@@ -7,6 +7,7 @@
 #                      and run every test
 #   make illumos-check build v8.so for x86_64-unknown-illumos (cross-linked against stubs)
 #   make bench         scan throughput and peak memory on a large core
+#   make stress        the corruption campaign with 10,000 variants of a small core, and its figures
 # On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
 #   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
 #   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
@@ -20,7 +21,7 @@ MODULE_DIR     := /usr/lib/mdb/proc/amd64
 ILLUMOS_TARGET := x86_64-unknown-illumos
 CARGO          ?= cargo
 
-.PHONY: all build deps nodes debian-node test demo bench install illumos-check clean
+.PHONY: all build deps nodes debian-node test demo bench stress install illumos-check clean
 
 all: build
 
@@ -40,7 +41,7 @@ install: build
 	chmod 0755 $(DESTDIR)$(MODULE_DIR)/v8.so
 
 # These need the Linux host, Linux node binaries and gcore.
-test demo bench illumos-check:
+test demo bench stress illumos-check:
 	@echo "make $@ runs on Linux only; on illumos, make builds v8.so and make install installs it" >&2
 	@exit 1
 
@@ -121,6 +122,11 @@ demo: build
 
 bench: build
 	tests/bench/run.sh $(HOST) $(MODULE)
+
+# tests/stress.rs (200 variants in make test) with 10,000 variants; STRESS_VARIANTS=N to change.
+STRESS_VARIANTS ?= 10000
+stress: build $(NODE_CACHE)/20.20.2/bin/node
+	STRESS_VARIANTS=$(STRESS_VARIANTS) $(CARGO) test --release --test stress -- --nocapture
 
 install: build
 	install -d $(DESTDIR)$(MODULE_DIR)

@@ -162,3 +162,66 @@ fn interior_and_garbage_addresses() {
         assert!(line.starts_with("mdb: ") || line.starts_with("Usage: ") || line.starts_with("       (type"), "{line}");
     }
 }
+
+/// A copy of the values.js core (node 20) with the u64 at `at` set to `value`, under `dir`.
+fn with_u64(dir: &Scratch, at: usize, value: u64) -> std::path::PathBuf {
+    let mut bytes = std::fs::read(core("20.20.2", "values.js")).unwrap();
+    bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    let path = dir.0.join("bad.core");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Program headers that no process could have (an absurd `p_memsz`, a `p_vaddr` near
+/// 2^64, more bytes in the file than in memory) are refused at open with one line naming
+/// the segment. The first two made the first scan step through 2^48 bytes, forever.
+#[test]
+fn impossible_segments() {
+    use common::corrupt::{last_user_load, phdrs, PT_LOAD, P_FILESZ, P_MEMSZ, P_VADDR};
+    let dir = Scratch::new("segments");
+    let intact = std::fs::read(core("20.20.2", "values.js")).unwrap();
+    let loads: Vec<_> = phdrs(&intact).into_iter().filter(|p| p.p_type == PT_LOAD).collect();
+    let (first, last) = (loads[0], last_user_load(&intact));
+    drop(intact);
+    let cases = [
+        (first.at + P_MEMSZ, 1 << 40, "overlap".to_string()),
+        (last.at + P_MEMSZ, 0xff82_8df8_1000, "outside the x86-64 address space".to_string()),
+        (last.at + P_VADDR, 0xffff_ffff_ffff_f000, "ends past the top of the address space".to_string()),
+        (first.at + P_FILESZ, first.memsz + 4096, "more than in memory".to_string()),
+    ];
+    for (at, value, needle) in cases {
+        let bad = with_u64(&dir, at, value);
+        let r = mdb_core(&node("20.20.2"), &bad, &["::findjsobjects", "::v8layout"]);
+        fails_with(&r, &needle);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("program header"), "{}", r.stderr);
+    }
+}
+
+/// A writable segment that claims all the address space up to the next one (about 2^47
+/// bytes, of which the core holds a few MiB): the host accepts it, as nothing in it is
+/// impossible, and the heap search stops at the end of what the core holds instead of
+/// trying every 256 KiB block of it (which took 20 s, with a failed read per block).
+#[test]
+fn a_region_far_larger_than_the_core_holds() {
+    use common::corrupt::{phdrs, PF_W, PT_LOAD, P_MEMSZ};
+    let dir = Scratch::new("vast");
+    let intact = std::fs::read(core("20.20.2", "values.js")).unwrap();
+    let mut loads: Vec<_> = phdrs(&intact).into_iter().filter(|p| p.p_type == PT_LOAD).collect();
+    drop(intact);
+    loads.sort_by_key(|p| p.vaddr);
+    let (widest, gap) = loads
+        .windows(2)
+        .filter(|w| w[0].p_flags & PF_W != 0 && w[1].vaddr < 1 << 47)
+        .map(|w| (w[0], w[1].vaddr - w[0].vaddr))
+        .max_by_key(|&(_, gap)| gap)
+        .unwrap();
+    assert!(gap > 1 << 44, "the widest gap after a writable segment is only {gap:#x} bytes");
+    let bad = with_u64(&dir, widest.at + P_MEMSZ, gap);
+    let expected = mdb_core(&node("20.20.2"), &core("20.20.2", "values.js"), &["::findjsobjects"]);
+    // A ^C in the ten millionth read (a step per block would be 2^29 reads) breaks it off.
+    let node = node("20.20.2");
+    let args = ["-e", "::load v8.so", "-e", "::findjsobjects", node.to_str().unwrap(), bad.to_str().unwrap()];
+    let r = common::mdb_with(&args, "", &[("MDB_HOST_SIGINT_AFTER_READS", "10000000")]);
+    assert_eq!(r.ok(), expected.ok());
+}

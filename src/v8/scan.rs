@@ -58,13 +58,21 @@ pub struct ScanStats {
 /// after every page, and an error from it (`Error::Interrupted`, for a ^C) ends the scan.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> Result<()>;
 
-/// Find the V8 heap chunks in `regions`.
+/// Find the V8 heap chunks in `regions` (sorted by start).
+///
+/// A region's size is not trusted: a core holds a prefix of each region (`p_filesz` of
+/// `p_memsz` bytes) and a process all of it, so the search of a region ends at the first
+/// block it cannot read, and never goes back over addresses an earlier region covered.
 pub fn pages(h: &Heap, regions: &[Region]) -> Vec<Page> {
     let size = 1u64 << h.l.page_size_bits;
     let mut out = Vec::new();
+    let mut covered = 0;
     for r in regions.iter().filter(|r| r.read && !r.exec && !r.file_backed) {
-        let mut base = r.start.0.div_ceil(size) * size;
-        while base.checked_add(64).is_some_and(|e| e <= r.end()) {
+        let Some(mut base) = r.start.0.max(covered).checked_next_multiple_of(size) else {
+            continue;
+        };
+        covered = covered.max(r.end());
+        while base.checked_add(64).is_some_and(|e| e <= r.end()) && h.t.read_u64(Addr(base)).is_ok() {
             match chunk(h, Addr(base), r.end()) {
                 Some((page, chunk_size)) => {
                     out.push(page);

@@ -23,7 +23,9 @@ use memmap2::Mmap;
 use object::elf;
 use object::read::elf::{FileHeader, NoteIterator, ProgramHeader};
 
-use super::elf::{build_id, hex, map_file, open_library, parse_header, type_name, ElfImage, Header, LE};
+use super::elf::{
+    build_id, check_disjoint, check_load, hex, map_file, open_library, parse_header, type_name, ElfImage, Header, LE,
+};
 use super::{LoadObject, Mapping, Perms, ReadError, Target};
 
 /// `AT_ENTRY` in the auxiliary vector: the program's entry point.
@@ -78,6 +80,8 @@ struct Segment {
     /// Bytes present in the core, at most `memsz`.
     filesz: u64,
     perms: Perms,
+    /// Its program header's number, for errors.
+    index: usize,
 }
 
 /// One entry of the NT_FILE note: a file mapping of the process.
@@ -232,7 +236,7 @@ fn read_headers(core: &[u8], path: &Path) -> Result<(u16, Vec<Segment>, Notes)> 
     let file_len = core.len() as u64;
     let mut segments = Vec::new();
     let mut notes = Notes::default();
-    for phdr in phdrs {
+    for (index, phdr) in phdrs.iter().enumerate() {
         let p_type = phdr.p_type(LE);
         if p_type != elf::PT_LOAD && p_type != elf::PT_NOTE {
             continue;
@@ -253,11 +257,14 @@ fn read_headers(core: &[u8], path: &Path) -> Result<(u16, Vec<Segment>, Notes)> 
         if p_type == elf::PT_NOTE {
             notes.parse(data).with_context(|| format!("core file {}", path.display()))?;
         } else if memsz > 0 {
+            check_load(path, file_len, index, phdr)?;
             let perms = Perms::from_elf_flags(phdr.p_flags(LE));
-            segments.push(Segment { vaddr, memsz, offset, filesz: filesz.min(memsz), perms });
+            segments.push(Segment { vaddr, memsz, offset, filesz, perms, index });
         }
     }
     segments.sort_by_key(|s| s.vaddr);
+    let ranges: Vec<_> = segments.iter().map(|s| (s.index, s.vaddr..s.vaddr + s.memsz)).collect();
+    check_disjoint(path, &ranges)?;
     Ok((header.e_machine(LE), segments, notes))
 }
 

@@ -78,6 +78,62 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The lowest address above x86-64's user address space (4-level paging; node never asks for
+/// the 57-bit addresses of 5-level paging) and the start of the kernel half, which holds the
+/// one page (`[vsyscall]`) that cores may also dump.
+const USER_END: u64 = 1 << 47;
+const KERNEL_START: u64 = 0u64.wrapping_sub(1 << 47);
+
+/// Check one `PT_LOAD` program header (number `index`) of `what` (a file of `file_len` bytes)
+/// against what a process can have: at most as many bytes in the file as in memory, all of
+/// them in the file, and an address range that does not wrap and lies in one half of the
+/// address space. The error is one line naming the segment.
+pub(crate) fn check_load(
+    what: &Path,
+    file_len: u64,
+    index: usize,
+    phdr: &elf::ProgramHeader64<LittleEndian>,
+) -> Result<()> {
+    let (vaddr, memsz, offset, filesz) = (phdr.p_vaddr(LE), phdr.p_memsz(LE), phdr.p_offset(LE), phdr.p_filesz(LE));
+    let segment = || format!("{}: program header {index} (PT_LOAD at {vaddr:#x}, {memsz:#x} bytes)", what.display());
+    if filesz > memsz {
+        bail!("{}: holds {filesz:#x} bytes in the file, more than in memory", segment());
+    }
+    if offset.checked_add(filesz).filter(|&end| end <= file_len).is_none() {
+        bail!(
+            "{} is truncated: needs file bytes up to {:#x}, the file has {file_len:#x}",
+            segment(),
+            offset.saturating_add(filesz)
+        );
+    }
+    let Some(end) = vaddr.checked_add(memsz) else {
+        bail!("{}: ends past the top of the address space", segment());
+    };
+    if !(end <= USER_END || vaddr >= KERNEL_START) {
+        bail!("{}: lies outside the x86-64 address space (user addresses end at {USER_END:#x})", segment());
+    }
+    Ok(())
+}
+
+/// The first two of these address ranges (sorted by start, each with its program header
+/// number) that overlap: no process maps an address twice.
+pub(crate) fn check_disjoint(what: &Path, ranges: &[(usize, Range<u64>)]) -> Result<()> {
+    for pair in ranges.windows(2) {
+        let [(i, a), (j, b)] = pair else { continue };
+        if b.start < a.end {
+            bail!(
+                "{}: program headers {i} ({:#x}-{:#x}) and {j} ({:#x}-{:#x}) overlap",
+                what.display(),
+                a.start,
+                a.end,
+                b.start,
+                b.end
+            );
+        }
+    }
+    Ok(())
+}
+
 /// One `PT_LOAD` segment of an executable or library.
 #[derive(Clone, Copy, Debug)]
 struct Load {
@@ -116,17 +172,24 @@ impl ElfImage {
             let name = bytes.split(|&b| b == 0).next()?;
             Some(PathBuf::from(String::from_utf8_lossy(name).into_owned()))
         });
-        let loads = phdrs
-            .iter()
-            .filter(|p| p.p_type(LE) == elf::PT_LOAD)
-            .map(|p| Load {
-                offset: p.p_offset(LE),
-                vaddr: p.p_vaddr(LE),
-                filesz: p.p_filesz(LE),
-                memsz: p.p_memsz(LE),
-                perms: Perms::from_elf_flags(p.p_flags(LE)),
-            })
-            .collect();
+        let mut loads = Vec::new();
+        for (index, p) in phdrs.iter().enumerate().filter(|(_, p)| p.p_type(LE) == elf::PT_LOAD) {
+            check_load(path, map.len() as u64, index, p)?;
+            loads.push((
+                index,
+                Load {
+                    offset: p.p_offset(LE),
+                    vaddr: p.p_vaddr(LE),
+                    filesz: p.p_filesz(LE),
+                    memsz: p.p_memsz(LE),
+                    perms: Perms::from_elf_flags(p.p_flags(LE)),
+                },
+            ));
+        }
+        loads.sort_by_key(|(_, l)| l.vaddr);
+        let ranges: Vec<_> = loads.iter().map(|(i, l)| (*i, l.vaddr..l.vaddr + l.memsz)).collect();
+        check_disjoint(path, &ranges)?;
+        let loads = loads.into_iter().map(|(_, l)| l).collect();
         Ok(ElfImage {
             path: path.to_owned(),
             e_type: header.e_type(LE),
