@@ -7,6 +7,8 @@
 #                      and run every test
 #   make illumos-check build v8.so for x86_64-unknown-illumos (cross-linked against stubs)
 #   make bench         scan throughput and peak memory on a large core
+#   make fuzz          run every fuzz target (fuzz/) a bounded number of times (installs
+#                      the nightly toolchain and cargo-fuzz if missing)
 # On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
 #   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
 #   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
@@ -20,7 +22,7 @@ MODULE_DIR     := /usr/lib/mdb/proc/amd64
 ILLUMOS_TARGET := x86_64-unknown-illumos
 CARGO          ?= cargo
 
-.PHONY: all build deps nodes debian-node test demo bench install illumos-check clean
+.PHONY: all build deps nodes debian-node test demo bench fuzz install illumos-check clean
 
 all: build
 
@@ -40,7 +42,7 @@ install: build
 	chmod 0755 $(DESTDIR)$(MODULE_DIR)/v8.so
 
 # These need the Linux host, Linux node binaries and gcore.
-test demo bench illumos-check:
+test demo bench fuzz illumos-check:
 	@echo "make $@ runs on Linux only; on illumos, make builds v8.so and make install installs it" >&2
 	@exit 1
 
@@ -121,6 +123,20 @@ demo: build
 
 bench: build
 	tests/bench/run.sh $(HOST) $(MODULE)
+
+# The fuzz targets are a workspace of their own (fuzz/), built by cargo fuzz on nightly,
+# so that the main workspace never needs nightly. fuzz/run.sh bounds and reports each run.
+fuzz: deps
+	@rustup toolchain list | grep -q '^nightly' || { \
+		echo "installing the nightly toolchain (for cargo fuzz)"; \
+		rustup toolchain install nightly --profile minimal; \
+	}
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || { \
+		echo "installing cargo-fuzz"; \
+		$(CARGO) install --locked cargo-fuzz; \
+	}
+	cd fuzz && $(CARGO) +nightly fuzz build -O -a
+	fuzz/run.sh
 
 install: build
 	install -d $(DESTDIR)$(MODULE_DIR)

@@ -218,6 +218,19 @@ impl CoreTarget {
     }
 }
 
+/// What the core's bytes alone say, before any file is opened: the checks of its headers
+/// and notes, then the executable's mapping (path and BuildID, when the notes name one) and
+/// the process's mappings. `open` goes on from the same steps; the fuzz target feeds this
+/// arbitrary bytes.
+pub fn parse_core_bytes(core: &[u8]) -> Result<(Option<(String, Option<Vec<u8>>)>, Vec<Mapping>)> {
+    let (_, segments, notes) = read_headers(core, Path::new("<bytes>"))?;
+    let extents = core_extents(&segments);
+    let dumped = Dumped { core, extents: &extents };
+    let exe = notes.executable(dumped).map(|f| (f.path.clone(), dumped.build_id(f.start).map(<[u8]>::to_vec)));
+    let files: Vec<Backed> = notes.files.iter().map(|f| (f, None)).collect();
+    Ok((exe, mappings(&segments, &files)))
+}
+
 /// Check the core's ELF header and program headers against the file; its `e_machine`, its
 /// `PT_LOAD` segments sorted by address, and what its notes say.
 fn read_headers(core: &[u8], path: &Path) -> Result<(u16, Vec<Segment>, Notes)> {
