@@ -16,7 +16,7 @@ status=0
 printf '%-12s %11s %8s %9s %5s %9s %8s\n' target executions crashes timeouts ooms peak_rss seconds
 # target, largest input (bytes), executions
 for spec in "string 4096 400000" "properties 4096 400000" "collections 4096 300000" \
-            "scopeinfo 4096 300000" "jsprint 4096 300000" "core 16384 300000" "lang 256 400000"; do
+            "scopeinfo 4096 300000" "jsprint 4096 300000" "core 16384 300000" "lang 256 200000"; do
     set -- $spec
     log=logs/$1.log
     mkdir -p corpus/$1 artifacts/$1 regressions/$1
