@@ -8,6 +8,8 @@
 #   make illumos-check build v8.so for x86_64-unknown-illumos (cross-linked against stubs)
 #   make bench         scan throughput and peak memory on a large core
 #   make stress        the corruption campaign with 10,000 variants of a small core, and its figures
+#   make fuzz          run every fuzz target (fuzz/) a bounded number of times (installs
+#                      the nightly toolchain and cargo-fuzz if missing)
 # On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
 #   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
 #   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
@@ -21,7 +23,7 @@ MODULE_DIR     := /usr/lib/mdb/proc/amd64
 ILLUMOS_TARGET := x86_64-unknown-illumos
 CARGO          ?= cargo
 
-.PHONY: all build deps nodes debian-node test demo bench stress install illumos-check clean
+.PHONY: all build deps nodes debian-node test demo bench stress fuzz install illumos-check clean
 
 all: build
 
@@ -41,7 +43,7 @@ install: build
 	chmod 0755 $(DESTDIR)$(MODULE_DIR)/v8.so
 
 # These need the Linux host, Linux node binaries and gcore.
-test demo bench stress illumos-check:
+test demo bench stress fuzz illumos-check:
 	@echo "make $@ runs on Linux only; on illumos, make builds v8.so and make install installs it" >&2
 	@exit 1
 
@@ -127,6 +129,20 @@ bench: build
 STRESS_VARIANTS ?= 10000
 stress: build $(NODE_CACHE)/20.20.2/bin/node
 	STRESS_VARIANTS=$(STRESS_VARIANTS) $(CARGO) test --release --test stress -- --nocapture
+
+# The fuzz targets are a workspace of their own (fuzz/), built by cargo fuzz on nightly,
+# so that the main workspace never needs nightly. fuzz/run.sh bounds and reports each run.
+fuzz: deps
+	@rustup toolchain list | grep -q '^nightly' || { \
+		echo "installing the nightly toolchain (for cargo fuzz)"; \
+		rustup toolchain install nightly --profile minimal; \
+	}
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || { \
+		echo "installing cargo-fuzz"; \
+		$(CARGO) install --locked cargo-fuzz; \
+	}
+	cd fuzz && $(CARGO) +nightly fuzz build -O -a
+	fuzz/run.sh
 
 install: build
 	install -d $(DESTDIR)$(MODULE_DIR)

@@ -13,7 +13,7 @@ use object::elf;
 
 use crate::frame::api;
 use crate::state;
-use crate::target::{LoadObject, Mapping, SymTable, Symbol, Target};
+use mdb_host::target::{LoadObject, Mapping, SymTable, Symbol, Target};
 
 /// mdb's own errno values (`EMDB_*`: 1000 on, in the order of illumos' mdb_errno.h), those
 /// the host can set, with mdb's messages.
@@ -77,12 +77,12 @@ pub unsafe extern "C" fn mdb_vread(buf: *mut c_void, n: usize, addr: usize) -> i
     let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), n) };
     match state::with_target(|t| t.read(addr as u64, out)) {
         Some(Ok(())) => n as isize,
-        Some(Err(crate::target::ReadError::Partial { got, want, .. })) => {
+        Some(Err(mdb_host::target::ReadError::Partial { got, want, .. })) => {
             errno::set_partial(got, want);
             set_errno(errno::PARTIAL);
             -1
         }
-        Some(Err(crate::target::ReadError::NoMap { .. })) => {
+        Some(Err(mdb_host::target::ReadError::NoMap { .. })) => {
             set_errno(errno::NOMAP);
             -1
         }

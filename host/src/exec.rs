@@ -10,9 +10,9 @@ use mdb_sys as sys;
 
 use crate::api::errno;
 use crate::frame::{self, api, Abort};
-use crate::lang::{self, ArgText, Command, Stage};
 use crate::modules::{self, DcmdEntry};
 use crate::state;
+use mdb_host::lang::{self, ArgText, Command, Stage};
 
 const OK: c_int = sys::DCMD_OK;
 const ERR: c_int = sys::DCMD_ERR;

@@ -13,10 +13,8 @@
 mod api;
 mod exec;
 mod frame;
-mod lang;
 mod modules;
 mod state;
-mod target;
 
 #[cfg(test)]
 mod printf_tests;
@@ -28,6 +26,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 use exec::{Flow, Interpreter};
+use mdb_host::target;
 
 extern "C" {
     /// Defined in printf.c; calling it makes the linker keep the variadic API functions.

@@ -8,7 +8,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::io::Write;
 
 use crate::frame::{self, Abort};
-use crate::target::Target;
+use mdb_host::target::Target;
 
 thread_local! {
     static TARGET: OnceCell<Box<dyn Target>> = const { OnceCell::new() };

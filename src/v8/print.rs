@@ -93,10 +93,14 @@ pub fn number(f: f64) -> String {
     }
 }
 
+/// The largest time value a Date holds, in ms either side of the epoch (ECMA-262 TimeClip).
+const MAX_TIME: f64 = 8.64e15;
+
 /// `YYYY Mon DD HH:MM:SS` (UTC) for milliseconds since the epoch.
 pub fn date(ms: f64) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    if !ms.is_finite() {
+    // Beyond TimeClip's range there is no JavaScript date: only a corrupt value gets here.
+    if !(-MAX_TIME..=MAX_TIME).contains(&ms) {
         return "Invalid Date".into();
     }
     let secs = (ms / 1000.0).floor() as i64;
@@ -692,6 +696,12 @@ mod tests {
         assert_eq!(date(0.0), "1970 Jan  1 00:00:00");
         assert_eq!(date(1458172800000.0), "2016 Mar 17 00:00:00");
         assert_eq!(date(-86400000.0), "1969 Dec 31 00:00:00");
+        assert_eq!(date(8.64e15), "275760 Sep 13 00:00:00");
+        assert_eq!(date(-8.64e15), "-271821 Apr 20 00:00:00");
+        // Corrupt values, beyond any Date, printed years like 292277026596.
+        assert_eq!(date(1e300), "Invalid Date");
+        assert_eq!(date(-1e300), "Invalid Date");
+        assert_eq!(date(f64::NAN), "Invalid Date");
     }
 
     #[test]

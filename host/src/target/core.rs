@@ -222,6 +222,26 @@ impl CoreTarget {
     }
 }
 
+/// What the core's bytes alone say, before any file is opened: see [`parse_core_bytes`].
+#[derive(Debug)]
+pub struct CoreBytes {
+    /// The executable's path (from the NT_FILE note) and the BuildID of its header as dumped.
+    pub executable: Option<(String, Option<Vec<u8>>)>,
+    /// The process's mappings, without the permissions only the files know.
+    pub mappings: Vec<Mapping>,
+}
+
+/// The steps of `open` that read only the core: the checks of its headers and notes, the
+/// executable's mapping and BuildID, the mappings. The fuzz target feeds it arbitrary bytes.
+pub fn parse_core_bytes(core: &[u8]) -> Result<CoreBytes> {
+    let (_, segments, notes) = read_headers(core, Path::new("<bytes>"))?;
+    let extents = core_extents(&segments);
+    let dumped = Dumped { core, extents: &extents };
+    let executable = notes.executable(dumped).map(|f| (f.path.clone(), dumped.build_id(f.start).map(<[u8]>::to_vec)));
+    let files: Vec<Backed> = notes.files.iter().map(|f| (f, None)).collect();
+    Ok(CoreBytes { executable, mappings: mappings(&segments, &files) })
+}
+
 /// Check the core's ELF header and program headers against the file; its `e_machine`, its
 /// `PT_LOAD` segments sorted by address, and what its notes say.
 fn read_headers(core: &[u8], path: &Path) -> Result<(u16, Vec<Segment>, Notes)> {
@@ -549,6 +569,22 @@ mod tests {
     use super::super::testutil::{TempDir, Waiting};
     use super::super::{open_core, SymTable};
     use super::*;
+
+    /// The fuzz target `core`'s seed (fuzz/seeds.py): an ET_CORE whose notes name the
+    /// executable and whose one segment holds its header with a BuildID note.
+    #[test]
+    fn core_bytes_name_the_executable_and_its_mappings() {
+        // Mapped, as `open` maps cores: the ELF structs must be aligned.
+        let seed =
+            map_file(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/seeds/core/minimal-core"))).unwrap();
+        let core = parse_core_bytes(&seed).unwrap();
+        let build_id: Vec<u8> = (0..20).collect();
+        assert_eq!(core.executable, Some(("/usr/bin/node".to_string(), Some(build_id))));
+        let ranges: Vec<_> = core.mappings.iter().map(|m| (m.start, m.size, m.path.as_deref())).collect();
+        assert_eq!(ranges, [(0x400000, 0x1000, Some("/usr/bin/node")), (0x401000, 0x1000, Some("/usr/bin/node"))]);
+        let e = parse_core_bytes(&seed[..300]).unwrap_err().to_string();
+        assert!(e.contains("truncated"), "{e}");
+    }
 
     #[test]
     #[allow(clippy::single_range_in_vec_init)]

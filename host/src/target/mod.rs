@@ -37,7 +37,7 @@ use anyhow::Result;
 
 use self::elf::ElfImage;
 
-pub use self::core::CoreTarget;
+pub use self::core::{parse_core_bytes, CoreBytes, CoreTarget};
 pub use self::process::ProcessTarget;
 
 /// Access permissions of a mapping.
