@@ -80,6 +80,9 @@ fn check(version: &'static str) {
         let (core, snapshot) = core_and_snapshot(version, "acorn.js", &[("ACORN", &acorn)], &dir.0);
         let r = mdb_core(&node(version), &core, &["::findjsobjects"]);
         let out = r.ok();
+        // Progress lines appear when a scan takes over a second (a loaded machine).
+        let other: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();
+        assert!(other.is_empty(), "node {version} run {run}: stderr: {other:?}");
         assert!(!out.contains("internal error") && !out.contains("panicked"), "{out}");
         let (census, oracle) = (census_counts(out), snapshot_counts(&snapshot));
         let get = |m: &HashMap<String, u64>, c: &str| m.get(c).copied().unwrap_or(0);
