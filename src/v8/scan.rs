@@ -41,6 +41,8 @@ pub struct Page {
     pub to: bool,
     /// The owning Heap (0 for read-only space).
     pub heap: u64,
+    /// Where the header fields are: the chunk itself, or its out-of-line metadata.
+    pub fields_at: u64,
     /// Bytes inside `start..end` that V8 treats as free (above an allocation top): they
     /// read as zeros in the scan.
     pub free: Option<(u64, u64)>,
@@ -95,12 +97,13 @@ fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
     let words: Vec<u64> = head.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
     let page_size = 1u64 << h.l.page_size_bits;
     CHUNK_HEADERS.iter().find_map(|hd: &'static ChunkHeader| {
-        let fields: Vec<u64> = match hd.metadata {
-            None => words.clone(),
+        let (fields_at, fields): (u64, Vec<u64>) = match hd.metadata {
+            None => (base.0, words.clone()),
             Some(w) => {
                 let mut meta = [0u8; 128];
-                h.t.read(Addr(*words.get(w)?), &mut meta).ok()?;
-                meta.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect()
+                let at = *words.get(w)?;
+                h.t.read(Addr(at), &mut meta).ok()?;
+                (at, meta.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect())
             }
         };
         if let Some(sw) = hd.self_word {
@@ -126,8 +129,18 @@ fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
         // Large-object chunks hold one object at area_start: its first block is enough.
         let scan_end = end.min(base.0 + page_size).min(region_end).max(start);
         let heap = *fields.get(hd.heap)?;
-        let page =
-            Page { base, start, end: scan_end, from, to, heap, free: None, read_only: heap == 0, header: hd.name };
+        let page = Page {
+            base,
+            start,
+            end: scan_end,
+            from,
+            to,
+            heap,
+            fields_at,
+            free: None,
+            read_only: heap == 0,
+            header: hd.name,
+        };
         Some((page, size))
     })
 }
@@ -141,7 +154,8 @@ fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
 /// `allocation_areas_window` bytes before the heap pointer are searched). The new-space
 /// area is the one untagged triple `start <= top <= limit` inside one TO page; the
 /// old-space area is the triple after it, used when it lies in one old page. Nothing is
-/// marked unless exactly one such new-space triple is found. Returns the bytes marked.
+/// marked unless exactly one such new-space triple is found. The TO pages after the
+/// area's page ([`unused_after`]) are free as a whole. Returns the bytes marked.
 pub fn allocation_areas(h: &Heap, pages: &mut [Page]) -> u64 {
     let mut heaps: Vec<u64> = pages.iter().map(|p| p.heap).filter(|&hp| hp != 0).collect();
     heaps.sort_unstable();
@@ -162,12 +176,63 @@ pub fn allocation_areas(h: &Heap, pages: &mut [Page]) -> u64 {
         let [(at, young)] = found[..] else { continue };
         let areas = &words[at..at + 6];
         let old = inside(&areas[3..6], false).map(|page| (page, areas[4], areas[5]));
-        for (page, from, to) in [(young, areas[1], pages[young].end)].into_iter().chain(old) {
+        let unused: Vec<(usize, u64, u64)> =
+            unused_after(h, pages, young).into_iter().map(|p| (p, pages[p].start, pages[p].end)).collect();
+        for (page, from, to) in [(young, areas[1], pages[young].end)].into_iter().chain(old).chain(unused) {
             pages[page].free = Some((from, to));
             marked += to - from;
         }
     }
     marked
+}
+
+/// The TO pages that come after page `current` in their semispace's page list: V8 fills
+/// the semispace's pages in list order, so they are unused since the last GC and hold
+/// only stale bytes. The list is V8's `heap::List` (src/heap/list.h), whose `ListNode`
+/// is `{next_, prev_}` in each page's header fields; no metadata says where, so `next_`
+/// is the first header word that links all the semispace's TO pages into one chain
+/// ending in 0 (`prev_` links them too, in reverse, after it).
+fn unused_after(h: &Heap, pages: &[Page], current: usize) -> Vec<usize> {
+    const HEADER_WORDS: usize = 64;
+    let to: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].to && pages[i].heap == pages[current].heap).collect();
+    if to.len() < 2 {
+        return Vec::new();
+    }
+    let mut headers = Vec::with_capacity(to.len());
+    for &i in &to {
+        let mut buf = vec![0u8; HEADER_WORDS * 8];
+        if h.t.read(Addr(pages[i].fields_at), &mut buf).is_err() {
+            return Vec::new();
+        }
+        headers.push(words(&buf).collect::<Vec<u64>>());
+    }
+    let index_of = |fields_at: u64| to.iter().position(|&i| pages[i].fields_at == fields_at);
+    // Page `k`'s successor through word `w`: None at the end of the chain, Err off it.
+    let next = |k: usize, w: usize| match headers[k][w] {
+        0 => Ok(None),
+        link => index_of(link).map(Some).ok_or(()),
+    };
+    let chains = |w: usize| {
+        let links: Vec<Option<usize>> = (0..to.len()).map(|k| next(k, w).ok()).collect::<Option<_>>()?;
+        let heads: Vec<usize> = (0..to.len()).filter(|k| !links.contains(&Some(*k))).collect();
+        let [mut k] = heads[..] else { return None };
+        let mut seen = 1;
+        while let Some(n) = links[k] {
+            (k, seen) = (n, seen + 1);
+            if seen > to.len() {
+                return None;
+            }
+        }
+        (seen == to.len()).then_some(links)
+    };
+    let Some(links) = (0..HEADER_WORDS).find_map(chains) else { return Vec::new() };
+    let Some(mut k) = to.iter().position(|&i| i == current) else { return Vec::new() };
+    let mut after = Vec::new();
+    while let Some(n) = links[k] {
+        after.push(to[n]);
+        k = n;
+    }
+    after
 }
 
 /// The words of the `allocation_areas_window` bytes before `heap` (or of the largest
