@@ -57,7 +57,7 @@ pub struct ScanStats {
     pub pages: usize,
     pub from_pages: usize,
     pub bytes: u64,
-    /// Bytes of linear allocation areas above their top (free, read as zeros).
+    /// Bytes V8 treats as free (above allocation tops, unused TO pages): read as zeros.
     pub free_bytes: u64,
     pub meta_maps: usize,
     pub maps: usize,
@@ -459,7 +459,7 @@ fn each_page<C: Send + 'static, R: Send + 'static>(
         if h.t.read(Addr(p.start), &mut buf).is_ok() {
             if let Some((from, to)) = p.free {
                 let at = |a: u64| (a.saturating_sub(p.start) as usize).min(len);
-                buf[at(from)..at(to)].fill(0);
+                buf[at(from)..at(to).max(at(from))].fill(0);
             }
             batch.push((p.clone(), buf));
             batch_bytes += len;
