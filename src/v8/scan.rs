@@ -3,7 +3,9 @@
 //! 1. **Pages.** Every 2^kPageSizeBits-aligned block of anonymous, non-executable
 //!    memory whose header matches one of [`CHUNK_HEADERS`] is a V8 heap chunk. Chunks
 //!    flagged FROM_PAGE (stale copies left by the last scavenge) are skipped, and so is
-//!    executable memory (JIT code embeds map pointers as immediates).
+//!    executable memory (JIT code embeds map pointers as immediates). So is the memory
+//!    V8 treats as free inside the main thread's linear allocation areas
+//!    ([`allocation_areas`]): stale bytes of objects that died before.
 //! 2. **Meta maps and maps** (one pass). A meta map is an object whose map word points to
 //!    itself (V8 12+ has one per native context as well as the read-only one); a map is
 //!    an object whose map word points to a meta map.
@@ -35,6 +37,15 @@ pub struct Page {
     pub end: u64,
     /// A FROM semispace page (skipped).
     pub from: bool,
+    /// A TO semispace page (the young generation's active half).
+    pub to: bool,
+    /// The owning Heap (0 for read-only space).
+    pub heap: u64,
+    /// Where the header fields are: the chunk itself, or its out-of-line metadata.
+    pub fields_at: u64,
+    /// Bytes inside `start..end` that V8 treats as free (above an allocation top): they
+    /// read as zeros in the scan.
+    pub free: Option<(u64, u64)>,
     /// A read-only space page (it holds the read-only meta map).
     pub read_only: bool,
     pub header: &'static str,
@@ -46,6 +57,8 @@ pub struct ScanStats {
     pub pages: usize,
     pub from_pages: usize,
     pub bytes: u64,
+    /// Bytes V8 treats as free (above allocation tops, unused TO pages): read as zeros.
+    pub free_bytes: u64,
     pub meta_maps: usize,
     pub maps: usize,
     /// Words that point to a map (object candidates of any type).
@@ -92,12 +105,13 @@ fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
     let words: Vec<u64> = head.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
     let page_size = 1u64 << h.l.page_size_bits;
     CHUNK_HEADERS.iter().find_map(|hd: &'static ChunkHeader| {
-        let fields: Vec<u64> = match hd.metadata {
-            None => words.clone(),
+        let (fields_at, fields): (u64, Vec<u64>) = match hd.metadata {
+            None => (base.0, words.clone()),
             Some(w) => {
                 let mut meta = [0u8; 128];
-                h.t.read(Addr(*words.get(w)?), &mut meta).ok()?;
-                meta.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect()
+                let at = *words.get(w)?;
+                h.t.read(Addr(at), &mut meta).ok()?;
+                (at, meta.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect())
             }
         };
         if let Some(sw) = hd.self_word {
@@ -118,11 +132,126 @@ fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
         if !plausible {
             return None;
         }
-        let from = *words.get(hd.flags)? & h.l.page_flag_from_page != 0;
+        let flags = *words.get(hd.flags)?;
+        let (from, to) = (flags & h.l.page_flag_from_page != 0, flags & h.l.page_flag_to_page != 0);
         // Large-object chunks hold one object at area_start: its first block is enough.
         let scan_end = end.min(base.0 + page_size).min(region_end).max(start);
-        let read_only = *fields.get(hd.heap)? == 0;
-        Some((Page { base, start, end: scan_end, from, read_only, header: hd.name }, size))
+        let heap = *fields.get(hd.heap)?;
+        let page = Page {
+            base,
+            start,
+            end: scan_end,
+            from,
+            to,
+            heap,
+            fields_at,
+            free: None,
+            read_only: heap == 0,
+            header: hd.name,
+        };
+        Some((page, size))
+    })
+}
+
+/// Mark the memory V8 treats as free in the main thread's linear allocation areas
+/// (`LinearAllocationArea {start, top, limit}`, src/heap/linear-allocation-area.h): V8
+/// allocates by bumping `top` towards `limit`, so `top..limit` holds no object, only
+/// stale bytes of objects that died before; in the new space's TO page everything from
+/// `top` to the page's end is unallocated. The Isolate keeps the new-space area, then the
+/// old-space area, side by side ahead of its Heap (no metadata says where: the
+/// `allocation_areas_window` bytes before the heap pointer are searched). The new-space
+/// area is the one untagged triple `start <= top <= limit` inside one TO page; the
+/// old-space area is the triple after it, used when it lies in one old page. Nothing is
+/// marked unless exactly one such new-space triple is found. The TO pages after the
+/// area's page ([`unused_after`]) are free as a whole. Returns the bytes marked.
+pub fn allocation_areas(h: &Heap, pages: &mut [Page]) -> u64 {
+    let mut heaps: Vec<u64> = pages.iter().map(|p| p.heap).filter(|&hp| hp != 0).collect();
+    heaps.sort_unstable();
+    heaps.dedup();
+    let mut marked = 0;
+    for heap in heaps {
+        let Some(words) = window_before(h, heap) else { continue };
+        let inside = |w: &[u64], young: bool| -> Option<usize> {
+            let (start, top, limit) = (w[0], w[1], w[2]);
+            let aligned = (start | top | limit) % h.l.tagged_size == 0;
+            if start == 0 || !aligned || !(start <= top && top <= limit) {
+                return None;
+            }
+            pages.iter().position(|p| p.heap == heap && p.to == young && !p.from && p.start <= start && limit <= p.end)
+        };
+        let found: Vec<(usize, usize)> =
+            words.windows(6).enumerate().filter_map(|(i, w)| Some((i, inside(w, true)?))).collect();
+        let [(at, young)] = found[..] else { continue };
+        let areas = &words[at..at + 6];
+        let old = inside(&areas[3..6], false).map(|page| (page, areas[4], areas[5]));
+        let unused: Vec<(usize, u64, u64)> =
+            unused_after(h, pages, young).into_iter().map(|p| (p, pages[p].start, pages[p].end)).collect();
+        for (page, from, to) in [(young, areas[1], pages[young].end)].into_iter().chain(old).chain(unused) {
+            pages[page].free = Some((from, to));
+            marked += to - from;
+        }
+    }
+    marked
+}
+
+/// The TO pages that come after page `current` in their semispace's page list: V8 fills
+/// the semispace's pages in list order, so they are unused since the last GC and hold
+/// only stale bytes. The list is V8's `heap::List` (src/heap/list.h), whose `ListNode`
+/// is `{next_, prev_}` in each page's header fields; no metadata says where, so `next_`
+/// is the first header word that links all the semispace's TO pages into one chain
+/// ending in 0 (`prev_` links them too, in reverse, after it).
+fn unused_after(h: &Heap, pages: &[Page], current: usize) -> Vec<usize> {
+    const HEADER_WORDS: usize = 64;
+    let to: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].to && pages[i].heap == pages[current].heap).collect();
+    if to.len() < 2 {
+        return Vec::new();
+    }
+    let mut headers = Vec::with_capacity(to.len());
+    for &i in &to {
+        let mut buf = vec![0u8; HEADER_WORDS * 8];
+        if h.t.read(Addr(pages[i].fields_at), &mut buf).is_err() {
+            return Vec::new();
+        }
+        headers.push(words(&buf).collect::<Vec<u64>>());
+    }
+    let index_of = |fields_at: u64| to.iter().position(|&i| pages[i].fields_at == fields_at);
+    // Page `k`'s successor through word `w`: None at the end of the chain, Err off it.
+    let next = |k: usize, w: usize| match headers[k][w] {
+        0 => Ok(None),
+        link => index_of(link).map(Some).ok_or(()),
+    };
+    let chains = |w: usize| {
+        let links: Vec<Option<usize>> = (0..to.len()).map(|k| next(k, w).ok()).collect::<Option<_>>()?;
+        let heads: Vec<usize> = (0..to.len()).filter(|k| !links.contains(&Some(*k))).collect();
+        let [mut k] = heads[..] else { return None };
+        let mut seen = 1;
+        while let Some(n) = links[k] {
+            (k, seen) = (n, seen + 1);
+            if seen > to.len() {
+                return None;
+            }
+        }
+        (seen == to.len()).then_some(links)
+    };
+    let Some(links) = (0..HEADER_WORDS).find_map(chains) else { return Vec::new() };
+    let Some(mut k) = to.iter().position(|&i| i == current) else { return Vec::new() };
+    let mut after = Vec::new();
+    while let Some(n) = links[k] {
+        after.push(to[n]);
+        k = n;
+    }
+    after
+}
+
+/// The words of the `allocation_areas_window` bytes before `heap` (or of the largest
+/// readable tail of them, halving the window, when the Isolate is near a hole).
+fn window_before(h: &Heap, heap: u64) -> Option<Vec<u64>> {
+    const HALVINGS: u32 = 8;
+    (0..HALVINGS).find_map(|k| {
+        let len = (h.l.allocation_areas_window >> k) & !(h.l.tagged_size - 1);
+        let mut buf = vec![0u8; len as usize];
+        h.t.read(Addr(heap.checked_sub(len)?), &mut buf).ok()?;
+        Some(words(&buf).collect())
     })
 }
 
@@ -336,6 +465,10 @@ fn each_page<C: Send + 'static, R: Send + 'static>(
         buf.resize(len, 0);
         // A chunk that cannot be read (a hole in the core) contributes nothing.
         if h.t.read(Addr(p.start), &mut buf).is_ok() {
+            if let Some((from, to)) = p.free {
+                let at = |a: u64| (a.saturating_sub(p.start) as usize).min(len);
+                buf[at(from)..at(to).max(at(from))].fill(0);
+            }
             batch.push((p.clone(), buf));
             batch_bytes += len;
         } else {
@@ -469,15 +602,20 @@ pub struct Found {
 /// Every JavaScript object of the heap, passed to `found` a page at a time.
 pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn FnMut(&[Found])) -> Result<ScanStats> {
     let l = h.l;
-    let pages = pages(h, regions);
+    let mut pages = pages(h, regions);
     if pages.is_empty() {
         return Err(Error::Msg(
             "no V8 heap pages found: the core may lack anonymous memory (check /proc/PID/coredump_filter; 0x33 is needed)"
                 .into(),
         ));
     }
-    let mut stats =
-        ScanStats { pages: pages.len(), from_pages: pages.iter().filter(|p| p.from).count(), ..ScanStats::default() };
+    let free_bytes = allocation_areas(h, &mut pages);
+    let mut stats = ScanStats {
+        pages: pages.len(),
+        from_pages: pages.iter().filter(|p| p.from).count(),
+        free_bytes,
+        ..ScanStats::default()
+    };
     // FROM pages hold stale copies: they are not scanned.
     let live: Vec<Page> = pages.iter().filter(|p| !p.from).cloned().collect();
     let live_bytes: u64 = live.iter().map(|p| p.end - p.start).sum();

@@ -222,6 +222,29 @@ pub fn core(version: &str, fixture: &str) -> PathBuf {
     path
 }
 
+/// A gcore'd core of `fixture` under node `version` in `dir`, with `env` for the
+/// fixture and `$SNAPSHOT` naming where it writes V8's own heap snapshot just before it
+/// is dumped. Returns the core and the snapshot. Not cached: each call is a fresh run.
+pub fn core_and_snapshot(version: &str, fixture: &str, env: &[(&str, &Path)], dir: &Path) -> (PathBuf, PathBuf) {
+    let (core, snapshot) = (dir.join(format!("{fixture}.core")), dir.join(format!("{fixture}.heapsnapshot")));
+    let script = root().join("tests/fixtures").join(fixture);
+    let mut command = node_command(version);
+    command.args(["--expose-gc", script.to_str().unwrap()]).env("SNAPSHOT", &snapshot).envs(env.iter().copied());
+    Fixture::spawn(&mut command).gcore(&core);
+    (core, snapshot)
+}
+
+/// An npm package installed by `make npm-packages` into .cache/npm.
+pub fn npm_package(name: &str) -> PathBuf {
+    let p = root().join(".cache/npm/node_modules").join(name);
+    assert!(
+        p.join("package.json").is_file(),
+        "npm package {name} is missing at {}: run `make npm-packages`",
+        p.display()
+    );
+    p
+}
+
 /// A scratch directory under target/, removed on drop.
 pub struct Scratch(pub PathBuf);
 
@@ -244,28 +267,32 @@ impl Drop for Scratch {
 #[macro_export]
 macro_rules! test_every_version {
     ($check:ident) => {
-        #[test]
+        $crate::test_every_version!($check, #[test]);
+    };
+    // With more attributes for each test (e.g. `#[test] #[ignore = "why"]`).
+    ($check:ident, $(#[$attr:meta])+) => {
+        $(#[$attr])+
         fn node18() {
             $check("18.20.8");
         }
-        #[test]
+        $(#[$attr])+
         fn node20() {
             $check("20.20.2");
         }
-        #[test]
+        $(#[$attr])+
         fn node22() {
             $check("22.23.3");
         }
-        #[test]
+        $(#[$attr])+
         fn node24() {
             $check("24.21.0");
         }
-        #[test]
+        $(#[$attr])+
         fn node26() {
             $check("26.10.0");
         }
         /// Debian's packaged node 18: PIE, its V8 and metadata in libnode.so.108.
-        #[test]
+        $(#[$attr])+
         fn node18_debian() {
             $check($crate::common::DEBIAN_NODE);
         }
