@@ -216,12 +216,14 @@ fn a_region_far_larger_than_the_core_holds() {
         .map(|w| (w[0], w[1].vaddr - w[0].vaddr))
         .max_by_key(|&(_, gap)| gap)
         .unwrap();
-    assert!(gap > 1 << 44, "the widest gap after a writable segment is only {gap:#x} bytes");
+    // Address-space layouts vary from core to core; 2^41 bytes is 2^23 blocks.
+    assert!(gap > 1 << 41, "the widest gap after a writable segment is only {gap:#x} bytes");
     let bad = with_u64(&dir, widest.at + P_MEMSZ, gap);
     let expected = mdb_core(&node("20.20.2"), &core("20.20.2", "values.js"), &["::findjsobjects"]);
-    // A ^C in the ten millionth read (a step per block would be 2^29 reads) breaks it off.
+    // A ^C in the three millionth read breaks it off: the intact core's ::findjsobjects
+    // takes under a million, a step per 256 KiB block of the gap at least 2^23.
     let node = node("20.20.2");
     let args = ["-e", "::load v8.so", "-e", "::findjsobjects", node.to_str().unwrap(), bad.to_str().unwrap()];
-    let r = common::mdb_with(&args, "", &[("MDB_HOST_SIGINT_AFTER_READS", "10000000")]);
+    let r = common::mdb_with(&args, "", &[("MDB_HOST_SIGINT_AFTER_READS", "3000000")]);
     assert_eq!(r.ok(), expected.ok());
 }
