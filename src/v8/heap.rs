@@ -11,6 +11,10 @@ use crate::target::{Addr, Error, Result, Target};
 /// FixedArray::kMaxLength, 128 Mi slots).
 pub const MAX_ARRAY_LENGTH: u64 = 1 << 27;
 
+/// The most forwarding addresses followed from one old copy of an object (each
+/// scavenge moves a survivor once).
+const MAX_FORWARDS: usize = 8;
+
 /// A target's V8 heap: the target plus its layout.
 #[derive(Clone, Copy)]
 pub struct Heap<'a> {
@@ -47,6 +51,25 @@ impl<'a> Heap<'a> {
     /// The map of a heap object.
     pub fn map(&self, obj: Addr) -> Result<Addr> {
         self.pointer(obj, self.l.heap_object_map, "a heap object (its map word is not a pointer)")
+    }
+
+    /// Where the GC moved an object whose old copy is at `obj`: a scavenge leaves the new
+    /// address (untagged, so it reads as a Smi) in the old copy's map word, and a copy
+    /// moved again by a later scavenge holds the next one. Dead objects of a new-space
+    /// page can still point at such old copies.
+    pub fn forwarded(&self, obj: Addr) -> Option<Addr> {
+        let mut at = obj;
+        for _ in 0..MAX_FORWARDS {
+            let word = self.word(at, self.l.heap_object_map).ok()?;
+            if word == 0 || word & (self.l.tagged_size - 1) != 0 {
+                return None;
+            }
+            at = Addr(word);
+            if self.type_of(at).is_ok() {
+                return Some(at);
+            }
+        }
+        None
     }
 
     /// The instance type a map describes.

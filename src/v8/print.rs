@@ -35,6 +35,11 @@ impl Default for PrintOptions {
 pub const MAX_DEPTH: u32 = 64;
 /// Most entries of one object, array, Map or Set printed before `...`.
 const MAX_ENTRIES: usize = 1 << 16;
+/// What brackets a decode error printed in place of a value (`‹... is not a heap
+/// object›`), apart from the `<...>` of values util.inspect prints so (`<Buffer ..>`),
+/// so that a sweep can count them.
+pub const ERROR_OPEN: char = '‹';
+pub const ERROR_CLOSE: char = '›';
 /// Bytes of a Buffer or ArrayBuffer shown (as util.inspect does).
 const MAX_BYTES: u64 = 50;
 
@@ -128,8 +133,9 @@ impl Printer<'_, '_> {
                 let _ = write!(self.out, "<weak reference to {a}>");
             }
             Value::Heap(a) => {
+                let a = self.h.forwarded(a).unwrap_or(a);
                 if let Err(e) = self.heap_object(a, depth, level) {
-                    let _ = write!(self.out, "<{e}>");
+                    let _ = write!(self.out, "{ERROR_OPEN}{e}{ERROR_CLOSE}");
                 }
             }
         }
@@ -152,16 +158,19 @@ impl Printer<'_, '_> {
         if ty == l.type_oddball {
             let kind = h.smi(a, l.oddball_kind)?;
             let name = [
-                (l.oddball_false, "false"),
-                (l.oddball_true, "true"),
-                (l.oddball_null, "null"),
-                (l.oddball_undefined, "undefined"),
+                (Some(l.oddball_false), "false"),
+                (Some(l.oddball_true), "true"),
+                (Some(l.oddball_null), "null"),
+                (Some(l.oddball_undefined), "undefined"),
+                (l.oddball_the_hole, "hole"),
+                (l.oddball_uninitialized, "uninitialized"),
+                (l.oddball_arguments_marker, "arguments_marker"),
+                (l.oddball_exception, "exception"),
             ]
             .iter()
-            .find(|(k, _)| i64::try_from(*k).ok() == Some(kind))
+            .find(|(k, _)| k.and_then(|k| i64::try_from(k).ok()) == Some(kind))
             .map(|(_, n)| *n)
-            .or_else(|| (l.oddball_the_hole.and_then(|k| i64::try_from(k).ok()) == Some(kind)).then_some("hole"))
-            .unwrap_or("<unknown oddball>");
+            .ok_or(Error::Corrupt { addr: a, why: format!("oddball of unknown kind {kind}") })?;
             self.out.push_str(name);
             return Ok(());
         }
