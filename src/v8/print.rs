@@ -23,18 +23,19 @@ pub struct PrintOptions {
     pub depth: u32,
     /// Longest string printed before `[...]` (`-N`).
     pub max_string: u64,
+    /// Most entries of one object, array, Map or Set printed before a `... N more`
+    /// line (`-A` lifts it).
+    pub max_entries: usize,
 }
 
 impl Default for PrintOptions {
     fn default() -> Self {
-        PrintOptions { addresses: false, depth: 2, max_string: 1 << 16 }
+        PrintOptions { addresses: false, depth: 2, max_string: 1 << 16, max_entries: 1 << 16 }
     }
 }
 
 /// The deepest `-d` honoured (printing recurses once per level).
 pub const MAX_DEPTH: u32 = 64;
-/// Most entries of one object, array, Map or Set printed before `...`.
-const MAX_ENTRIES: usize = 1 << 16;
 /// What brackets a decode error printed in place of a value (`‹... is not a heap
 /// object›`), apart from the `<...>` of values util.inspect prints so (`<Buffer ..>`),
 /// so that a sweep can count them.
@@ -69,6 +70,23 @@ struct Printer<'a, 'h> {
 
 fn indent(n: usize) -> String {
     " ".repeat(n * 4)
+}
+
+const PROPERTIES: (&str, &str) = ("property", "properties");
+const ELEMENTS: (&str, &str) = ("element", "elements");
+const ENTRIES: (&str, &str) = ("entry", "entries");
+
+/// The line that says what a cap left out: `... 34,464 more elements`.
+fn more(n: usize, (one, many): (&str, &str)) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("... {grouped} more {}", if n == 1 { one } else { many })
 }
 
 /// `%e` as C prints it: `4.700000e+00`.
@@ -407,7 +425,8 @@ impl Printer<'_, '_> {
             return Ok(());
         }
         self.out.push_str("{\n");
-        for (key, shown) in entries.into_iter().take(MAX_ENTRIES) {
+        let elided = entries.len().saturating_sub(self.o.max_entries);
+        for (key, shown) in entries.into_iter().take(self.o.max_entries) {
             let _ = write!(self.out, "{}\"{key}\": ", indent(level + 1));
             match shown {
                 Shown::Value(v) => self.value(v, depth - 1, level + 1),
@@ -416,8 +435,16 @@ impl Printer<'_, '_> {
             }
             self.out.push_str(",\n");
         }
+        self.elided(elided, PROPERTIES, level);
         let _ = write!(self.out, "{}}}", indent(level));
         Ok(())
+    }
+
+    /// The `... N more` line of a capped object, array, Map or Set, if any was left out.
+    fn elided(&mut self, n: usize, what: (&str, &str), level: usize) {
+        if n > 0 {
+            let _ = writeln!(self.out, "{}{}", indent(level + 1), more(n, what));
+        }
     }
 
     /// The formatted stack string an Error's internal slot holds, if any.
@@ -463,10 +490,13 @@ impl Printer<'_, '_> {
                 .and_then(|n| u64::try_from(n).ok())
                 .unwrap_or(0)
         };
+        let cap = self.o.max_entries;
+        let shown = len.min(cap as u64) as usize;
+        let mut elided = len.saturating_sub(cap as u64) as usize;
         let items: Vec<String> = match h.elements(a, m)? {
             Elements::Tagged(v) => v
                 .into_iter()
-                .take(len.min(MAX_ENTRIES as u64) as usize)
+                .take(shown)
                 .map(|x| {
                     let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
                     p.value(x, depth - 1, level + 1);
@@ -475,24 +505,27 @@ impl Printer<'_, '_> {
                 .collect(),
             Elements::Double(v) => v
                 .into_iter()
-                .take(len.min(MAX_ENTRIES as u64) as usize)
+                .take(shown)
                 .map(|x| x.map_or_else(|| "hole".to_string(), number))
                 .collect(),
-            Elements::Dictionary(v) => v
-                .into_iter()
-                .filter(|(i, _)| *i < len)
-                .take(MAX_ENTRIES)
-                .map(|(i, x)| {
+            Elements::Dictionary(v) => {
+                let present: Vec<(u64, Value)> = v.into_iter().filter(|(i, _)| *i < len).collect();
+                elided = present.len().saturating_sub(cap);
+                present
+                    .into_iter()
+                    .take(cap)
+                    .map(|(i, x)| {
                     let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
                     p.value(x, depth - 1, level + 1);
-                    format!("{i}: {}", p.out)
-                })
-                .collect(),
+                        format!("{i}: {}", p.out)
+                    })
+                    .collect()
+            }
             Elements::Other => Vec::new(),
         };
         match items.as_slice() {
             [] => self.out.push_str("[]"),
-            [one] => {
+            [one] if elided == 0 => {
                 let _ = write!(self.out, "[ {one} ]");
             }
             many => {
@@ -500,6 +533,7 @@ impl Printer<'_, '_> {
                 for item in many {
                     let _ = writeln!(self.out, "{}{item},", indent(level + 1));
                 }
+                self.elided(elided, ELEMENTS, level);
                 let _ = write!(self.out, "{}]", indent(level));
             }
         }
@@ -516,7 +550,8 @@ impl Printer<'_, '_> {
             return Ok(());
         }
         self.out.push('\n');
-        for e in entries.into_iter().take(MAX_ENTRIES) {
+        let elided = entries.len().saturating_sub(self.o.max_entries);
+        for e in entries.into_iter().take(self.o.max_entries) {
             self.out.push_str(&indent(level + 1));
             self.value(e.key, depth - 1, level + 1);
             if let Some(v) = e.value {
@@ -525,6 +560,7 @@ impl Printer<'_, '_> {
             }
             self.out.push_str(",\n");
         }
+        self.elided(elided, ENTRIES, level);
         let _ = write!(self.out, "{}}}", indent(level));
         Ok(())
     }
@@ -558,12 +594,14 @@ impl Printer<'_, '_> {
         let capacity = h.hash_table_capacity(table, &slots)? as usize;
         let start = l.ephemeron_table_entries_start as usize;
         let mut entries = Vec::new();
-        for i in 0..capacity.min(MAX_ENTRIES) {
+        for i in 0..capacity {
             let (Some(&k), Some(&v)) = (slots.get(start + 2 * i), slots.get(start + 2 * i + 1)) else { break };
             if !h.is_empty_key(k) {
                 entries.push((k, v));
             }
         }
+        let elided = entries.len().saturating_sub(self.o.max_entries);
+        entries.truncate(self.o.max_entries);
         self.out.push_str(if map { "WeakMap {" } else { "WeakSet {" });
         if entries.is_empty() {
             self.out.push('}');
@@ -579,6 +617,7 @@ impl Printer<'_, '_> {
             }
             self.out.push_str(",\n");
         }
+        self.elided(elided, ENTRIES, level);
         let _ = write!(self.out, "{}}}", indent(level));
         Ok(())
     }
@@ -694,6 +733,13 @@ mod tests {
         assert_eq!(number(f64::NEG_INFINITY), "-Infinity");
         assert_eq!(number(1e300), "1.000000e+300");
         assert_eq!(number(1.5e-7), "1.500000e-07");
+    }
+
+    #[test]
+    fn says_what_a_cap_left_out() {
+        assert_eq!(more(34_464, ELEMENTS), "... 34,464 more elements");
+        assert_eq!(more(1, ENTRIES), "... 1 more entry");
+        assert_eq!(more(1_000_999, PROPERTIES), "... 1,000,999 more properties");
     }
 
     #[test]
