@@ -89,6 +89,13 @@ fn check(version: &'static str) {
     assert!(err.starts_with("{\n    \"stack\": \"Error: boom\n    at "), "{err}");
     assert!(err.contains("values.js:") && err.ends_with("    \"message\": \"boom\",\n}\n"), "{err}");
 
+    // An Error whose stack was never formatted (population.js's TestErrors): the stack
+    // accessor, never another private slot's string (V8 13+ keeps the message in one).
+    let r = mdb_core(&node(version), &core(version, "population.js"), &["::findjsobjects -c TestError | ::findjsobjects | ::jsprint"]);
+    let unformatted: Vec<&str> = r.ok().lines().skip(2).collect();
+    assert_eq!(unformatted[..2], ["{", "    \"stack\": [Getter/Setter],"], "{unformatted:?}");
+    assert!(unformatted[2].starts_with("    \"message\": \"error "), "{unformatted:?}");
+
     // ::jsconstructor, ::v8type, ::jsarray, ::nodebuffer, ::v8print.
     assert_eq!(v.out(&[&format!("{animal}::jsconstructor")]), "Animal\n");
     let with_fn = v.out(&[&format!("{animal}::jsconstructor -v")]);

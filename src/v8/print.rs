@@ -398,15 +398,18 @@ impl Printer<'_, '_> {
             }
         }
         let error = u64::from(m.instance_type) == h.l.type_js_error;
-        let mut stack = None;
+        // An Error keeps its stack under V8's private error_stack_symbol: the call sites
+        // (a FixedArray) until it is formatted, then the string (or, V8 12+, an
+        // ErrorStackData holding either). V8 13+ also keeps the message under
+        // error_message_symbol. Both symbols print as Symbol(), so tell them by value.
+        let mut stacks = Vec::new();
+        let mut unformatted = false;
         for p in h.named_properties(a, m)? {
             if h.is_internal_key(p.key) {
-                // An Error keeps its stack under a V8-internal symbol: a string once
-                // formatted, or (V8 12+) an ErrorStackData holding it. Keep the longest.
-                if let Some(s) = self.formatted_stack(p.value).filter(|_| error) {
-                    let len = |v: Value| v.heap().and_then(|a| h.string_length(a).ok()).unwrap_or(0);
-                    if stack.is_none_or(|old| len(s) > len(old)) {
-                        stack = Some(s);
+                if error {
+                    match self.formatted_stack(p.value) {
+                        Some(s) => stacks.push(s),
+                        None => unformatted |= self.is_call_sites(p.value),
                     }
                 }
                 continue;
@@ -414,6 +417,12 @@ impl Printer<'_, '_> {
             let shown = if p.accessor { Shown::Accessor(p.value) } else { Shown::Value(p.value) };
             entries.push((h.name_text(p.key, 256)?, shown));
         }
+        let message = entries.iter().find_map(|(k, v)| match v {
+            Shown::Value(v) if k == "message" => Some(*v),
+            _ => None,
+        });
+        let len = |v: Value| v.heap().and_then(|a| h.string_length(a).ok()).unwrap_or(0);
+        let stack = stacks.into_iter().filter(|&s| !unformatted && Some(s) != message).max_by_key(|&s| len(s));
         if let Some(s) = stack {
             match entries.iter_mut().find(|(k, _)| k == "stack") {
                 Some(e) => e.1 = Shown::Value(s),
@@ -460,6 +469,15 @@ impl Printer<'_, '_> {
         }
         let inner = h.value(a, h.l.error_stack_data_stack).ok()?;
         inner.heap().filter(|&s| h.is_string(s)).map(|_| inner)
+    }
+
+    /// Whether an Error's private slot holds its not yet formatted call sites: a
+    /// FixedArray, or an ErrorStackData without a string.
+    fn is_call_sites(&self, v: Value) -> bool {
+        let h = self.h;
+        let Some(a) = v.heap() else { return false };
+        let ty = h.type_of(a).map(u64::from).ok();
+        ty == Some(h.l.type_fixed_array) || (ty.is_some() && ty == h.l.type_error_stack_data)
     }
 
     /// An accessor property: `[Getter/Setter]`, `[Getter]` or `[Setter]`.
