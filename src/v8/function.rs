@@ -7,6 +7,18 @@ use crate::target::{Addr, Error, Result};
 
 /// How far we follow a map's back-pointer chain to its constructor.
 const MAX_BACK_POINTERS: usize = 64;
+/// How many prototypes we look through for a `constructor` property.
+const MAX_PROTOTYPE_CHAIN: usize = 64;
+
+/// What one prototype says about the constructor.
+enum ProtoConstructor {
+    /// Its own `constructor` property: a named function.
+    Found(String, Addr),
+    /// No own `constructor` property: ask its prototype (this value).
+    Inherit(Value),
+    /// A `constructor` that is no named function, or no JavaScript object.
+    Unknown,
+}
 /// ScopeInfo keeps local names inline below this count (kScopeInfoMaxInlinedLocalNamesSize).
 const MAX_INLINED_LOCAL_NAMES: u64 = 75;
 /// How many ScopeInfo slots after the locals may hold the function's name.
@@ -145,24 +157,32 @@ impl Heap<'_> {
     }
 
     /// The constructor name a JavaScript programmer would give an object of map `m`:
-    /// its prototype's own `constructor` (so `class B extends A` gives `B`, a Buffer
-    /// `Buffer`), else the map's constructor (found through the back-pointer chain).
+    /// `obj.constructor`, the first own `constructor` on its prototype chain (so `class
+    /// B extends A` gives `B`, a Buffer `Buffer`, and a function whose prototype is
+    /// another function, as a subclass constructor's is, `Function`), else the map's
+    /// constructor (found through the back-pointer chain).
     pub fn constructor_name(&self, m: &MapInfo) -> String {
         self.constructor(m).0
     }
 
     /// The constructor's name and, when there is one, the constructor function.
     pub fn constructor(&self, m: &MapInfo) -> (String, Option<Addr>) {
-        if let Some((name, f)) = m.prototype.heap().and_then(|p| self.prototype_constructor(p).ok().flatten()) {
-            return (name, Some(f));
+        let mut proto = m.prototype;
+        for _ in 0..MAX_PROTOTYPE_CHAIN {
+            let Some(p) = proto.heap() else { break };
+            match self.prototype_constructor(p) {
+                Ok(ProtoConstructor::Found(name, f)) => return (name, Some(f)),
+                Ok(ProtoConstructor::Inherit(next)) => proto = next,
+                Ok(ProtoConstructor::Unknown) | Err(_) => break,
+            }
         }
         self.map_constructor(m).unwrap_or_else(|_| ("Object".into(), None))
     }
 
-    fn prototype_constructor(&self, proto: Addr) -> Result<Option<(String, Addr)>> {
+    fn prototype_constructor(&self, proto: Addr) -> Result<ProtoConstructor> {
         let pm = self.map_info(self.map(proto)?)?;
         if !self.l.is_js_object_type(pm.instance_type) {
-            return Ok(None);
+            return Ok(ProtoConstructor::Unknown);
         }
         for p in self.named_properties(proto, &pm)? {
             if p.accessor || !matches!(p.key, Value::Heap(k) if self.is_string(k)) {
@@ -171,13 +191,14 @@ impl Heap<'_> {
             if self.name_text(p.key, 16)? == "constructor" {
                 return match p.value.heap() {
                     Some(f) if self.is_function(f) => {
-                        Ok(Some((self.function_name(f)?, f)).filter(|(n, _)| !n.is_empty()))
+                        let name = self.function_name(f)?;
+                        Ok(if name.is_empty() { ProtoConstructor::Unknown } else { ProtoConstructor::Found(name, f) })
                     }
-                    _ => Ok(None),
+                    _ => Ok(ProtoConstructor::Unknown),
                 };
             }
         }
-        Ok(None)
+        Ok(ProtoConstructor::Inherit(pm.prototype))
     }
 
     fn map_constructor(&self, m: &MapInfo) -> Result<(String, Option<Addr>)> {
