@@ -91,7 +91,11 @@ fn check(version: &'static str) {
 
     // An Error whose stack was never formatted (population.js's TestErrors): the stack
     // accessor, never another private slot's string (V8 13+ keeps the message in one).
-    let r = mdb_core(&node(version), &core(version, "population.js"), &["::findjsobjects -c TestError | ::findjsobjects | ::jsprint"]);
+    let r = mdb_core(
+        &node(version),
+        &core(version, "population.js"),
+        &["::findjsobjects -c TestError | ::findjsobjects | ::jsprint"],
+    );
     let unformatted: Vec<&str> = r.ok().lines().skip(2).collect();
     assert_eq!(unformatted[..2], ["{", "    \"stack\": [Getter/Setter],"], "{unformatted:?}");
     assert!(unformatted[2].starts_with("    \"message\": \"error "), "{unformatted:?}");
@@ -162,26 +166,31 @@ fn bad_addresses_and_usage() {
 }
 
 /// Every object the scan finds in every test core prints without a crash or a hang, and
-/// with exactly these decode errors inline (`‹...›`), per (version, fixture):
-///
-/// - The forwarding addresses a scavenge leaves in old copies are followed, so dead
-///   objects that still point at old copies print what they referred to.
-/// - What remains are dead objects the scan still reports (garbage of new-space pages)
-///   whose fields point at memory reused since: node 18's population core has one (a
-///   stream state whose `destroyed` field reads 0x400010001); node 26's has 50 objects
-///   of a prototype map whose descriptors name more fields than the object holds;
-///   Debian's node 18 has many more (its scavenges left more garbage in the cores).
-const SWEEP_ERRORS: &[(&str, &str, usize)] = &[
-    ("18.20.8", "population.js", 1),
-    ("26.10.0", "population.js", 50),
-    (common::DEBIAN_NODE, "population.js", 143),
-    (common::DEBIAN_NODE, "values.js", 61),
+/// with no decode error inline (`‹...›`) but these, which all come from dead objects the
+/// scan still reports (garbage in new-space pages; which objects the scan counts is
+/// another change): their fields point at memory the GC has reused since. Forwarding
+/// addresses a scavenge leaves in old copies are followed, so dead objects that point
+/// at a moved object print it. A regenerated core holds other garbage, so the list
+/// bounds the count; the counts on the cores this was written with are in the comments.
+const SWEEP_ERRORS: &[(&str, &str, usize, &[&str])] = &[
+    // 1: a dead stream state whose `destroyed` field reads 0x400010001.
+    ("18.20.8", "population.js", 4, &[READ]),
+    // 50: dead objects with EventEmitter.prototype's map, whose descriptors name more
+    // fields than the objects hold.
+    ("26.10.0", "population.js", 100, &[BEYOND_PROPERTIES]),
+    // 143 and 51 (61 on another core): Debian's node leaves more garbage.
+    (common::DEBIAN_NODE, "population.js", 300, &[NOT_A_POINTER, NOT_A_MAP, READ]),
+    (common::DEBIAN_NODE, "values.js", 150, &[NOT_A_POINTER, NOT_A_MAP, READ]),
 ];
+const READ: &str = "failed to read";
+const BEYOND_PROPERTIES: &str = "beyond its property array";
+const NOT_A_POINTER: &str = "is not a heap object (its map word is not a pointer)";
+const NOT_A_MAP: &str = "is not a heap object (its map is not a Map)";
 
 #[test]
 fn sweep_every_object() {
     let versions = common::NODE_VERSIONS.iter().chain([&common::DEBIAN_NODE]);
-    let mut counted = Vec::new();
+    let mut wrong = Vec::new();
     for version in versions {
         for fixture in ["population.js", "values.js"] {
             let r = mdb_core(&node(version), &core(version, fixture), &["::walk jsobj | ::jsprint -d 1 -N 0t40"]);
@@ -189,13 +198,18 @@ fn sweep_every_object() {
             assert!(out.lines().count() > 5000, "{version} {fixture}: {} lines", out.lines().count());
             let errors: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();
             assert!(errors.is_empty(), "{version} {fixture}: {}", r.stderr);
-            let inline = out.matches('‹').count();
-            assert_eq!(inline, out.matches('›').count(), "{version} {fixture}: unbalanced error marks");
-            let expected = SWEEP_ERRORS.iter().find(|e| e.0 == *version && e.1 == fixture).map_or(0, |e| e.2);
-            let first: Vec<String> = out.lines().filter(|l| l.contains('‹')).take(3).map(String::from).collect();
-            counted.push((version, fixture, inline, expected, first));
+            let inline: Vec<&str> =
+                out.split('‹').skip(1).map(|e| e.split_once('›').map_or(e, |(inside, _)| inside)).collect();
+            let (bound, kinds) =
+                SWEEP_ERRORS.iter().find(|e| e.0 == *version && e.1 == fixture).map_or((0, &[][..]), |e| (e.2, e.3));
+            let unexplained: Vec<&&str> = inline.iter().filter(|e| !kinds.iter().any(|k| e.contains(k))).collect();
+            if inline.len() > bound || !unexplained.is_empty() {
+                wrong.push(format!(
+                    "{version} {fixture}: {} errors (at most {bound}), unexplained: {unexplained:?}",
+                    inline.len()
+                ));
+            }
         }
     }
-    let wrong: Vec<_> = counted.iter().filter(|c| c.2 != c.3).collect();
-    assert!(wrong.is_empty(), "inline decode errors (version, fixture, found, expected, first): {wrong:#?}");
+    assert!(wrong.is_empty(), "inline decode errors:\n{}", wrong.join("\n"));
 }

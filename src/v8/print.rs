@@ -521,11 +521,9 @@ impl Printer<'_, '_> {
                     p.out
                 })
                 .collect(),
-            Elements::Double(v) => v
-                .into_iter()
-                .take(shown)
-                .map(|x| x.map_or_else(|| "hole".to_string(), number))
-                .collect(),
+            Elements::Double(v) => {
+                v.into_iter().take(shown).map(|x| x.map_or_else(|| "hole".to_string(), number)).collect()
+            }
             Elements::Dictionary(v) => {
                 let present: Vec<(u64, Value)> = v.into_iter().filter(|(i, _)| *i < len).collect();
                 elided = present.len().saturating_sub(cap);
@@ -533,8 +531,8 @@ impl Printer<'_, '_> {
                     .into_iter()
                     .take(cap)
                     .map(|(i, x)| {
-                    let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
-                    p.value(x, depth - 1, level + 1);
+                        let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
+                        p.value(x, depth - 1, level + 1);
                         format!("{i}: {}", p.out)
                     })
                     .collect()
