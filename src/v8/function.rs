@@ -115,21 +115,40 @@ impl Heap<'_> {
         (after..after + POSITION_SEARCH_SLOTS).rev().find_map(pair).map(|(start, _)| start)
     }
 
-    /// The 1-based line of character position `pos` in a script: from its line ends
-    /// when V8 computed them, else by counting newlines in the source.
+    /// The 1-based line of character position `pos` in a script.
     fn line_of(&self, script: Addr, pos: u64) -> Result<u64> {
+        let ends = self.cache.line_ends(script, || self.line_ends(script))?;
+        Ok(ends.partition_point(|&e| u64::from(e) < pos) as u64 + 1)
+    }
+
+    /// Where a script's lines end (UTF-16 positions of its newlines): V8's line ends
+    /// when it computed them, else found in the source.
+    fn line_ends(&self, script: Addr) -> Result<Vec<u32>> {
         let l = self.l;
+        let position = |n: u64| u32::try_from(n).map_err(|_| Error::Corrupt { addr: script, why: "line end".into() });
         if let Some(ends) = self
             .value(script, l.script_line_ends)?
             .heap()
             .filter(|&e| self.type_of(e).is_ok_and(|t| u64::from(t) == l.type_fixed_array))
         {
-            let ends: Vec<i64> = self.slots(ends)?.into_iter().filter_map(Value::smi).collect();
-            return Ok(ends.partition_point(|&e| e < pos as i64) as u64 + 1);
+            return self
+                .slots(ends)?
+                .into_iter()
+                .filter_map(Value::smi)
+                .map(|e| position(u64::try_from(e).unwrap_or(0)))
+                .collect();
         }
         let source = self.pointer(script, l.script_source, "a script with source")?;
-        let text = self.read_string(source, pos)?.text;
-        Ok(text.matches('\n').count() as u64 + 1)
+        let text = self.read_string(source, u64::MAX)?.text;
+        let mut ends = Vec::new();
+        let mut at = 0u64;
+        for c in text.chars() {
+            if c == '\n' {
+                ends.push(position(at)?);
+            }
+            at += c.len_utf16() as u64;
+        }
+        Ok(ends)
     }
 
     /// ScopeInfo slot `i` (ScopeInfo is not a FixedArray: slots follow the map word).
