@@ -7,6 +7,7 @@
 #                      and run every test
 #   make illumos-check build v8.so for x86_64-unknown-illumos (cross-linked against stubs)
 #   make bench         scan throughput and peak memory on a large core
+#   make bench-jsprint ::jsprint throughput over the TypeScript compiler's heap
 # On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
 #   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
 #   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
@@ -20,7 +21,7 @@ MODULE_DIR     := /usr/lib/mdb/proc/amd64
 ILLUMOS_TARGET := x86_64-unknown-illumos
 CARGO          ?= cargo
 
-.PHONY: all build deps nodes debian-node test demo bench install illumos-check clean
+.PHONY: all build deps nodes debian-node test demo bench bench-jsprint install illumos-check clean
 
 all: build
 
@@ -40,7 +41,7 @@ install: build
 	chmod 0755 $(DESTDIR)$(MODULE_DIR)/v8.so
 
 # These need the Linux host, Linux node binaries and gcore.
-test demo bench illumos-check:
+test demo bench bench-jsprint illumos-check:
 	@echo "make $@ runs on Linux only; on illumos, make builds v8.so and make install installs it" >&2
 	@exit 1
 
@@ -121,6 +122,9 @@ demo: build
 
 bench: build
 	tests/bench/run.sh $(HOST) $(MODULE)
+
+bench-jsprint: build nodes
+	tests/bench/jsprint.sh $(HOST) $(MODULE)
 
 install: build
 	install -d $(DESTDIR)$(MODULE_DIR)
