@@ -11,6 +11,7 @@
 #   make stress        the corruption campaign with 10,000 variants of a small core, and its figures
 #   make fuzz          run every fuzz target (fuzz/) a bounded number of times (installs
 #                      the nightly toolchain and cargo-fuzz if missing)
+#   make bench-jsprint ::jsprint throughput over the TypeScript compiler's heap
 # On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
 #   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
 #   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
@@ -27,7 +28,7 @@ MODULE_DIR     := /usr/lib/mdb/proc/amd64
 ILLUMOS_TARGET := x86_64-unknown-illumos
 CARGO          ?= cargo
 
-.PHONY: all build deps nodes npm-packages debian-node test demo bench stress fuzz oracle install illumos-check clean
+.PHONY: all build deps nodes npm-packages debian-node test demo bench bench-jsprint stress fuzz oracle install illumos-check clean
 
 all: build
 
@@ -47,7 +48,7 @@ install: build
 	chmod 0755 $(DESTDIR)$(MODULE_DIR)/v8.so
 
 # These need the Linux host, Linux node binaries and gcore.
-test demo bench stress fuzz illumos-check:
+test demo bench bench-jsprint stress fuzz illumos-check:
 	@echo "make $@ runs on Linux only; on illumos, make builds v8.so and make install installs it" >&2
 	@exit 1
 
@@ -160,6 +161,9 @@ fuzz: deps
 	}
 	cd fuzz && $(CARGO) +nightly fuzz build -O -a
 	fuzz/run.sh
+
+bench-jsprint: build nodes
+	tests/bench/jsprint.sh $(HOST) $(MODULE)
 
 install: build
 	install -d $(DESTDIR)$(MODULE_DIR)

@@ -89,6 +89,9 @@ fn check(version: &'static str) {
         ("TestPromise", 21, 0),
         ("TestBytes", 19, 0),
         ("Function (keepClosure)", 20, 0),
+        // A subclass constructor: its prototype is Base, a function, so it is a Function.
+        ("Function (Derived)", 1, 0),
+        ("Function (TestMap)", 1, 0),
         ("Doomed: doomedIndex", 50, 1),
         ("Marker: markerField", 1, 1),
         ("Object: heldMarker", 1, 1),
@@ -107,6 +110,8 @@ fn check(version: &'static str) {
     assert!(weights.windows(2).all(|w| w[0] <= w[1]), "summary not sorted");
 
     // -c, -p, -k print representatives; addr:: lists a whole group, representative first.
+    let derived = row(&rows, "Function (Derived)");
+    assert_eq!(lines(&t.out(&[&format!("{}::jsconstructor", derived.addr)])).last(), Some(&"Function"));
     let point = row(&rows, "Point: x, y");
     assert_eq!(lines(&t.out(&["::findjsobjects -c Point"])), vec![point.addr.as_str()]);
     let all_points = t.out(&["::findjsobjects -c Point | ::findjsobjects"]);

@@ -89,6 +89,17 @@ fn check(version: &'static str) {
     assert!(err.starts_with("{\n    \"stack\": \"Error: boom\n    at "), "{err}");
     assert!(err.contains("values.js:") && err.ends_with("    \"message\": \"boom\",\n}\n"), "{err}");
 
+    // An Error whose stack was never formatted (population.js's TestErrors): the stack
+    // accessor, never another private slot's string (V8 13+ keeps the message in one).
+    let r = mdb_core(
+        &node(version),
+        &core(version, "population.js"),
+        &["::findjsobjects -c TestError | ::findjsobjects | ::jsprint"],
+    );
+    let unformatted: Vec<&str> = r.ok().lines().skip(2).collect();
+    assert_eq!(unformatted[..2], ["{", "    \"stack\": [Getter/Setter],"], "{unformatted:?}");
+    assert!(unformatted[2].starts_with("    \"message\": \"error "), "{unformatted:?}");
+
     // ::jsconstructor, ::v8type, ::jsarray, ::nodebuffer, ::v8print.
     assert_eq!(v.out(&[&format!("{animal}::jsconstructor")]), "Animal\n");
     let with_fn = v.out(&[&format!("{animal}::jsconstructor -v")]);
@@ -154,16 +165,75 @@ fn bad_addresses_and_usage() {
     assert!(r.status == 1 && r.stderr.contains("is not an array"), "{}", r.stderr);
 }
 
-/// Every object the scan finds prints without a crash or a hang.
+/// Every object the scan finds in every test core prints without a crash or a hang, and
+/// with no decode error inline (`‹...›`) but these, which all come from dead objects the
+/// scan still reports (garbage in new-space pages; which objects the scan counts is
+/// another change): their fields point at memory the GC has reused since. Forwarding
+/// addresses a scavenge leaves in old copies are followed, so dead objects that point
+/// at a moved object print it. A regenerated core holds other garbage, so the list
+/// bounds the count; the counts on the cores this was written with are in the comments.
+const SWEEP_ERRORS: &[(&str, &str, usize, &[&str])] = &[
+    // 1: a dead stream state whose `destroyed` field reads 0x400010001.
+    ("18.20.8", "population.js", 4, &[READ]),
+    // 50: dead objects with EventEmitter.prototype's map, whose descriptors name more
+    // fields than the objects hold.
+    ("26.10.0", "population.js", 100, &[BEYOND_PROPERTIES]),
+    // 143 and 51 (61 on another core): Debian's node leaves more garbage.
+    (common::DEBIAN_NODE, "population.js", 300, &[NOT_A_POINTER, NOT_A_MAP, READ]),
+    (common::DEBIAN_NODE, "values.js", 150, &[NOT_A_POINTER, NOT_A_MAP, READ]),
+];
+const READ: &str = "failed to read";
+const BEYOND_PROPERTIES: &str = "beyond its property array";
+const NOT_A_POINTER: &str = "is not a heap object (its map word is not a pointer)";
+const NOT_A_MAP: &str = "is not a heap object (its map is not a Map)";
+
 #[test]
 fn sweep_every_object() {
-    let r = mdb_core(
-        &node("22.23.3"),
-        &core("22.23.3", "population.js"),
-        &["::walk jsobj | ::jsprint -d 1 -N 0t40 ! wc -l"],
-    );
-    let lines: u64 = r.ok().lines().last().unwrap().trim().parse().unwrap();
-    assert!(lines > 5000, "{lines}");
-    let errors: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();
-    assert!(errors.is_empty(), "{}", r.stderr);
+    let versions = common::NODE_VERSIONS.iter().chain([&common::DEBIAN_NODE]);
+    let mut wrong = Vec::new();
+    for version in versions {
+        for fixture in ["population.js", "values.js"] {
+            let r = mdb_core(&node(version), &core(version, fixture), &["::walk jsobj | ::jsprint -d 1 -N 0t40"]);
+            let out = r.ok();
+            assert!(out.lines().count() > 5000, "{version} {fixture}: {} lines", out.lines().count());
+            let errors: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();
+            assert!(errors.is_empty(), "{version} {fixture}: {}", r.stderr);
+            let inline: Vec<&str> =
+                out.split('‹').skip(1).map(|e| e.split_once('›').map_or(e, |(inside, _)| inside)).collect();
+            let (bound, kinds) =
+                SWEEP_ERRORS.iter().find(|e| e.0 == *version && e.1 == fixture).map_or((0, &[][..]), |e| (e.2, e.3));
+            let unexplained: Vec<&&str> = inline.iter().filter(|e| !kinds.iter().any(|k| e.contains(k))).collect();
+            if inline.len() > bound || !unexplained.is_empty() {
+                wrong.push(format!(
+                    "{version} {fixture}: {} errors (at most {bound}), unexplained: {unexplained:?}",
+                    inline.len()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "inline decode errors:\n{}", wrong.join("\n"));
+}
+
+/// What a sweep reads beyond the scan, per object printed: a function's line comes from
+/// its Script's line ends, decoded once per session, not from reading and scanning its
+/// whole script again (that read 13 KB per object on node 20's values core, and made
+/// ::jsprint of the TypeScript compiler's heap crawl). A count of bytes, not a timing.
+#[test]
+fn printing_reads_little_per_object() {
+    let version = "20.20.2";
+    let bytes_read = |command: &str| {
+        let mut args: Vec<String> = vec!["-e".into(), "::load v8.so".into(), "-e".into(), command.into()];
+        args.push(node(version).display().to_string());
+        args.push(core(version, "values.js").display().to_string());
+        let r = common::mdb_with(&args, "", &[("MDB_HOST_READ_STATS", "1")]);
+        let count: u64 = r.ok().lines().last().unwrap().trim().parse().unwrap();
+        let stats = r.stderr.lines().find_map(|l| l.strip_prefix("mdb: ")?.split_once(" reads of "));
+        let bytes: u64 = stats.and_then(|(_, b)| b.strip_suffix(" bytes")?.parse().ok()).expect(&r.stderr);
+        (count, bytes)
+    };
+    let (objects, scan) = bytes_read("::walk jsobj ! wc -l");
+    let (lines, printed) = bytes_read("::walk jsobj | ::jsprint -d 1 -N 0t40 ! wc -l");
+    assert!(lines > objects && objects > 5000, "{objects} objects, {lines} lines");
+    let per_object = (printed - scan) / objects;
+    assert!(per_object < 3000, "{per_object} bytes read per object printed");
 }

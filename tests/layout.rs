@@ -44,6 +44,9 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
         assert!(
             [
                 "oddball_the_hole",
+                "oddball_uninitialized",
+                "oddball_arguments_marker",
+                "oddball_exception",
                 "first_js_function_type",
                 "last_js_function_type",
                 "type_hole",

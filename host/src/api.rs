@@ -7,6 +7,7 @@
 
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
 use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use mdb_sys as sys;
 use object::elf;
@@ -14,6 +15,16 @@ use object::elf;
 use crate::frame::api;
 use crate::state;
 use mdb_host::target::{LoadObject, Mapping, SymTable, Symbol, Target};
+
+/// How many `mdb_vread` calls the module made, and how many bytes they asked for (the
+/// `MDB_HOST_READ_STATS` test knob reports them at exit).
+static READS: AtomicU64 = AtomicU64::new(0);
+static READ_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// `mdb: N reads of M bytes`, the module's reads so far.
+pub fn read_stats() -> String {
+    format!("mdb: {} reads of {} bytes", READS.load(Ordering::Relaxed), READ_BYTES.load(Ordering::Relaxed))
+}
 
 /// mdb's own errno values (`EMDB_*`: 1000 on, in the order of illumos' mdb_errno.h), those
 /// the host can set, with mdb's messages.
@@ -70,6 +81,8 @@ api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_vread(buf: *mut c_void, n: usize, addr: usize) -> isize {
     crate::frame::count_read();
+    READS.fetch_add(1, Ordering::Relaxed);
+    READ_BYTES.fetch_add(n as u64, Ordering::Relaxed);
     if n == 0 {
         return 0;
     }

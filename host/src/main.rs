@@ -149,7 +149,11 @@ fn run() -> Result<bool> {
 fn main() -> ExitCode {
     // SAFETY: a no-op C function.
     unsafe { mdb_printf_shim_linked() };
-    match run() {
+    let result = run();
+    if std::env::var_os("MDB_HOST_READ_STATS").is_some() {
+        eprintln!("{}", api::read_stats());
+    }
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {

@@ -10,10 +10,10 @@ use crate::v8::value::Value;
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"jsprint",
-    usage: c":[-ab] [-d depth] [-N strlen] [member]",
+    usage: c":[-abA] [-d depth] [-N strlen] [member]",
     descr: c"print a JavaScript value",
     help: include_str!("jsprint.help"),
-    options: Spec("abd:N:"),
+    options: Spec("abAd:N:"),
     run,
 };
 
@@ -23,10 +23,13 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     if depth > u64::from(MAX_DEPTH) {
         return Err(Error::Usage(format!("depth {depth} is beyond the limit of {MAX_DEPTH}")));
     }
+    let all = opts.flag('A');
+    let default = PrintOptions::default();
     let o = PrintOptions {
         addresses: opts.flag('a'),
         depth: depth as u32,
-        max_string: opts.number('N', PrintOptions::default().max_string)?,
+        max_string: opts.number('N', if all { u64::MAX } else { default.max_string })?,
+        max_entries: if all { usize::MAX } else { default.max_entries },
     };
     let h = s.heap()?;
     let v = Value::decode(addr.0, h.l);

@@ -43,7 +43,8 @@ impl Session {
 
     /// The heap, as the layout describes it.
     pub fn heap(&self) -> Result<Heap<'_>> {
-        Ok(Heap::new(&self.target, &self.v8()?.layout))
+        let v8 = self.v8()?;
+        Ok(Heap::new(&self.target, &v8.layout, &v8.cache))
     }
 
     /// The census, scanning the heap the first time. Returns it and whether this call

@@ -7,6 +7,18 @@ use crate::target::{Addr, Error, Result};
 
 /// How far we follow a map's back-pointer chain to its constructor.
 const MAX_BACK_POINTERS: usize = 64;
+/// How many prototypes we look through for a `constructor` property.
+const MAX_PROTOTYPE_CHAIN: usize = 64;
+
+/// What one prototype says about the constructor.
+enum ProtoConstructor {
+    /// Its own `constructor` property: a named function.
+    Found(String, Addr),
+    /// No own `constructor` property: ask its prototype (this value).
+    Inherit(Value),
+    /// A `constructor` that is no named function, or no JavaScript object.
+    Unknown,
+}
 /// ScopeInfo keeps local names inline below this count (kScopeInfoMaxInlinedLocalNamesSize).
 const MAX_INLINED_LOCAL_NAMES: u64 = 75;
 /// How many ScopeInfo slots after the locals may hold the function's name.
@@ -103,21 +115,40 @@ impl Heap<'_> {
         (after..after + POSITION_SEARCH_SLOTS).rev().find_map(pair).map(|(start, _)| start)
     }
 
-    /// The 1-based line of character position `pos` in a script: from its line ends
-    /// when V8 computed them, else by counting newlines in the source.
+    /// The 1-based line of character position `pos` in a script.
     fn line_of(&self, script: Addr, pos: u64) -> Result<u64> {
+        let ends = self.cache.line_ends(script, || self.line_ends(script))?;
+        Ok(ends.partition_point(|&e| u64::from(e) < pos) as u64 + 1)
+    }
+
+    /// Where a script's lines end (UTF-16 positions of its newlines): V8's line ends
+    /// when it computed them, else found in the source.
+    fn line_ends(&self, script: Addr) -> Result<Vec<u32>> {
         let l = self.l;
+        let position = |n: u64| u32::try_from(n).map_err(|_| Error::Corrupt { addr: script, why: "line end".into() });
         if let Some(ends) = self
             .value(script, l.script_line_ends)?
             .heap()
             .filter(|&e| self.type_of(e).is_ok_and(|t| u64::from(t) == l.type_fixed_array))
         {
-            let ends: Vec<i64> = self.slots(ends)?.into_iter().filter_map(Value::smi).collect();
-            return Ok(ends.partition_point(|&e| e < pos as i64) as u64 + 1);
+            return self
+                .slots(ends)?
+                .into_iter()
+                .filter_map(Value::smi)
+                .map(|e| position(u64::try_from(e).unwrap_or(0)))
+                .collect();
         }
         let source = self.pointer(script, l.script_source, "a script with source")?;
-        let text = self.read_string(source, pos)?.text;
-        Ok(text.matches('\n').count() as u64 + 1)
+        let text = self.read_string(source, u64::MAX)?.text;
+        let mut ends = Vec::new();
+        let mut at = 0u64;
+        for c in text.chars() {
+            if c == '\n' {
+                ends.push(position(at)?);
+            }
+            at += c.len_utf16() as u64;
+        }
+        Ok(ends)
     }
 
     /// ScopeInfo slot `i` (ScopeInfo is not a FixedArray: slots follow the map word).
@@ -145,24 +176,32 @@ impl Heap<'_> {
     }
 
     /// The constructor name a JavaScript programmer would give an object of map `m`:
-    /// its prototype's own `constructor` (so `class B extends A` gives `B`, a Buffer
-    /// `Buffer`), else the map's constructor (found through the back-pointer chain).
+    /// `obj.constructor`, the first own `constructor` on its prototype chain (so `class
+    /// B extends A` gives `B`, a Buffer `Buffer`, and a function whose prototype is
+    /// another function, as a subclass constructor's is, `Function`), else the map's
+    /// constructor (found through the back-pointer chain).
     pub fn constructor_name(&self, m: &MapInfo) -> String {
         self.constructor(m).0
     }
 
     /// The constructor's name and, when there is one, the constructor function.
     pub fn constructor(&self, m: &MapInfo) -> (String, Option<Addr>) {
-        if let Some((name, f)) = m.prototype.heap().and_then(|p| self.prototype_constructor(p).ok().flatten()) {
-            return (name, Some(f));
+        let mut proto = m.prototype;
+        for _ in 0..MAX_PROTOTYPE_CHAIN {
+            let Some(p) = proto.heap() else { break };
+            match self.prototype_constructor(p) {
+                Ok(ProtoConstructor::Found(name, f)) => return (name, Some(f)),
+                Ok(ProtoConstructor::Inherit(next)) => proto = next,
+                Ok(ProtoConstructor::Unknown) | Err(_) => break,
+            }
         }
         self.map_constructor(m).unwrap_or_else(|_| ("Object".into(), None))
     }
 
-    fn prototype_constructor(&self, proto: Addr) -> Result<Option<(String, Addr)>> {
+    fn prototype_constructor(&self, proto: Addr) -> Result<ProtoConstructor> {
         let pm = self.map_info(self.map(proto)?)?;
         if !self.l.is_js_object_type(pm.instance_type) {
-            return Ok(None);
+            return Ok(ProtoConstructor::Unknown);
         }
         for p in self.named_properties(proto, &pm)? {
             if p.accessor || !matches!(p.key, Value::Heap(k) if self.is_string(k)) {
@@ -171,13 +210,14 @@ impl Heap<'_> {
             if self.name_text(p.key, 16)? == "constructor" {
                 return match p.value.heap() {
                     Some(f) if self.is_function(f) => {
-                        Ok(Some((self.function_name(f)?, f)).filter(|(n, _)| !n.is_empty()))
+                        let name = self.function_name(f)?;
+                        Ok(if name.is_empty() { ProtoConstructor::Unknown } else { ProtoConstructor::Found(name, f) })
                     }
-                    _ => Ok(None),
+                    _ => Ok(ProtoConstructor::Unknown),
                 };
             }
         }
-        Ok(None)
+        Ok(ProtoConstructor::Inherit(pm.prototype))
     }
 
     fn map_constructor(&self, m: &MapInfo) -> Result<(String, Option<Addr>)> {

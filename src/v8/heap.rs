@@ -3,6 +3,10 @@
 //! Every reader here validates what it reads (maps must be maps, lengths are bounded)
 //! and returns an error rather than trusting the core.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use super::layout::Layout;
 use super::value::Value;
 use crate::target::{Addr, Error, Result, Target};
@@ -11,16 +15,48 @@ use crate::target::{Addr, Error, Result, Target};
 /// FixedArray::kMaxLength, 128 Mi slots).
 pub const MAX_ARRAY_LENGTH: u64 = 1 << 27;
 
-/// A target's V8 heap: the target plus its layout.
+/// The most forwarding addresses followed from one old copy of an object (each
+/// scavenge moves a survivor once).
+const MAX_FORWARDS: usize = 8;
+
+/// The most Scripts whose line ends are kept (the cache starts over when full).
+const MAX_CACHED_SCRIPTS: usize = 1024;
+
+/// What is worth decoding once per session rather than once per use: each Script's
+/// line ends (a function's line is looked up in them, and a script can be megabytes).
+/// Complete results only; no borrow is held across a read of the target.
+#[derive(Default)]
+pub struct HeapCache {
+    line_ends: RefCell<HashMap<Addr, Rc<[u32]>>>,
+}
+
+impl HeapCache {
+    /// The line ends of `script`, computing them with `compute` the first time.
+    pub fn line_ends(&self, script: Addr, compute: impl FnOnce() -> Result<Vec<u32>>) -> Result<Rc<[u32]>> {
+        if let Some(ends) = self.line_ends.borrow().get(&script) {
+            return Ok(ends.clone());
+        }
+        let ends: Rc<[u32]> = compute()?.into();
+        let mut cache = self.line_ends.borrow_mut();
+        if cache.len() >= MAX_CACHED_SCRIPTS {
+            cache.clear();
+        }
+        cache.insert(script, ends.clone());
+        Ok(ends)
+    }
+}
+
+/// A target's V8 heap: the target plus its layout, and the session's cache.
 #[derive(Clone, Copy)]
 pub struct Heap<'a> {
     pub t: &'a dyn Target,
     pub l: &'a Layout,
+    pub cache: &'a HeapCache,
 }
 
 impl<'a> Heap<'a> {
-    pub fn new(t: &'a dyn Target, l: &'a Layout) -> Heap<'a> {
-        Heap { t, l }
+    pub fn new(t: &'a dyn Target, l: &'a Layout, cache: &'a HeapCache) -> Heap<'a> {
+        Heap { t, l, cache }
     }
 
     /// The tagged word at `obj + off`.
@@ -47,6 +83,25 @@ impl<'a> Heap<'a> {
     /// The map of a heap object.
     pub fn map(&self, obj: Addr) -> Result<Addr> {
         self.pointer(obj, self.l.heap_object_map, "a heap object (its map word is not a pointer)")
+    }
+
+    /// Where the GC moved an object whose old copy is at `obj`: a scavenge leaves the new
+    /// address (untagged, so it reads as a Smi) in the old copy's map word, and a copy
+    /// moved again by a later scavenge holds the next one. Dead objects of a new-space
+    /// page can still point at such old copies.
+    pub fn forwarded(&self, obj: Addr) -> Option<Addr> {
+        let mut at = obj;
+        for _ in 0..MAX_FORWARDS {
+            let word = self.word(at, self.l.heap_object_map).ok()?;
+            if word == 0 || word & (self.l.tagged_size - 1) != 0 {
+                return None;
+            }
+            at = Addr(word);
+            if self.type_of(at).is_ok() {
+                return Some(at);
+            }
+        }
+        None
     }
 
     /// The instance type a map describes.

@@ -302,6 +302,11 @@ layout! {
     oddball_undefined: u64 = c(&["OddballUndefined"]), NONE;
     /// Until V8 12 the hole is an Oddball of this kind; later it has its own type.
     oddball_the_hole: Option<u64> = c(&["OddballTheHole"]), NONE;
+    /// Until V8 12 these sentinels are Oddballs too (object-literal boilerplates hold
+    /// `uninitialized`); later they are holes.
+    oddball_uninitialized: Option<u64> = c(&["OddballUninitialized"]), NONE;
+    oddball_arguments_marker: Option<u64> = c(&["OddballArgumentsMarker"]), NONE;
+    oddball_exception: Option<u64> = c(&["OddballException"]), NONE;
 
     // --- Map.
     heap_object_map: u64 = f("HeapObject", &["map"]), NONE;

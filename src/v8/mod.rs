@@ -34,13 +34,21 @@ pub struct V8 {
     census: RefCell<Option<Rc<Census>>>,
     /// Objects marked with `::findjsobjects -m`, for the next `-r`.
     pub marks: RefCell<Vec<Addr>>,
+    /// What the heap readers decode once per session.
+    pub cache: heap::HeapCache,
 }
 
 impl V8 {
     /// Configure from the target's metadata.
     pub fn load(t: &dyn Target) -> Result<V8> {
         let (layout, metadata) = layout::load(t)?;
-        Ok(V8 { layout, metadata, census: RefCell::new(None), marks: RefCell::new(Vec::new()) })
+        Ok(V8 {
+            layout,
+            metadata,
+            census: RefCell::new(None),
+            marks: RefCell::new(Vec::new()),
+            cache: heap::HeapCache::default(),
+        })
     }
 
     /// The census if one was built.

@@ -160,9 +160,20 @@ impl Heap<'_> {
         let slots = self.slots(dict)?;
         let at = |i: u64| slots.get(i as usize).copied();
         let capacity = self.hash_table_capacity(dict, &slots)?;
+        // The live entries: once that many are found the rest are empty. An empty table
+        // need not have this shape (V8 gives some dictionary-mode objects an empty
+        // table of another kind).
+        let live = at(l.hash_table_nof_index)
+            .and_then(Value::smi)
+            .and_then(|n| u64::try_from(n).ok())
+            .filter(|&n| n <= capacity)
+            .ok_or(Error::Corrupt { addr: dict, why: "hash table without an element count".into() })?;
         let start = l.name_dictionary_prefix_start + prefix_size;
         let mut out = Vec::new();
         for i in 0..capacity {
+            if out.len() as u64 == live {
+                break;
+            }
             let base = start + i * entry_size;
             let (Some(key), Some(value)) = (at(base), at(base + 1)) else {
                 return Err(Error::Corrupt { addr: dict, why: "dictionary shorter than its capacity".into() });

@@ -23,18 +23,24 @@ pub struct PrintOptions {
     pub depth: u32,
     /// Longest string printed before `[...]` (`-N`).
     pub max_string: u64,
+    /// Most entries of one object, array, Map or Set printed before a `... N more`
+    /// line (`-A` lifts it).
+    pub max_entries: usize,
 }
 
 impl Default for PrintOptions {
     fn default() -> Self {
-        PrintOptions { addresses: false, depth: 2, max_string: 1 << 16 }
+        PrintOptions { addresses: false, depth: 2, max_string: 1 << 16, max_entries: 1 << 16 }
     }
 }
 
 /// The deepest `-d` honoured (printing recurses once per level).
 pub const MAX_DEPTH: u32 = 64;
-/// Most entries of one object, array, Map or Set printed before `...`.
-const MAX_ENTRIES: usize = 1 << 16;
+/// What brackets a decode error printed in place of a value (`‹... is not a heap
+/// object›`), apart from the `<...>` of values util.inspect prints so (`<Buffer ..>`),
+/// so that a sweep can count them.
+pub const ERROR_OPEN: char = '‹';
+pub const ERROR_CLOSE: char = '›';
 /// Bytes of a Buffer or ArrayBuffer shown (as util.inspect does).
 const MAX_BYTES: u64 = 50;
 
@@ -64,6 +70,23 @@ struct Printer<'a, 'h> {
 
 fn indent(n: usize) -> String {
     " ".repeat(n * 4)
+}
+
+const PROPERTIES: (&str, &str) = ("property", "properties");
+const ELEMENTS: (&str, &str) = ("element", "elements");
+const ENTRIES: (&str, &str) = ("entry", "entries");
+
+/// The line that says what a cap left out: `... 34,464 more elements`.
+fn more(n: usize, (one, many): (&str, &str)) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("... {grouped} more {}", if n == 1 { one } else { many })
 }
 
 /// `%e` as C prints it: `4.700000e+00`.
@@ -132,8 +155,9 @@ impl Printer<'_, '_> {
                 let _ = write!(self.out, "<weak reference to {a}>");
             }
             Value::Heap(a) => {
+                let a = self.h.forwarded(a).unwrap_or(a);
                 if let Err(e) = self.heap_object(a, depth, level) {
-                    let _ = write!(self.out, "<{e}>");
+                    let _ = write!(self.out, "{ERROR_OPEN}{e}{ERROR_CLOSE}");
                 }
             }
         }
@@ -156,16 +180,19 @@ impl Printer<'_, '_> {
         if ty == l.type_oddball {
             let kind = h.smi(a, l.oddball_kind)?;
             let name = [
-                (l.oddball_false, "false"),
-                (l.oddball_true, "true"),
-                (l.oddball_null, "null"),
-                (l.oddball_undefined, "undefined"),
+                (Some(l.oddball_false), "false"),
+                (Some(l.oddball_true), "true"),
+                (Some(l.oddball_null), "null"),
+                (Some(l.oddball_undefined), "undefined"),
+                (l.oddball_the_hole, "hole"),
+                (l.oddball_uninitialized, "uninitialized"),
+                (l.oddball_arguments_marker, "arguments_marker"),
+                (l.oddball_exception, "exception"),
             ]
             .iter()
-            .find(|(k, _)| i64::try_from(*k).ok() == Some(kind))
+            .find(|(k, _)| k.and_then(|k| i64::try_from(k).ok()) == Some(kind))
             .map(|(_, n)| *n)
-            .or_else(|| (l.oddball_the_hole.and_then(|k| i64::try_from(k).ok()) == Some(kind)).then_some("hole"))
-            .unwrap_or("<unknown oddball>");
+            .ok_or(Error::Corrupt { addr: a, why: format!("oddball of unknown kind {kind}") })?;
             self.out.push_str(name);
             return Ok(());
         }
@@ -375,15 +402,18 @@ impl Printer<'_, '_> {
             }
         }
         let error = u64::from(m.instance_type) == h.l.type_js_error;
-        let mut stack = None;
+        // An Error keeps its stack under V8's private error_stack_symbol: the call sites
+        // (a FixedArray) until it is formatted, then the string (or, V8 12+, an
+        // ErrorStackData holding either). V8 13+ also keeps the message under
+        // error_message_symbol. Both symbols print as Symbol(), so tell them by value.
+        let mut stacks = Vec::new();
+        let mut unformatted = false;
         for p in h.named_properties(a, m)? {
             if h.is_internal_key(p.key) {
-                // An Error keeps its stack under a V8-internal symbol: a string once
-                // formatted, or (V8 12+) an ErrorStackData holding it. Keep the longest.
-                if let Some(s) = self.formatted_stack(p.value).filter(|_| error) {
-                    let len = |v: Value| v.heap().and_then(|a| h.string_length(a).ok()).unwrap_or(0);
-                    if stack.is_none_or(|old| len(s) > len(old)) {
-                        stack = Some(s);
+                if error {
+                    match self.formatted_stack(p.value) {
+                        Some(s) => stacks.push(s),
+                        None => unformatted |= self.is_call_sites(p.value),
                     }
                 }
                 continue;
@@ -391,6 +421,12 @@ impl Printer<'_, '_> {
             let shown = if p.accessor { Shown::Accessor(p.value) } else { Shown::Value(p.value) };
             entries.push((h.name_text(p.key, 256)?, shown));
         }
+        let message = entries.iter().find_map(|(k, v)| match v {
+            Shown::Value(v) if k == "message" => Some(*v),
+            _ => None,
+        });
+        let len = |v: Value| v.heap().and_then(|a| h.string_length(a).ok()).unwrap_or(0);
+        let stack = stacks.into_iter().filter(|&s| !unformatted && Some(s) != message).max_by_key(|&s| len(s));
         if let Some(s) = stack {
             match entries.iter_mut().find(|(k, _)| k == "stack") {
                 Some(e) => e.1 = Shown::Value(s),
@@ -402,7 +438,8 @@ impl Printer<'_, '_> {
             return Ok(());
         }
         self.out.push_str("{\n");
-        for (key, shown) in entries.into_iter().take(MAX_ENTRIES) {
+        let elided = entries.len().saturating_sub(self.o.max_entries);
+        for (key, shown) in entries.into_iter().take(self.o.max_entries) {
             let _ = write!(self.out, "{}\"{key}\": ", indent(level + 1));
             match shown {
                 Shown::Value(v) => self.value(v, depth - 1, level + 1),
@@ -411,8 +448,16 @@ impl Printer<'_, '_> {
             }
             self.out.push_str(",\n");
         }
+        self.elided(elided, PROPERTIES, level);
         let _ = write!(self.out, "{}}}", indent(level));
         Ok(())
+    }
+
+    /// The `... N more` line of a capped object, array, Map or Set, if any was left out.
+    fn elided(&mut self, n: usize, what: (&str, &str), level: usize) {
+        if n > 0 {
+            let _ = writeln!(self.out, "{}{}", indent(level + 1), more(n, what));
+        }
     }
 
     /// The formatted stack string an Error's internal slot holds, if any.
@@ -428,6 +473,15 @@ impl Printer<'_, '_> {
         }
         let inner = h.value(a, h.l.error_stack_data_stack).ok()?;
         inner.heap().filter(|&s| h.is_string(s)).map(|_| inner)
+    }
+
+    /// Whether an Error's private slot holds its not yet formatted call sites: a
+    /// FixedArray, or an ErrorStackData without a string.
+    fn is_call_sites(&self, v: Value) -> bool {
+        let h = self.h;
+        let Some(a) = v.heap() else { return false };
+        let ty = h.type_of(a).map(u64::from).ok();
+        ty == Some(h.l.type_fixed_array) || (ty.is_some() && ty == h.l.type_error_stack_data)
     }
 
     /// An accessor property: `[Getter/Setter]`, `[Getter]` or `[Setter]`.
@@ -458,36 +512,40 @@ impl Printer<'_, '_> {
                 .and_then(|n| u64::try_from(n).ok())
                 .unwrap_or(0)
         };
+        let cap = self.o.max_entries;
+        let shown = len.min(cap as u64) as usize;
+        let mut elided = len.saturating_sub(cap as u64) as usize;
         let items: Vec<String> = match h.elements(a, m)? {
             Elements::Tagged(v) => v
                 .into_iter()
-                .take(len.min(MAX_ENTRIES as u64) as usize)
+                .take(shown)
                 .map(|x| {
                     let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
                     p.value(x, depth - 1, level + 1);
                     p.out
                 })
                 .collect(),
-            Elements::Double(v) => v
-                .into_iter()
-                .take(len.min(MAX_ENTRIES as u64) as usize)
-                .map(|x| x.map_or_else(|| "hole".to_string(), number))
-                .collect(),
-            Elements::Dictionary(v) => v
-                .into_iter()
-                .filter(|(i, _)| *i < len)
-                .take(MAX_ENTRIES)
-                .map(|(i, x)| {
-                    let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
-                    p.value(x, depth - 1, level + 1);
-                    format!("{i}: {}", p.out)
-                })
-                .collect(),
+            Elements::Double(v) => {
+                v.into_iter().take(shown).map(|x| x.map_or_else(|| "hole".to_string(), number)).collect()
+            }
+            Elements::Dictionary(v) => {
+                let present: Vec<(u64, Value)> = v.into_iter().filter(|(i, _)| *i < len).collect();
+                elided = present.len().saturating_sub(cap);
+                present
+                    .into_iter()
+                    .take(cap)
+                    .map(|(i, x)| {
+                        let mut p = Printer { h, o: self.o, out: String::new(), path: self.path.clone() };
+                        p.value(x, depth - 1, level + 1);
+                        format!("{i}: {}", p.out)
+                    })
+                    .collect()
+            }
             Elements::Other => Vec::new(),
         };
         match items.as_slice() {
             [] => self.out.push_str("[]"),
-            [one] => {
+            [one] if elided == 0 => {
                 let _ = write!(self.out, "[ {one} ]");
             }
             many => {
@@ -495,6 +553,7 @@ impl Printer<'_, '_> {
                 for item in many {
                     let _ = writeln!(self.out, "{}{item},", indent(level + 1));
                 }
+                self.elided(elided, ELEMENTS, level);
                 let _ = write!(self.out, "{}]", indent(level));
             }
         }
@@ -511,7 +570,8 @@ impl Printer<'_, '_> {
             return Ok(());
         }
         self.out.push('\n');
-        for e in entries.into_iter().take(MAX_ENTRIES) {
+        let elided = entries.len().saturating_sub(self.o.max_entries);
+        for e in entries.into_iter().take(self.o.max_entries) {
             self.out.push_str(&indent(level + 1));
             self.value(e.key, depth - 1, level + 1);
             if let Some(v) = e.value {
@@ -520,6 +580,7 @@ impl Printer<'_, '_> {
             }
             self.out.push_str(",\n");
         }
+        self.elided(elided, ENTRIES, level);
         let _ = write!(self.out, "{}}}", indent(level));
         Ok(())
     }
@@ -553,12 +614,14 @@ impl Printer<'_, '_> {
         let capacity = h.hash_table_capacity(table, &slots)? as usize;
         let start = l.ephemeron_table_entries_start as usize;
         let mut entries = Vec::new();
-        for i in 0..capacity.min(MAX_ENTRIES) {
+        for i in 0..capacity {
             let (Some(&k), Some(&v)) = (slots.get(start + 2 * i), slots.get(start + 2 * i + 1)) else { break };
             if !h.is_empty_key(k) {
                 entries.push((k, v));
             }
         }
+        let elided = entries.len().saturating_sub(self.o.max_entries);
+        entries.truncate(self.o.max_entries);
         self.out.push_str(if map { "WeakMap {" } else { "WeakSet {" });
         if entries.is_empty() {
             self.out.push('}');
@@ -574,6 +637,7 @@ impl Printer<'_, '_> {
             }
             self.out.push_str(",\n");
         }
+        self.elided(elided, ENTRIES, level);
         let _ = write!(self.out, "{}}}", indent(level));
         Ok(())
     }
@@ -689,6 +753,13 @@ mod tests {
         assert_eq!(number(f64::NEG_INFINITY), "-Infinity");
         assert_eq!(number(1e300), "1.000000e+300");
         assert_eq!(number(1.5e-7), "1.500000e-07");
+    }
+
+    #[test]
+    fn says_what_a_cap_left_out() {
+        assert_eq!(more(34_464, ELEMENTS), "... 34,464 more elements");
+        assert_eq!(more(1, ENTRIES), "... 1 more entry");
+        assert_eq!(more(1_000_999, PROPERTIES), "... 1,000,999 more properties");
     }
 
     #[test]
