@@ -16,19 +16,9 @@ if [ ! -d "$ts/node_modules/typescript" ]; then
 	echo "installing typescript into $ts"
 	(cd "$ts" && npm install --silent --no-audit --no-fund typescript@5)
 fi
-if [ ! -f "$core" ]; then
-	echo "building the TypeScript heap core (once)..."
-	fifo=$dir/ready.$$
-	mkfifo "$fifo"
-	"$node" --expose-gc "$root/tests/fixtures/typescript.js" "$ts" >"$fifo" &
-	pid=$!
-	read -r line <"$fifo"
-	rm -f "$fifo"
-	[ "$line" = ready ] || { echo "typescript fixture failed" >&2; kill $pid; exit 1; }
-	gcore -o "$dir/tmp" $pid >/dev/null
-	kill $pid
-	mv "$dir/tmp.$pid" "$core"
-fi
+. "$root/tests/bench/core.sh"
+[ -f "$core" ] || echo "building the TypeScript heap core (once)..."
+make_core "$core" "$node" --expose-gc "$root/tests/fixtures/typescript.js" "$ts"
 
 cd "$(dirname "$module")"
 objects=$("$host" -e "::load v8.so" -e "::walk jsobj ! wc -l" "$node" "$core" 2>/dev/null | tail -1)

@@ -14,19 +14,9 @@ dir=$root/target/bench
 core=$dir/sessions-$n.core
 mkdir -p "$dir"
 
-if [ ! -f "$core" ]; then
-	echo "building the benchmark core ($n sessions; once)..."
-	fifo=$dir/ready.$$
-	mkfifo "$fifo"
-	"$node" --max-old-space-size=16384 "$root/tests/bench/leak.js" "$n" >"$fifo" &
-	pid=$!
-	read -r line <"$fifo"
-	rm -f "$fifo"
-	[ "$line" = ready ] || { echo "benchmark process failed" >&2; kill $pid; exit 1; }
-	gcore -o "$dir/tmp" $pid >/dev/null
-	kill $pid
-	mv "$dir/tmp.$pid" "$core"
-fi
+. "$root/tests/bench/core.sh"
+[ -f "$core" ] || echo "building the benchmark core ($n sessions; once)..."
+make_core "$core" "$node" --max-old-space-size=16384 "$root/tests/bench/leak.js" "$n"
 
 # Median wall time of three runs of a command, output discarded.
 secs() { python3 -c '
