@@ -207,8 +207,7 @@ fn sweep_every_object() {
             assert!(errors.is_empty(), "{version} {fixture}: {}", r.stderr);
             let inline: Vec<&str> =
                 out.split('‹').skip(1).map(|e| e.split_once('›').map_or(e, |(inside, _)| inside)).collect();
-            let bound =
-                SWEEP_BOUNDS.iter().find(|e| e.0 == *version && e.1 == fixture).map_or(SWEEP_BOUND, |e| e.2);
+            let bound = SWEEP_BOUNDS.iter().find(|e| e.0 == *version && e.1 == fixture).map_or(SWEEP_BOUND, |e| e.2);
             let unexplained: Vec<&&str> =
                 inline.iter().filter(|e| !DEAD_OBJECT_ERRORS.iter().any(|k| e.contains(k))).collect();
             if inline.len() > bound || !unexplained.is_empty() {

@@ -427,7 +427,10 @@ layout! {
     sfi_name_or_scope_info: u64 = f("SharedFunctionInfo", &["name_or_scope_info"]), NONE;
     sfi_script: u64 = f("SharedFunctionInfo", &["script", "raw_script", "script_or_debug_info"]), NONE;
     script_name: u64 = f("Script", &["name"]), NONE;
-    script_source: u64 = f("Script", &["source"]), NONE;
+    script_source: u64 = f("Script", &["source"]), Otherwise::Derived(
+        "Script's first field, one slot before name (src/objects/script.tq; node 16 exports only name)",
+        |r| Some(r.get("script_name")? - r.get("tagged_size")?)
+    );
     script_line_ends: u64 = f("Script", &["line_ends"]), NONE;
     /// Where a function not yet compiled starts in its script (a character position).
     uncompiled_start_position: u64 = f("UncompiledData", &["start_position"]), NONE;
