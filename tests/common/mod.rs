@@ -199,19 +199,32 @@ fn content_hash(path: &Path) -> u64 {
     h.finish()
 }
 
-/// A gcore'd core of `fixture` under node `version`, made once and cached under
-/// target/cores, keyed by fixture content (stale cores of the fixture are removed).
+/// Where cores are cached: target/cores, or `$V8_TEST_CORE_DIR` (one cache shared by
+/// several checkouts; cores of other fixture contents are then left alone).
+fn core_dir() -> (PathBuf, bool) {
+    match std::env::var_os("V8_TEST_CORE_DIR") {
+        Some(d) => (PathBuf::from(d), true),
+        None => (root().join("target/cores"), false),
+    }
+}
+
+/// A gcore'd core of `fixture` under node `version`, made once and cached (see
+/// [`core_dir`]), keyed by fixture content (stale cores of the fixture are removed from
+/// a private cache). Test processes sharing the cache take turns through a file lock.
 pub fn core(version: &str, fixture: &str) -> PathBuf {
     let _guard = CORE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = root().join("target/cores");
+    let (dir, shared) = core_dir();
     std::fs::create_dir_all(&dir).unwrap();
+    let lock = std::fs::File::create(dir.join(".lock")).unwrap();
+    // SAFETY: flock on a file descriptor this function owns; released when `lock` closes.
+    assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0, "lock the core cache");
     let hash = content_hash(&root().join("tests/fixtures").join(fixture));
     let stem = format!("{}-{version}", fixture.trim_end_matches(".js"));
     let path = dir.join(format!("{stem}-{hash:016x}.core"));
     if path.is_file() {
         return path;
     }
-    for old in std::fs::read_dir(&dir).unwrap().flatten() {
+    for old in std::fs::read_dir(&dir).unwrap().flatten().filter(|_| !shared) {
         let name = old.file_name().to_string_lossy().into_owned();
         if name.starts_with(&format!("{stem}-")) {
             let _ = std::fs::remove_file(old.path());
