@@ -156,6 +156,46 @@ impl Heap<'_> {
         self.value(si, (i + 1) * self.l.tagged_size)
     }
 
+    /// The names of a ScopeInfo's context locals, in slot order: `names[i]` is the
+    /// variable in context slot `context_min_slots + i`. Few locals are kept inline after
+    /// the fixed slots; many, in a NameToIndexHashTable (name → index) in the first
+    /// variable slot. A name that cannot be read is an empty string.
+    pub fn context_local_names(&self, si: Addr) -> Result<Vec<String>> {
+        let l = self.l;
+        let count = self.scope_info_slot(si, l.scopeinfo_idx_ncontextlocals)?.smi().unwrap_or(0);
+        let count = u64::try_from(count)
+            .ok()
+            .filter(|&c| c <= super::heap::MAX_ARRAY_LENGTH)
+            .ok_or(Error::Corrupt { addr: si, why: "ScopeInfo with a bad context local count".into() })?;
+        let name = |v: Value| match v.heap().filter(|&s| self.is_string(s)) {
+            Some(s) => self.read_string(s, MAX_NAME).map(|s| s.text).unwrap_or_default(),
+            None => String::new(),
+        };
+        if count < MAX_INLINED_LOCAL_NAMES {
+            return (0..count).map(|i| Ok(name(self.scope_info_slot(si, l.scopeinfo_idx_first_vars + i)?))).collect();
+        }
+        let table = self.scope_info_slot(si, l.scopeinfo_idx_first_vars)?.heap().ok_or(Error::Corrupt {
+            addr: si,
+            why: "ScopeInfo without its table of local names".into(),
+        })?;
+        let slots = self.slots(table)?;
+        let capacity = self.hash_table_capacity(table, &slots)?;
+        let mut names = vec![String::new(); count as usize];
+        let start = self.l.hash_table_capacity_index + 1;
+        for e in 0..capacity {
+            let (Some(&key), Some(index)) = (
+                slots.get((start + 2 * e) as usize),
+                slots.get((start + 2 * e + 1) as usize).and_then(|v| v.smi()),
+            ) else {
+                continue;
+            };
+            if let Some(slot) = usize::try_from(index).ok().and_then(|i| names.get_mut(i)) {
+                *slot = name(key);
+            }
+        }
+        Ok(names)
+    }
+
     /// The function name a ScopeInfo keeps after its context locals. Which optional
     /// fields precede it depends on flags V8 does not export, so take the first
     /// non-empty string in the few slots where it can be (as llnode does).
