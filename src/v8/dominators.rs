@@ -383,7 +383,7 @@ mod tests {
             // Retained sizes: the sum over the nodes each one dominates (by the idom chains).
             let shallow: Vec<u32> = (0..n as u32).map(|v| 1 << v).collect();
             let retained = retained_sizes(&got, &shallow);
-            for v in 0..n {
+            for (v, &r) in retained.iter().enumerate() {
                 let mut want = 0u64;
                 for u in (0..n).filter(|&u| got[u] != X) {
                     let mut x = u;
@@ -394,7 +394,7 @@ mod tests {
                         want += u64::from(shallow[u]);
                     }
                 }
-                assert_eq!(retained[v], want);
+                assert_eq!(r, want);
             }
         }
     }
