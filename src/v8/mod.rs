@@ -3,11 +3,13 @@
 //! - [`layout`]: the target's V8 layout from its postmortem metadata;
 //! - [`value`], [`heap`]: tagged words and typed object access;
 //! - [`string`], [`object`], [`function`]: strings, properties and elements, functions;
-//! - [`scan`]: finding every object; [`census`]: grouping them for `::findjsobjects`.
+//! - [`scan`]: finding every object; [`census`]: grouping them for `::findjsobjects`;
+//! - [`dominators`]: immediate dominators and retained sizes over a graph in CSR form.
 
 pub mod buffer;
 pub mod census;
 pub mod collections;
+pub mod dominators;
 pub mod function;
 pub mod heap;
 pub mod layout;
