@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
 pub mod corrupt;
+pub mod snapshot;
 
 /// The node versions under test (installed by `make nodes`).
 pub const NODE_VERSIONS: &[&str] = &["18.20.8", "20.20.2", "22.23.3", "24.21.0", "26.10.0"];
