@@ -298,16 +298,27 @@ impl Snapshot {
     /// Retained sizes from [`Snapshot::dominators`]' tree (0 for nodes outside it).
     pub fn retained_sizes(&self, idom: &[Option<usize>]) -> Vec<u64> {
         let n = self.node_count();
-        // Each node's depth in the dominator tree, then deepest first.
-        let depth: Vec<u32> = (0..n)
-            .map(|v| {
-                let (mut x, mut d) = (v, 0);
-                while let Some(p) = idom[x].filter(|&p| p != x) {
-                    (x, d) = (p, d + 1);
+        // Each node's depth in the dominator tree (each chain walked up to the first node
+        // of known depth, so linear in all), then deepest first.
+        let mut depth: Vec<Option<u32>> = vec![None; n];
+        let mut chain = Vec::new();
+        for v in 0..n {
+            let mut x = v;
+            while depth[x].is_none() {
+                match idom[x].filter(|&p| p != x) {
+                    Some(p) => {
+                        chain.push(x);
+                        x = p;
+                    }
+                    None => depth[x] = Some(0),
                 }
-                d
-            })
-            .collect();
+            }
+            let mut d = depth[x].unwrap();
+            while let Some(y) = chain.pop() {
+                d += 1;
+                depth[y] = Some(d);
+            }
+        }
         let mut by_depth: Vec<usize> = (0..n).filter(|&v| idom[v].is_some()).collect();
         by_depth.sort_by_key(|&v| std::cmp::Reverse(depth[v]));
         let mut retained = vec![0u64; n];
