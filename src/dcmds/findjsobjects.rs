@@ -162,27 +162,35 @@ fn stats(c: &Census, out: &mut Output) {
 }
 
 /// Width mdb_v8 fills before it elides property names.
-const ROW_WIDTH: usize = 80;
+pub const ROW_WIDTH: usize = 80;
 
 fn summary(c: &Census, all: bool, call: &Call, show: impl Fn(u64) -> Addr, out: &mut Output) {
     if call.flags.header() {
         let _ = writeln!(out, "{:>16} {:>8} {:>8} CONSTRUCTOR: PROPS", "OBJECT", "#OBJECTS", "#PROPS");
     }
     for g in c.groups.iter().filter(|g| all || !g.malformed()) {
-        let mut row = format!("{:>16x} {:>8} {:>8} {}", show(c.instances(g)[0]).0, g.count(), g.nprops, g.label());
-        if !g.props.is_empty() {
-            row.push(':');
-            for (i, name) in g.props.iter().enumerate() {
-                if row.len() + name.len() + 2 > ROW_WIDTH {
-                    row.push_str(" ...");
-                    break;
-                }
-                row.push_str(if i == 0 { " " } else { ", " });
-                row.push_str(name);
-            }
-        }
-        out.line(&row);
+        let row = format!("{:>16x} {:>8} {:>8} ", show(c.instances(g)[0]).0, g.count(), g.nprops);
+        out.line(&group_row(row, &g.label(), &g.props, ROW_WIDTH));
     }
+}
+
+/// The columns `prefix`, then "CONSTRUCTOR: PROPS" with the property names elided (" ...")
+/// where the row would pass `width` characters, as mdb_v8 printed them.
+pub fn group_row(prefix: String, label: &str, props: &[String], width: usize) -> String {
+    let mut row = prefix;
+    row.push_str(label);
+    if !props.is_empty() {
+        row.push(':');
+        for (i, name) in props.iter().enumerate() {
+            if row.len() + name.len() + 2 > width {
+                row.push_str(" ...");
+                break;
+            }
+            row.push_str(if i == 0 { " " } else { ", " });
+            row.push_str(name);
+        }
+    }
+    row
 }
 
 fn references(s: &Session, c: &Census, targets: Vec<Addr>, show: impl Fn(u64) -> Addr, out: &mut Output) -> Result<()> {

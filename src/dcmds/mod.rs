@@ -13,6 +13,7 @@ use crate::v8::value::Value;
 
 pub mod findjsobjects;
 pub mod jsarray;
+pub mod jscensus;
 pub mod jsconstructor;
 pub mod jsprint;
 pub mod nodebuffer;

@@ -28,6 +28,25 @@ thread_local! {
     static SESSION: RefCell<Option<Rc<Session>>> = const { RefCell::new(None) };
 }
 
+/// A progress callback for long work (`done` of `total`): "WHO: WHAT: N% done" on standard
+/// error once the work takes over a second, and `Interrupted` after a ^C.
+pub fn progress(who: &str, what: &str) -> impl FnMut(u64, u64) -> Result<()> {
+    let (who, what) = (who.to_string(), what.to_string());
+    let started = Instant::now();
+    let mut reported = started;
+    move |done: u64, total: u64| {
+        if super::interrupt_pending() {
+            return Err(Error::Interrupted);
+        }
+        let now = Instant::now();
+        if now.duration_since(started) > PROGRESS_AFTER && now.duration_since(reported) > PROGRESS_AFTER {
+            reported = now;
+            io::warn(&format!("{who}: {what}: {}% done", done * 100 / total.max(1)));
+        }
+        Ok(())
+    }
+}
+
 impl Session {
     /// Configure from the target. Failure to find V8 is kept and reported by each dcmd.
     pub fn load() -> Session {
@@ -56,20 +75,7 @@ impl Session {
             return Ok((c, false));
         }
         let regions = self.target.regions()?;
-        let started = Instant::now();
-        let mut reported = started;
-        let mut progress = |done: u64, total: u64| {
-            if super::interrupt_pending() {
-                return Err(Error::Interrupted);
-            }
-            let now = Instant::now();
-            if now.duration_since(started) > PROGRESS_AFTER && now.duration_since(reported) > PROGRESS_AFTER {
-                reported = now;
-                io::warn(&format!("{who}: scanning the heap: {}% done", done * 100 / total.max(1)));
-            }
-            Ok(())
-        };
-        let census = Rc::new(Census::build(&self.heap()?, &regions, &mut progress)?);
+        let census = Rc::new(Census::build(&self.heap()?, &regions, &mut progress(who, "scanning the heap"))?);
         v8.set_census(census.clone());
         Ok((census, true))
     }

@@ -119,6 +119,9 @@ struct MapFacts {
     plain_group: Option<u32>,
 }
 
+/// How often [`Census::group_sizes`] reports progress, in objects.
+pub const SIZE_PROGRESS_EVERY: u64 = 1 << 16;
+
 /// Longest property name kept in a group's signature.
 const MAX_PROP_NAME: u64 = 128;
 
@@ -218,6 +221,37 @@ impl Census {
     /// The objects of group `g`, representative first.
     pub fn instances<'a>(&self, g: &'a Group) -> &'a [u64] {
         &g.instances
+    }
+
+    /// Each group's shallow size: the sum of its objects' sizes, each its map's instance
+    /// size (an array's elements and an object's out-of-object properties are objects of
+    /// their own, not counted). One read per object, one per map; `progress` is called
+    /// every [`SIZE_PROGRESS_EVERY`] objects with the objects done and the total, and an
+    /// error from it ends the work.
+    pub fn group_sizes(&self, h: &Heap, progress: Progress) -> Result<Vec<u64>> {
+        let mut map_sizes: FastMap<u64> = FastMap::default();
+        let (total, mut done) = (self.len() as u64, 0u64);
+        let mut sizes = Vec::with_capacity(self.groups.len());
+        for g in &self.groups {
+            let mut sum = 0u64;
+            for &obj in &g.instances {
+                if done % SIZE_PROGRESS_EVERY == 0 {
+                    progress(done, total)?;
+                }
+                done += 1;
+                let map = h.map(Addr(obj))?;
+                let size = match map_sizes.get(&map.0) {
+                    Some(&s) => s,
+                    None => {
+                        let s = h.map_info(map)?.size_words.saturating_mul(h.l.tagged_size);
+                        *map_sizes.entry(map.0).or_insert(s)
+                    }
+                };
+                sum = sum.saturating_add(size);
+            }
+            sizes.push(sum);
+        }
+        Ok(sizes)
     }
 
     /// The group holding the object at `addr`.

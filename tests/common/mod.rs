@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
 pub mod corrupt;
+pub mod snapshot;
 
 /// The node versions under test (installed by `make nodes`).
 pub const NODE_VERSIONS: &[&str] = &["18.20.8", "20.20.2", "22.23.3", "24.21.0", "26.10.0"];
@@ -141,6 +142,8 @@ pub fn mdb_core(node: &Path, core: &Path, commands: &[&str]) -> Run {
 /// A running fixture process, killed on drop.
 pub struct Fixture {
     child: Child,
+    /// Its standard output, where it says "ready".
+    stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Fixture {
@@ -157,11 +160,24 @@ impl Fixture {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap_or_else(|e| panic!("start {program}: {e}"));
-        let stdout = child.stdout.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut f = Fixture { child, stdout };
+        f.wait_ready(&program);
+        f
+    }
+
+    fn wait_ready(&mut self, program: &str) {
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        self.stdout.read_line(&mut line).unwrap();
         assert_eq!(line.trim(), "ready", "fixture {program} did not get ready");
-        Fixture { child }
+    }
+
+    /// Send SIGUSR2 (a fixture's cue to take its next step) and wait for "ready" again.
+    pub fn advance(&mut self) {
+        let pid = libc::pid_t::try_from(self.pid()).unwrap();
+        // SAFETY: kill(2) on the pid of a child this Fixture owns and has not reaped.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGUSR2) }, 0, "signal the fixture");
+        self.wait_ready("after SIGUSR2");
     }
 
     /// A node fixture from tests/fixtures.
