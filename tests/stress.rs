@@ -37,6 +37,9 @@ const COMMANDS: &[&str] = &[
     "::walk findjsobjects | ::jsarray -i",
     "::walk findjsobjects | ::nodebuffer -f",
     "::walk findjsobjects | ::findjsobjects -r",
+    "::walk findjsobjects | ::jsretainers",
+    "::walk findjsobjects | ::jsretainers -n 3",
+    "::walk findjsobjects | ::jsfindrefs -v",
     "::walk jsobj | ::v8type",
 ];
 
