@@ -187,7 +187,13 @@ fn summary(c: &Census, all: bool, call: &Call, show: impl Fn(u64) -> Addr, out: 
 /// `-r`: who refers to each target, through the heap graph: JavaScript objects by
 /// property, element or Map entry (through their backing stores), closures by context
 /// variable, and any other heap object by field.
-fn references(s: &Session, _c: &Census, targets: Vec<Addr>, show: impl Fn(u64) -> Addr, out: &mut Output) -> Result<()> {
+fn references(
+    s: &Session,
+    _c: &Census,
+    targets: Vec<Addr>,
+    show: impl Fn(u64) -> Addr,
+    out: &mut Output,
+) -> Result<()> {
     let (v8, g, h) = (s.v8()?, s.graph("findjsobjects")?, s.heap()?);
     let namer = Namer { h: &h, meta: &v8.metadata, g: &g };
     let ids: Vec<u32> = targets.iter().filter_map(|&a| g.id(a)).collect();
@@ -240,7 +246,14 @@ fn references(s: &Session, _c: &Census, targets: Vec<Addr>, show: impl Fn(u64) -
 
 /// The lines for `from` referring to `to` through `via`: mdb_v8's formats for
 /// JavaScript objects, `CLOSURE context.NAME` for each closure of a context.
-fn reference_lines(namer: &Namer, g: &Graph, from: u32, via: &Via, to: Addr, addr: &dyn Fn(u32) -> Addr) -> Vec<String> {
+fn reference_lines(
+    namer: &Namer,
+    g: &Graph,
+    from: u32,
+    via: &Via,
+    to: Addr,
+    addr: &dyn Fn(u32) -> Addr,
+) -> Vec<String> {
     let l = namer.h.l;
     let ty = g.types[from as usize];
     if l.is_js_object_type(ty) && !matches!(via, Via::Internal(_)) {

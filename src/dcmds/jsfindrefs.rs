@@ -35,7 +35,10 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let show = |i: u32| Addr(tagged(Addr(g.addrs[i as usize]), l));
     let is_value = |i: u32| {
         let t = g.types[i as usize];
-        l.is_js_object_type(t) || l.is_string_type(t) || u64::from(t) == l.type_heap_number || u64::from(t) == l.type_oddball
+        l.is_js_object_type(t)
+            || l.is_string_type(t)
+            || u64::from(t) == l.type_heap_number
+            || u64::from(t) == l.type_oddball
     };
     let mut seen: HashSet<u32> = HashSet::from([id]);
     let mut level = vec![id];

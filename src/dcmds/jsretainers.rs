@@ -60,7 +60,11 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let id = id_of(given)?;
     let found = shortest_paths(&g, id, paths);
     if found.is_empty() {
-        let _ = writeln!(out, "{:x} is not reachable from a root (garbage, or held only by weak references)", tagged(Addr(g.addrs[id as usize]), l));
+        let _ = writeln!(
+            out,
+            "{:x} is not reachable from a root (garbage, or held only by weak references)",
+            tagged(Addr(g.addrs[id as usize]), l)
+        );
         return Ok(());
     }
     for p in found {

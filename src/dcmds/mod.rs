@@ -15,6 +15,7 @@ pub mod findjsobjects;
 pub mod jsarray;
 pub mod jsconstructor;
 pub mod jsfindrefs;
+pub mod jsgraph;
 pub mod jsprint;
 pub mod jsretainers;
 pub mod nodebuffer;

@@ -71,7 +71,10 @@ impl Session {
         let regions = self.target.regions()?;
         let g = Rc::new(Graph::build(&self.heap()?, &regions, &mut progress(who, "building the heap graph"))?);
         if g.stats.unreadable_bytes > 0 {
-            io::warn(&format!("{who}: {} bytes of heap pages could not be read: the graph leaves them out", g.stats.unreadable_bytes));
+            io::warn(&format!(
+                "{who}: {} bytes of heap pages could not be read: the graph leaves them out",
+                g.stats.unreadable_bytes
+            ));
         }
         v8.set_graph(g.clone());
         Ok(g)

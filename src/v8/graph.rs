@@ -52,6 +52,9 @@ const FALLBACK: u32 = 1 << 31;
 /// The most objects the graph holds (ids must stay below the weak bit).
 const MAX_OBJECTS: usize = (WEAK - 2) as usize;
 
+/// A root object: its id, and where the pointer to it was found.
+pub type Root = (u32, RootKind, u64);
+
 /// Where a root pointer was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RootKind {
@@ -131,7 +134,7 @@ pub struct Graph {
     pub offsets: Vec<u32>,
     pub targets: Vec<u32>,
     /// Root objects (sorted by id), where each was first found and its kind.
-    pub roots: Vec<(u32, RootKind, u64)>,
+    pub roots: Vec<Root>,
     pub dist: Vec<u32>,
     /// Each object's predecessor on one shortest path (`UNREACHABLE` if none).
     pub parent: Vec<u32>,
@@ -228,7 +231,8 @@ impl Graph {
         let mut large: Vec<Page> = Vec::new();
         for (p, objs) in &found {
             let base = p.base.0;
-            let mut pi = PageIndex { base, first: g.addrs.len() as u32, bits: vec![0; page_words / 64], ranks: Vec::new() };
+            let mut pi =
+                PageIndex { base, first: g.addrs.len() as u32, bits: vec![0; page_words / 64], ranks: Vec::new() };
             for &(off, size, ty) in objs {
                 let (size, fallback) = (size & !FALLBACK, size & FALLBACK != 0);
                 stats.sized_by_fallback += u64::from(fallback);
@@ -259,7 +263,8 @@ impl Graph {
         stats.bytes = g.sizes.iter().map(|&s| u64::from(s)).sum();
 
         // Pass 3: the edges, page by page in address order (so in id order).
-        let shared = Arc::new((layout.clone(), std::mem::take(&mut g.index), g.addrs.clone(), g.sizes.clone(), g.types.clone()));
+        let shared =
+            Arc::new((layout.clone(), std::mem::take(&mut g.index), g.addrs.clone(), g.sizes.clone(), g.types.clone()));
         let mut next_id = 0u32;
         let mut overflow = false;
         each_page(
@@ -525,7 +530,7 @@ fn find_roots(
     chunks: &[Page],
     index: &Index,
     meter: &mut scan::Meter,
-) -> Result<(Vec<(u32, RootKind, u64)>, u64)> {
+) -> Result<(Vec<Root>, u64)> {
     let l = h.l;
     let mut heaps: Vec<u64> = chunks.iter().map(|p| p.heap).filter(|&x| x != 0).collect();
     heaps.sort_unstable();
@@ -553,7 +558,7 @@ fn find_roots(
             spans.push((at, r.end()));
         }
     }
-    let mut found: Vec<(u32, RootKind, u64)> = Vec::new();
+    let mut found: Vec<Root> = Vec::new();
     let mut searched = 0u64;
     let mut buf = vec![0u8; ROOT_BLOCK];
     meter.total += spans.iter().map(|(s, e)| e - s).sum::<u64>();

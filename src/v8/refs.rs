@@ -79,13 +79,16 @@ pub fn js_refs(h: &Heap, obj: Addr) -> Result<Vec<(Addr, Via)>> {
     let ty = u64::from(m.instance_type);
     let mut out = Vec::new();
     if ty != l.type_js_typed_array {
-        let limit = if ty == l.type_js_array { u64::try_from(h.smi(obj, l.js_array_length)?).unwrap_or(0) } else { u64::MAX };
+        let limit =
+            if ty == l.type_js_array { u64::try_from(h.smi(obj, l.js_array_length)?).unwrap_or(0) } else { u64::MAX };
         let indexed: Vec<(u64, Value)> = match h.elements(obj, &m) {
             Ok(Elements::Tagged(v)) => v.into_iter().enumerate().map(|(i, x)| (i as u64, x)).collect(),
             Ok(Elements::Dictionary(v)) => v,
             _ => Vec::new(),
         };
-        out.extend(indexed.into_iter().filter(|(i, _)| *i < limit).filter_map(|(i, v)| Some((v.heap()?, Via::Index(i)))));
+        out.extend(
+            indexed.into_iter().filter(|(i, _)| *i < limit).filter_map(|(i, v)| Some((v.heap()?, Via::Index(i)))),
+        );
     }
     if ty == l.type_js_map || ty == l.type_js_set {
         for e in h.collection_entries(obj, m.instance_type).unwrap_or_default() {
@@ -182,6 +185,9 @@ impl Namer<'_> {
         let ty = self.g.types[id as usize];
         if off == l.heap_object_map {
             return Via::Internal("map".into());
+        }
+        if l.is_js_function_type(ty) && off == l.js_function_context {
+            return Via::Internal("context".into());
         }
         let array_like = l.is_backing_store_type(ty) || self.is_context(id);
         if array_like && off >= l.fixed_array_data {

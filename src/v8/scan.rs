@@ -420,9 +420,11 @@ impl Maps {
     pub fn iter(&self) -> impl Iterator<Item = (u64, u16)> + '_ {
         let tag = self.tag;
         self.chunks.iter().flat_map(move |c| {
-            c.types.iter().enumerate().filter(|(_, &t)| t != 0).map(move |(k, &t)| {
-                ((c.chunk << self.page_bits) + ((k as u64) << self.slot_bits) + tag, t - 1)
-            })
+            c.types
+                .iter()
+                .enumerate()
+                .filter(|(_, &t)| t != 0)
+                .map(move |(k, &t)| ((c.chunk << self.page_bits) + ((k as u64) << self.slot_bits) + tag, t - 1))
         })
     }
 
@@ -623,7 +625,12 @@ pub struct Mapped {
 
 /// Find the pages, then the maps (pass 1 of the scan). `passes_after` is how many more
 /// passes over the live pages the caller will make, for the progress meter it returns.
-pub fn maps<'a>(h: &Heap, regions: &[Region], progress: Progress<'a>, passes_after: u64) -> Result<(Mapped, Meter<'a>)> {
+pub fn maps<'a>(
+    h: &Heap,
+    regions: &[Region],
+    progress: Progress<'a>,
+    passes_after: u64,
+) -> Result<(Mapped, Meter<'a>)> {
     let l = h.l;
     let mut pages = pages(h, regions);
     if pages.is_empty() {
