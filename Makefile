@@ -12,6 +12,8 @@
 #   make fuzz          run every fuzz target (fuzz/) a bounded number of times (installs
 #                      the nightly toolchain and cargo-fuzz if missing)
 #   make bench-jsprint ::jsprint throughput over the TypeScript compiler's heap
+#   make bench-dominators  dominators and retained sizes of a synthetic graph of 20 million
+#                      nodes and 100 million edges (time and peak memory; about 1.5 GB)
 # On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
 #   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
 #   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
@@ -19,8 +21,10 @@
 NODE_VERSIONS  := 18.20.8 20.20.2 22.23.3 24.21.0 26.10.0
 NODE_CACHE     := .cache/node
 NODES          := $(foreach v,$(NODE_VERSIONS),$(NODE_CACHE)/$(v)/bin/node)
-# npm packages the test fixtures use (tests/fixtures/acorn.js), installed into .cache/npm.
-NPM_PACKAGES   := acorn@8.15.0
+# npm packages the tests use (tests/fixtures/acorn.js; memlab's heap analysis for
+# tests/snapshot_reader.rs), installed into .cache/npm without install scripts (memlab's
+# puppeteer would download a browser).
+NPM_PACKAGES   := acorn@8.15.0 @memlab/core@2.0.5
 NPM_CACHE      := .cache/npm
 MODULE         := target/release/v8.so
 HOST           := target/release/mdb
@@ -28,7 +32,7 @@ MODULE_DIR     := /usr/lib/mdb/proc/amd64
 ILLUMOS_TARGET := x86_64-unknown-illumos
 CARGO          ?= cargo
 
-.PHONY: all build deps nodes npm-packages debian-node test demo bench bench-jsprint stress fuzz oracle install illumos-check clean
+.PHONY: all build deps nodes npm-packages debian-node test demo bench bench-jsprint bench-dominators stress fuzz oracle install illumos-check clean
 
 all: build
 
@@ -48,7 +52,7 @@ install: build
 	chmod 0755 $(DESTDIR)$(MODULE_DIR)/v8.so
 
 # These need the Linux host, Linux node binaries and gcore.
-test demo bench bench-jsprint stress fuzz illumos-check:
+test demo bench bench-jsprint bench-dominators stress fuzz illumos-check:
 	@echo "make $@ runs on Linux only; on illumos, make builds v8.so and make install installs it" >&2
 	@exit 1
 
@@ -79,7 +83,7 @@ npm-packages: $(NPM_CACHE)/package.json
 
 $(NPM_CACHE)/package.json: Makefile
 	@mkdir -p $(NPM_CACHE)
-	npm install --silent --no-audit --no-fund --prefix $(NPM_CACHE) $(NPM_PACKAGES)
+	npm install --silent --no-audit --no-fund --ignore-scripts --prefix $(NPM_CACHE) $(NPM_PACKAGES)
 	@touch $@
 
 # The module built for illumos from here: bindgen binds our own headers, and
@@ -164,6 +168,10 @@ fuzz: deps
 
 bench-jsprint: build nodes
 	tests/bench/jsprint.sh $(HOST) $(MODULE)
+
+bench-dominators:
+	$(CARGO) build --release --example dominators
+	/usr/bin/time -f "peak memory %M KB, %e s" target/release/examples/dominators
 
 install: build
 	install -d $(DESTDIR)$(MODULE_DIR)

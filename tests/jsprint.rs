@@ -165,35 +165,11 @@ fn bad_addresses_and_usage() {
     assert!(r.status == 1 && r.stderr.contains("is not an array"), "{}", r.stderr);
 }
 
-/// Every object the scan finds in every test core prints without a crash or a hang, and
-/// with no decode error inline (`‹...›`) but those of dead objects the scan still reports
-/// (garbage in new-space pages and inside free-space fillers): their fields point at
-/// memory the GC has reused since, so they fail in the ways below. Forwarding addresses a
-/// scavenge leaves in old copies are followed, so dead objects that point at a moved
-/// object print it. A fresh core holds other garbage: each core's count is bounded (the
-/// counts seen are in the comments), and any of these kinds may turn up in any core.
-const SWEEP_BOUNDS: &[(&str, &str, usize)] = &[
-    // 1: a dead stream state whose `destroyed` field reads 0x400010001.
-    ("18.20.8", "population.js", 4),
-    // 50: dead objects with EventEmitter.prototype's map, whose descriptors name more
-    // fields than the objects hold.
-    ("26.10.0", "population.js", 100),
-    // 143 and 51 (61 on another core; one fresh core also had a dead hash table without
-    // a capacity): Debian's node leaves more garbage.
-    (common::DEBIAN_NODE, "population.js", 300),
-    (common::DEBIAN_NODE, "values.js", 150),
-];
-/// Every other core: none seen; a few allowed, since a fresh core may hold some garbage.
-const SWEEP_BOUND: usize = 4;
-/// The decode errors dead objects give.
-const DEAD_OBJECT_ERRORS: &[&str] = &[
-    "failed to read",
-    "beyond its property array",
-    "is not a heap object (its map word is not a pointer)",
-    "is not a heap object (its map is not a Map)",
-    "hash table without a capacity",
-];
-
+/// Every object the scan finds in every test core prints without a crash, a hang or a
+/// decode error inline (`‹...›`). The dead objects that gave such errors (stale bytes
+/// above allocation tops and in free-list blocks, whose fields point at memory the GC
+/// has reused since) are no longer found; forwarding addresses a scavenge leaves in old
+/// copies are followed, so dead objects that point at a moved object print it.
 #[test]
 fn sweep_every_object() {
     let versions = common::NODE_VERSIONS.iter().chain([&common::DEBIAN_NODE]);
@@ -207,13 +183,11 @@ fn sweep_every_object() {
             assert!(errors.is_empty(), "{version} {fixture}: {}", r.stderr);
             let inline: Vec<&str> =
                 out.split('‹').skip(1).map(|e| e.split_once('›').map_or(e, |(inside, _)| inside)).collect();
-            let bound = SWEEP_BOUNDS.iter().find(|e| e.0 == *version && e.1 == fixture).map_or(SWEEP_BOUND, |e| e.2);
-            let unexplained: Vec<&&str> =
-                inline.iter().filter(|e| !DEAD_OBJECT_ERRORS.iter().any(|k| e.contains(k))).collect();
-            if inline.len() > bound || !unexplained.is_empty() {
+            if !inline.is_empty() {
                 wrong.push(format!(
-                    "{version} {fixture}: {} errors (at most {bound}), unexplained: {unexplained:?}",
-                    inline.len()
+                    "{version} {fixture}: {} errors: {:?}",
+                    inline.len(),
+                    &inline[..inline.len().min(5)]
                 ));
             }
         }

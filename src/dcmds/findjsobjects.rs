@@ -142,11 +142,12 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
 /// The `-v` counters, in mdb_v8's format.
 fn stats(c: &Census, out: &mut Output) {
     let s = &c.stats;
-    let rows: [(&str, String); 11] = [
+    let rows: [(&str, String); 12] = [
         ("elapsed time (seconds)", format!("{:.2}", s.seconds)),
         ("heap pages", s.scan.pages.to_string()),
         ("stale from-space pages", s.scan.from_pages.to_string()),
         ("unallocated bytes skipped", s.scan.free_bytes.to_string()),
+        ("free-list bytes skipped", s.scan.free_list_bytes.to_string()),
         ("maps", s.scan.maps.to_string()),
         ("heap objects", s.scan.candidates.to_string()),
         ("JavaScript objects", s.scan.js_objects.to_string()),

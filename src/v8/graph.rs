@@ -9,8 +9,8 @@
 //! JSFunction's initial map) are not taken for objects. Where no formula is known
 //! (ScopeInfo, BytecodeArray, FeedbackVector, code...), the object extends to the next
 //! word that points to a map: the documented fallback, counted in `sized_by_fallback`.
-//! Free space (FreeSpace fillers, the unused parts of the allocation areas) is not an
-//! object. Code pages are not scanned (they are executable, like the scan's).
+//! Free space (free-list blocks, skipped whole as the scan does, and the unused parts of
+//! the allocation areas) is not an object. Code pages are not scanned (they are executable, like the scan's).
 //!
 //! **Edges.** Every word of an object's body that is a tagged pointer to an object start
 //! is an edge (weak references, tagged 0b11, are marked weak), the map word included.
@@ -429,8 +429,6 @@ pub fn object_size(l: &Layout, ty: u16, size_in_words: u8, b: &[u8]) -> Option<u
     } else if t == l.type_descriptor_array || is(l.type_strong_descriptor_array) {
         let n = b.get(l.descriptors_number_of_all as usize..l.descriptors_number_of_all as usize + 2)?;
         l.descriptors_header_size + u64::from(u16::from_le_bytes([n[0], n[1]])) * l.desc_size * slot
-    } else if is(l.type_free_space) {
-        smi(l.free_space_size)?
     } else if t == l.type_bigint {
         l.bigint_digits + u64::from(u32_at(l.bigint_bitfield)? >> l.bigint_length_shift & 0x3fff_ffff) * 8
     } else {
@@ -468,18 +466,20 @@ fn page_objects((l, maps, sizes): &(Arc<Layout>, Arc<Maps>, Arc<FastMap<u8>>), p
         if let Some(o) = open.take() {
             out[o].1 = (i - out[o].0 as usize) as u32 | FALLBACK;
         }
+        // Free-list blocks hold dead objects' bytes: skipped whole, as the scan does.
+        if Some(u64::from(ty)) == l.type_free_space {
+            k += scan::free_block(l, maps, b, i).unwrap_or(slot) / slot;
+            continue;
+        }
         let size = object_size(l, ty, sizes.get(&w).copied().unwrap_or(0), &b[i..])
             .filter(|&s| s <= room - i as u64 && s < 1 << 31);
-        let free = Some(u64::from(ty)) == l.type_free_space;
         match size {
             Some(s) => {
-                if !free {
-                    out.push((i as u32, s as u32, ty));
-                }
+                out.push((i as u32, s as u32, ty));
                 k += (s as usize) / slot;
             }
             None => {
-                open = (!free).then_some(out.len());
+                open = Some(out.len());
                 out.push((i as u32, 0, ty));
                 k += 1;
             }

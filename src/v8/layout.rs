@@ -374,6 +374,9 @@ layout! {
     js_properties: u64 = f("JSReceiver", &["raw_properties_or_hash", "properties"]), NONE;
     js_elements: u64 = f("JSObject", &["elements"]), NONE;
     /// JSObject::kHeaderSize: where in-object fields (and subclass fields) begin.
+    /// A free-list block's size (a Smi), the word after its map.
+    free_space_size: u64 = f("FreeSpace", &["size"]), Otherwise::Derived(
+        "FreeSpace::kSizeOffset = HeapObject::kHeaderSize (src/objects/free-space.h)", |r| r.get("tagged_size"));
     js_object_header_size: u64 = f("JSObject", &["internal_fields"]), Otherwise::Derived(
         "JSObject.elements + TaggedSize", |r| Some(r.get("js_elements")? + r.get("tagged_size")?));
     js_array_length: u64 = f("JSArray", &["length"]), Otherwise::Derived(
@@ -518,9 +521,6 @@ layout! {
         "WeakArrayList::kCapacityOffset = HeapObject header", |r| r.get("tagged_size"));
     weak_array_list_data: u64 = f("WeakArrayList", &["objects"]), Otherwise::Derived(
         "WeakArrayList::kHeaderSize = capacity + length", |r| Some(r.get("weak_array_list_capacity")? + 2 * r.get("tagged_size")?));
-    /// FreeSpace::kSizeOffset: the filler's size in bytes, a Smi.
-    free_space_size: u64 = f("FreeSpace", &["size"]), Otherwise::Derived(
-        "FreeSpace::kSizeOffset = HeapObject header (src/objects/free-space.tq)", |r| r.get("tagged_size"));
     /// BigInt::LengthBits start after the sign bit (src/objects/bigint.h).
     bigint_length_shift: u64 = Source::None, Otherwise::Known("BigInt::LengthBits = SignBits::Next (src/objects/bigint.h)", &[((0, 0), 1)]);
 
@@ -544,6 +544,12 @@ layout! {
     type_external_one_byte_string: Option<u64> = ty(&["EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_uncached_external_one_byte_string: Option<u64> = ty(&["UNCACHED_EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_shared_function_info: u64 = ty(&["SHARED_FUNCTION_INFO_TYPE"]), NONE;
+    type_feedback_vector: Option<u64> = ty(&["FEEDBACK_VECTOR_TYPE"]), NONE;
+    /// FREE_SPACE_TYPE (free-list blocks: what they hold is dead) is not exported by V8
+    /// 13+. Torque numbers it two after FEEDBACK_VECTOR_TYPE, with FOREIGN_TYPE between,
+    /// in every V8 that exports both (10.2, 11.3, 12.4: 247, 251, 260).
+    type_free_space: Option<u64> = ty(&["FREE_SPACE_TYPE"]), Otherwise::Derived(
+        "FEEDBACK_VECTOR_TYPE + 2 (torque's instance type order)", |r| Some(r.get("type_feedback_vector")? + 2));
     type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
     type_script: u64 = ty(&["SCRIPT_TYPE"]), NONE;
     type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), NONE;
@@ -583,7 +589,6 @@ layout! {
     type_weak_fixed_array: Option<u64> = ty(&["WEAK_FIXED_ARRAY_TYPE"]), NONE;
     type_weak_array_list: Option<u64> = ty(&["WEAK_ARRAY_LIST_TYPE"]), NONE;
     type_strong_descriptor_array: Option<u64> = ty(&["STRONG_DESCRIPTOR_ARRAY_TYPE"]), NONE;
-    type_free_space: Option<u64> = ty(&["FREE_SPACE_TYPE"]), NONE;
     type_cell: Option<u64> = ty(&["CELL_TYPE"]), NONE;
 
     type_js_typed_array: u64 = ty(&["JS_TYPED_ARRAY_TYPE"]), NONE;

@@ -4,11 +4,13 @@
 //! - [`value`], [`heap`]: tagged words and typed object access;
 //! - [`string`], [`object`], [`function`]: strings, properties and elements, functions;
 //! - [`scan`]: finding every object; [`census`]: grouping them for `::findjsobjects`;
-//! - [`graph`]: every heap object with its references and roots; [`refs`]: their names.
+//! - [`graph`]: every heap object with its references and roots; [`refs`]: their names;
+//! - [`dominators`]: immediate dominators and retained sizes over a graph in CSR form.
 
 pub mod buffer;
 pub mod census;
 pub mod collections;
+pub mod dominators;
 pub mod function;
 pub mod graph;
 pub mod heap;

@@ -61,6 +61,8 @@ pub struct ScanStats {
     pub bytes: u64,
     /// Bytes V8 treats as free (above allocation tops, unused TO pages): read as zeros.
     pub free_bytes: u64,
+    /// Bytes in free-list blocks (FreeSpace objects): dead objects' leftovers, skipped.
+    pub free_list_bytes: u64,
     pub meta_maps: usize,
     pub maps: usize,
     /// Words that point to a map (object candidates of any type).
@@ -577,29 +579,59 @@ pub fn word_at(buf: &[u8], i: usize) -> u64 {
 
 /// A page's object candidates: words that point to the map of a JavaScript object type,
 /// with the object's header behind them in the page. Also the number of words that point
-/// to any map. The innermost loop of the scan.
-fn candidates((l, maps): &(Arc<Layout>, Arc<Maps>), p: &Page, b: &[u8]) -> (u64, Vec<Found>) {
+/// to any map, and the bytes of free-list blocks skipped. The innermost loop of the scan.
+fn candidates((l, maps): &(Arc<Layout>, Arc<Maps>), p: &Page, b: &[u8]) -> Candidates {
     let (tag, tag_mask, slot) = (l.heap_object_tag, l.heap_object_tag_mask, l.tagged_size as usize);
     let (props_off, elems_off) = (l.js_properties as usize, l.js_elements as usize);
-    let (mut any, mut js) = (0, Vec::new());
-    for (k, w) in words(b).enumerate() {
-        if w & tag_mask == tag {
-            if let Some(ty) = maps.get(w) {
-                any += 1;
-                let i = k * slot;
-                if l.is_js_object_type(ty) && i + elems_off + slot <= b.len() {
-                    js.push(Found {
-                        addr: Addr(p.start + i as u64),
-                        map: w,
-                        instance_type: ty,
-                        properties: word_at(b, i + props_off),
-                        elements: word_at(b, i + elems_off),
-                    });
-                }
+    let free_space = l.type_free_space.and_then(|t| u16::try_from(t).ok());
+    let mut c = Candidates::default();
+    let mut i = 0;
+    while i + slot <= b.len() {
+        let w = word_at(b, i);
+        let here = i;
+        i += slot;
+        if w & tag_mask != tag {
+            continue;
+        }
+        let Some(ty) = maps.get(w) else { continue };
+        c.any += 1;
+        if Some(ty) == free_space {
+            if let Some(size) = free_block(l, maps, b, here) {
+                c.free_list_bytes += size as u64;
+                i = here + size;
             }
+        } else if l.is_js_object_type(ty) && here + elems_off + slot <= b.len() {
+            c.js.push(Found {
+                addr: Addr(p.start + here as u64),
+                map: w,
+                instance_type: ty,
+                properties: word_at(b, here + props_off),
+                elements: word_at(b, here + elems_off),
+            });
         }
     }
-    (any, js)
+    c
+}
+
+/// What [`candidates`] found on a page.
+#[derive(Default)]
+struct Candidates {
+    any: u64,
+    js: Vec<Found>,
+    free_list_bytes: u64,
+}
+
+/// The size of the free-list block (a FreeSpace object) at `b[at..]`: its size Smi,
+/// believed only if the block fits the page and is followed by another object (a map
+/// word) or by the end of the page's live area. V8 does not clear a block it frees, so
+/// what it holds are dead objects' bytes.
+pub fn free_block(l: &Layout, maps: &Maps, b: &[u8], at: usize) -> Option<usize> {
+    let slot = l.tagged_size as usize;
+    let size = word_at(b, at + l.free_space_size as usize);
+    let size = (size & l.smi_tag_mask == l.smi_tag).then(|| size >> l.smi_shift())?;
+    let size = usize::try_from(size).ok().filter(|&s| s >= 2 * slot && s % slot == 0)?;
+    let end = at.checked_add(size).filter(|&e| e <= b.len())?;
+    (end == b.len() || maps.get(word_at(b, end)).is_some() || word_at(b, end) == 0).then_some(size)
 }
 
 /// An object the scan found, with its header words. (They are copied out of the page
@@ -726,8 +758,9 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         &mut meter,
         || (layout.clone(), maps.clone()),
         candidates,
-        |_, (any, mut js)| {
+        |_, Candidates { any, mut js, free_list_bytes }| {
             stats.candidates += any;
+            stats.free_list_bytes += free_list_bytes;
             js.retain(|o| {
                 (o.properties & l.smi_tag_mask == l.smi_tag || backing_store(o.properties)) && backing_store(o.elements)
             });
