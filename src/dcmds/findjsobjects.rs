@@ -14,10 +14,10 @@ use crate::v8::value::{tagged, untag};
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"findjsobjects",
-    usage: c"?[-ablmrv] [-c cons | -k kind | -p prop]",
+    usage: c"?[-ablmrsv] [-c cons | -k kind | -p prop]",
     descr: c"find JavaScript objects",
     help: include_str!("findjsobjects.help"),
-    options: Spec("abc:k:lmp:rv"),
+    options: Spec("abc:k:lmp:rsv"),
     run,
 };
 
@@ -81,6 +81,18 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     if opts.flag('v') && scanned && call.flags.header() {
         stats(&census, out);
     }
+    // The graph's totals too, when it is built (or -s builds it): the census alone
+    // never builds it.
+    if opts.flag('v') && call.flags.header() {
+        if opts.flag('s') {
+            s.graph("findjsobjects")?;
+        }
+        if let Some(g) = s.v8()?.graph() {
+            let st = &g.stats;
+            let _ = writeln!(out, "findjsobjects: {:>30} => {}", "heap size (bytes)", st.bytes);
+            let _ = writeln!(out, "findjsobjects: {:>30} => {}", "reachable (bytes)", st.reachable_bytes);
+        }
+    }
     let v8 = s.v8()?;
     let l = &v8.layout;
     // Objects are shown and taken as tagged pointers, as mdb_v8 did.
@@ -101,6 +113,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
             }
             Ok(())
         }
+        None if opts.flag('s') => sized_summary(s, &census, all, call, show, out),
         None => {
             summary(&census, all, call, show, out);
             Ok(())
@@ -169,20 +182,65 @@ fn summary(c: &Census, all: bool, call: &Call, show: impl Fn(u64) -> Addr, out: 
         let _ = writeln!(out, "{:>16} {:>8} {:>8} CONSTRUCTOR: PROPS", "OBJECT", "#OBJECTS", "#PROPS");
     }
     for g in c.groups.iter().filter(|g| all || !g.malformed()) {
-        let mut row = format!("{:>16x} {:>8} {:>8} {}", show(c.instances(g)[0]).0, g.count(), g.nprops, g.label());
-        if !g.props.is_empty() {
-            row.push(':');
-            for (i, name) in g.props.iter().enumerate() {
-                if row.len() + name.len() + 2 > ROW_WIDTH {
-                    row.push_str(" ...");
-                    break;
-                }
-                row.push_str(if i == 0 { " " } else { ", " });
-                row.push_str(name);
-            }
-        }
-        out.line(&row);
+        let row = format!("{:>16x} {:>8} {:>8} ", show(c.instances(g)[0]).0, g.count(), g.nprops);
+        out.line(&with_props(row, g));
     }
+}
+
+/// `-s`: the table with each group's total shallow size and retained size (each object
+/// counted once), sorted by retained size, the largest last.
+fn sized_summary(
+    s: &Session,
+    c: &Census,
+    all: bool,
+    call: &Call,
+    show: impl Fn(u64) -> Addr,
+    out: &mut Output,
+) -> Result<()> {
+    let graph = s.graph("findjsobjects")?;
+    let retained = graph.retained();
+    let mut rows: Vec<(u64, u64, &Group)> = c
+        .groups
+        .iter()
+        .filter(|g| all || !g.malformed())
+        .map(|g| {
+            let mut ids: Vec<u32> = c.instances(g).iter().filter_map(|&a| graph.id(Addr(a))).collect();
+            let size = ids.iter().map(|&i| u64::from(graph.sizes[i as usize])).sum();
+            (retained.of_set(&mut ids), size, g)
+        })
+        .collect();
+    rows.sort_by_key(|&(r, size, g)| (r, size, g.count()));
+    if call.flags.header() {
+        let _ = writeln!(
+            out,
+            "{:>16} {:>8} {:>8} {:>12} {:>12} CONSTRUCTOR: PROPS",
+            "OBJECT", "#OBJECTS", "#PROPS", "SIZE", "RETAINED"
+        );
+    }
+    for (r, size, g) in rows {
+        let row =
+            format!("{:>16x} {:>8} {:>8} {:>12} {:>12} ", show(c.instances(g)[0]).0, g.count(), g.nprops, size, r);
+        out.line(&with_props(row, g));
+    }
+    Ok(())
+}
+
+/// A row's constructor and property names, elided past mdb_v8's width.
+fn with_props(mut row: String, g: &Group) -> String {
+    let width = ROW_WIDTH + row.len().saturating_sub(35);
+    row.push_str(&g.label());
+    if !g.props.is_empty() {
+        row.push(':');
+        for (i, name) in g.props.iter().enumerate() {
+            if row.len() + name.len() + 2 > width {
+                row.push_str(" ...");
+                break;
+            }
+            row.push_str(if i == 0 { " " } else { ", " });
+            row.push_str(name);
+        }
+    }
+    row
 }
 
 /// `-r`: who refers to each target, through the heap graph: JavaScript objects by

@@ -32,7 +32,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let (v8, g, h) = (s.v8()?, s.graph("jsretainers")?, s.heap()?);
     let l = &v8.layout;
     let namer = Namer { h: &h, meta: &v8.metadata, g: &g };
-    let id_of = |a: Addr| g.id(untag(a, l)).ok_or(Error::Msg(format!("{a} is not the start of a heap object")));
+    let id_of = |a: Addr| g.object(untag(a, l), l);
     if call.flags.contains(Flags::PIPE) {
         // Piped: one shortest path per object, grouped by what they have in common.
         let mut groups: HashMap<String, u64> = HashMap::new();

@@ -18,6 +18,7 @@ pub mod jsfindrefs;
 pub mod jsgraph;
 pub mod jsprint;
 pub mod jsretainers;
+pub mod jssize;
 pub mod nodebuffer;
 pub mod v8layout;
 pub mod v8print;

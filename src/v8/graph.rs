@@ -36,6 +36,7 @@
 
 use std::sync::Arc;
 
+use super::dominators::{immediate_dominators, retained_sizes, Csr};
 use super::heap::Heap;
 use super::layout::Layout;
 use super::scan::{self, each_page, word_at, words, FastMap, Mapped, Maps, Page};
@@ -140,6 +141,18 @@ pub struct Graph {
     pub parent: Vec<u32>,
     pub stats: GraphStats,
     index: Index,
+    /// Dominators and retained sizes, computed on first use.
+    retained: std::cell::OnceCell<Retained>,
+}
+
+/// The dominator tree over the graph (strong edges, from the synthetic root) and what it
+/// gives: each object's retained size, and the tree's intervals (an object's preorder
+/// number and its subtree's last), by which a set's retained size counts each object once.
+pub struct Retained {
+    pub idom: Vec<u32>,
+    pub sizes: Vec<u64>,
+    pre: Vec<u32>,
+    last: Vec<u32>,
 }
 
 /// What pass 1 found in a page: each object's offset, size and type.
@@ -154,6 +167,27 @@ impl Graph {
     /// The id of the object starting at `addr` (untagged).
     pub fn id(&self, addr: Addr) -> Option<u32> {
         self.index.id(addr.0)
+    }
+
+    /// The object whose body holds `addr` (untagged), if any.
+    pub fn containing(&self, addr: Addr) -> Option<u32> {
+        let i = self.addrs.partition_point(|&a| a <= addr.0).checked_sub(1)?;
+        (addr.0 < self.addrs[i] + u64::from(self.sizes[i])).then_some(i as u32)
+    }
+
+    /// The id of the object at `addr` (untagged), or an error that says what is there.
+    pub fn object(&self, addr: Addr, l: &Layout) -> Result<u32> {
+        let tagged = |a: u64| Addr(super::value::tagged(Addr(a), l));
+        self.id(addr).ok_or_else(|| match self.containing(addr) {
+            Some(i) => Error::Msg(format!(
+                "{} is not the start of a heap object: it is inside {} ({}, {} bytes)",
+                tagged(addr.0),
+                tagged(self.addrs[i as usize]),
+                l.type_names.get(&self.types[i as usize]).map_or("?", String::as_str),
+                self.sizes[i as usize]
+            )),
+            None => Error::Msg(format!("{} is not the start of a heap object", tagged(addr.0))),
+        })
     }
 
     /// Node `i`'s edges (targets with the weak bit).
@@ -226,6 +260,7 @@ impl Graph {
             parent: Vec::new(),
             stats: GraphStats::default(),
             index: Index { page_bits: l.page_size_bits, ..Index::default() },
+            retained: std::cell::OnceCell::new(),
         };
         let page_words = 1usize << (l.page_size_bits - 3);
         let mut large: Vec<Page> = Vec::new();
@@ -366,6 +401,22 @@ impl Graph {
             }
         }
         (self.dist, self.parent) = (dist, parent);
+    }
+
+    /// Dominators and retained sizes ([`super::dominators`]; weak edges, whose targets
+    /// carry the weak bit and so are not node ids, are ignored there), computed the first
+    /// time they are asked for.
+    pub fn retained(&self) -> &Retained {
+        self.retained.get_or_init(|| {
+            let csr = Csr { offsets: &self.offsets, targets: &self.targets };
+            let idom = immediate_dominators(csr, self.root());
+            let mut shallow = self.sizes.clone();
+            shallow.push(0);
+            let sizes = retained_sizes(&idom, &shallow);
+            drop(shallow);
+            let (pre, last) = intervals(&idom, self.root());
+            Retained { idom, sizes, pre, last }
+        })
     }
 
     /// A shortest path from the synthetic root to `id` (root first, `id` last), or None
@@ -588,4 +639,72 @@ fn find_roots(
     found.sort_unstable_by_key(|r| (r.0, r.1, r.2));
     found.dedup_by_key(|r| r.0);
     Ok((found, searched))
+}
+
+impl Retained {
+    /// The retained size of a set of objects, each object counted once: the sum of the
+    /// retained sizes of its members that no other member dominates. Objects that only
+    /// several members together keep alive (each held by two members and nothing else)
+    /// are not counted, so this is a lower bound of the set's retained size as DevTools
+    /// would compute it with the set as one node; it is that size when every object the
+    /// set holds is held through one member.
+    pub fn of_set(&self, ids: &mut [u32]) -> u64 {
+        ids.sort_unstable_by_key(|&i| self.pre.get(i as usize).copied().unwrap_or(UNREACHABLE));
+        let mut total = 0;
+        let mut top: Option<u32> = None;
+        for &i in ids.iter() {
+            let Some(&pre) = self.pre.get(i as usize).filter(|&&p| p != UNREACHABLE) else { continue };
+            if top.is_some_and(|t| pre <= self.last[t as usize]) {
+                continue;
+            }
+            top = Some(i);
+            total += self.sizes[i as usize];
+        }
+        total
+    }
+}
+
+/// Preorder numbers of the dominator tree and the last number in each subtree
+/// (`UNREACHABLE` for nodes outside the tree), by an iterative depth-first walk.
+fn intervals(idom: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
+    let n = idom.len();
+    let mut off = vec![0u32; n + 1];
+    for (v, &d) in idom.iter().enumerate() {
+        if (d as usize) < n && d as usize != v {
+            off[d as usize + 1] += 1;
+        }
+    }
+    for v in 0..n {
+        off[v + 1] += off[v];
+    }
+    let mut fill = off.clone();
+    let mut children = vec![0u32; off[n] as usize];
+    for (v, &d) in idom.iter().enumerate() {
+        if (d as usize) < n && d as usize != v {
+            children[fill[d as usize] as usize] = v as u32;
+            fill[d as usize] += 1;
+        }
+    }
+    drop(fill);
+    let (mut pre, mut last) = (vec![UNREACHABLE; n], vec![UNREACHABLE; n]);
+    if (root as usize) >= n {
+        return (pre, last);
+    }
+    let mut counter = 0u32;
+    // (node, index of its next child to visit)
+    let mut stack: Vec<(u32, u32)> = vec![(root, off[root as usize])];
+    pre[root as usize] = 0;
+    while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+        if *next < off[v as usize + 1] {
+            let c = children[*next as usize];
+            *next += 1;
+            counter += 1;
+            pre[c as usize] = counter;
+            stack.push((c, off[c as usize]));
+        } else {
+            last[v as usize] = counter;
+            stack.pop();
+        }
+    }
+    (pre, last)
 }
