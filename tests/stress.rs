@@ -37,6 +37,10 @@ const COMMANDS: &[&str] = &[
     "::walk findjsobjects | ::jsarray -i",
     "::walk findjsobjects | ::nodebuffer -f",
     "::walk findjsobjects | ::findjsobjects -r",
+    "::jsgraph",
+    "::walk findjsobjects | ::jsretainers",
+    "::walk findjsobjects | ::jsretainers -n 3",
+    "::walk findjsobjects | ::jsfindrefs -v",
     "::walk jsobj | ::v8type",
 ];
 

@@ -1,6 +1,5 @@
 #![doc = concat!("`::findjsobjects`: find and group every JavaScript object.\n\n```text\n", include_str!("findjsobjects.help"), "```")]
 
-use std::collections::HashSet;
 use std::fmt::Write;
 
 use super::Dcmd;
@@ -9,15 +8,16 @@ use crate::mdb::io::Output;
 use crate::mdb::{Call, Flags, Session};
 use crate::target::{Addr, Error, Result};
 use crate::v8::census::{Census, Group, Kinds};
-use crate::v8::refs::{self, Via};
+use crate::v8::graph::Graph;
+use crate::v8::refs::{Namer, Via};
 use crate::v8::value::{tagged, untag};
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"findjsobjects",
-    usage: c"?[-ablmrv] [-c cons | -k kind | -p prop]",
+    usage: c"?[-ablmrsv] [-c cons | -k kind | -p prop]",
     descr: c"find JavaScript objects",
     help: include_str!("findjsobjects.help"),
-    options: Spec("abc:k:lmp:rv"),
+    options: Spec("abc:k:lmp:rsv"),
     run,
 };
 
@@ -81,6 +81,18 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     if opts.flag('v') && scanned && call.flags.header() {
         stats(&census, out);
     }
+    // The graph's totals too, when it is built (or -s builds it): the census alone
+    // never builds it.
+    if opts.flag('v') && call.flags.header() {
+        if opts.flag('s') {
+            s.graph("findjsobjects")?;
+        }
+        if let Some(g) = s.v8()?.graph() {
+            let st = &g.stats;
+            let _ = writeln!(out, "findjsobjects: {:>30} => {}", "heap size (bytes)", st.bytes);
+            let _ = writeln!(out, "findjsobjects: {:>30} => {}", "reachable (bytes)", st.reachable_bytes);
+        }
+    }
     let v8 = s.v8()?;
     let l = &v8.layout;
     // Objects are shown and taken as tagged pointers, as mdb_v8 did.
@@ -101,6 +113,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
             }
             Ok(())
         }
+        None if opts.flag('s') => sized_summary(s, &census, all, call, show, out),
         None => {
             summary(&census, all, call, show, out);
             Ok(())
@@ -174,6 +187,46 @@ fn summary(c: &Census, all: bool, call: &Call, show: impl Fn(u64) -> Addr, out: 
     }
 }
 
+/// `-s`: the table with each group's total shallow size and retained size (each object
+/// counted once), sorted by retained size, the largest last.
+fn sized_summary(
+    s: &Session,
+    c: &Census,
+    all: bool,
+    call: &Call,
+    show: impl Fn(u64) -> Addr,
+    out: &mut Output,
+) -> Result<()> {
+    let graph = s.graph("findjsobjects")?;
+    let retained = graph.retained();
+    let mut rows: Vec<(u64, u64, &Group)> = c
+        .groups
+        .iter()
+        .filter(|g| all || !g.malformed())
+        .map(|g| {
+            let mut ids: Vec<u32> = c.instances(g).iter().filter_map(|&a| graph.id(Addr(a))).collect();
+            let size = ids.iter().map(|&i| u64::from(graph.sizes[i as usize])).sum();
+            (retained.of_set(&mut ids), size, g)
+        })
+        .collect();
+    rows.sort_by_key(|&(r, size, g)| (r, size, g.count()));
+    if call.flags.header() {
+        let _ = writeln!(
+            out,
+            "{:>16} {:>8} {:>8} {:>12} {:>12} CONSTRUCTOR: PROPS",
+            "OBJECT", "#OBJECTS", "#PROPS", "SIZE", "RETAINED"
+        );
+    }
+    for (r, size, g) in rows {
+        let row =
+            format!("{:>16x} {:>8} {:>8} {:>12} {:>12} ", show(c.instances(g)[0]).0, g.count(), g.nprops, size, r);
+        // The wider columns widen mdb_v8's row by as much.
+        let width = ROW_WIDTH + row.len().saturating_sub(35);
+        out.line(&group_row(row, &g.label(), &g.props, width));
+    }
+    Ok(())
+}
+
 /// The columns `prefix`, then "CONSTRUCTOR: PROPS" with the property names elided (" ...")
 /// where the row would pass `width` characters, as mdb_v8 printed them.
 pub fn group_row(prefix: String, label: &str, props: &[String], width: usize) -> String {
@@ -193,23 +246,95 @@ pub fn group_row(prefix: String, label: &str, props: &[String], width: usize) ->
     row
 }
 
-fn references(s: &Session, c: &Census, targets: Vec<Addr>, show: impl Fn(u64) -> Addr, out: &mut Output) -> Result<()> {
-    let set: HashSet<u64> = targets.iter().map(|a| a.0).collect();
-    let found = refs::references(&s.heap()?, c, &set);
-    for r in &found {
-        let (to, from) = (show(r.to.0), show(r.from.0));
-        let _ = match &r.via {
-            Via::Property(name) => writeln!(out, "{to} referred to by {from}.{name}"),
-            Via::Index(i) => writeln!(out, "{to} referred to by {from}[{i}]"),
-            Via::MapValue(key) => writeln!(out, "{to} referred to by {from}.get({key})"),
-            Via::CollectionKey => writeln!(out, "{to} referred to by {from} (as a key)"),
-        };
+/// `-r`: who refers to each target, through the heap graph: JavaScript objects by
+/// property, element or Map entry (through their backing stores), closures by context
+/// variable, and any other heap object by field.
+fn references(
+    s: &Session,
+    _c: &Census,
+    targets: Vec<Addr>,
+    show: impl Fn(u64) -> Addr,
+    out: &mut Output,
+) -> Result<()> {
+    let (v8, g, h) = (s.v8()?, s.graph("findjsobjects")?, s.heap()?);
+    let namer = Namer { h: &h, meta: &v8.metadata, g: &g };
+    let ids: Vec<u32> = targets.iter().filter_map(|&a| g.id(a)).collect();
+    let direct = g.referrers(&ids);
+    // Backing stores and property cells stand for their owners (up to two levels: a
+    // global's dictionary holds property cells).
+    let mut owners: Vec<(u32, u32)> = Vec::new();
+    let mut level: Vec<u32> = direct.iter().map(|r| r.0).filter(|&f| namer.hidden(f)).collect();
+    for _ in 0..2 {
+        level.sort_unstable();
+        level.dedup();
+        let up = g.referrers(&level);
+        level = up.iter().map(|r| r.0).filter(|&f| namer.hidden(f)).collect();
+        owners.extend(up);
     }
-    let mut seen: HashSet<u64> = found.iter().map(|r| r.to.0).collect();
+    let holders = |store: u32| -> Vec<u32> {
+        let mut found = Vec::new();
+        let mut frontier = vec![store];
+        for _ in 0..3 {
+            let next: Vec<u32> =
+                owners.iter().filter(|(_, s)| frontier.contains(s)).map(|r| r.0).filter(|&o| o != store).collect();
+            found.extend(next.iter().copied().filter(|&o| !namer.hidden(o)));
+            frontier = next.into_iter().filter(|&o| namer.hidden(o)).collect();
+        }
+        found
+    };
+    let addr = |id: u32| show(g.addrs[id as usize]);
+    let mut seen = std::collections::HashSet::new();
+    let mut lines: Vec<String> = Vec::new();
+    for &(from, to) in &direct {
+        let froms = Some(holders(from)).filter(|o| namer.hidden(from) && !o.is_empty()).unwrap_or(vec![from]);
+        for f in froms {
+            for via in namer.names(f, to) {
+                seen.insert(to);
+                lines.extend(reference_lines(&namer, &g, f, &via, addr(to), &addr));
+            }
+        }
+    }
+    lines.dedup();
+    for line in &lines {
+        out.line(line);
+    }
     for t in targets {
-        if seen.insert(t.0) {
+        if g.id(t).is_none_or(|id| !seen.contains(&id)) {
             let _ = writeln!(out, "{} is not referred to by a known object.", show(t.0));
         }
     }
     Ok(())
+}
+
+/// The lines for `from` referring to `to` through `via`: mdb_v8's formats for
+/// JavaScript objects, `CLOSURE context.NAME` for each closure of a context.
+fn reference_lines(
+    namer: &Namer,
+    g: &Graph,
+    from: u32,
+    via: &Via,
+    to: Addr,
+    addr: &dyn Fn(u32) -> Addr,
+) -> Vec<String> {
+    let l = namer.h.l;
+    let ty = g.types[from as usize];
+    if l.is_js_object_type(ty) && !matches!(via, Via::Internal(_)) {
+        let text = match via {
+            Via::Property(n) => format!(".{n}"),
+            v => v.text(),
+        };
+        return vec![format!("{to} referred to by {}{text}", addr(from))];
+    }
+    if let Via::Context(name) = via {
+        let closures: Vec<String> = g
+            .referrers(&[from])
+            .into_iter()
+            .filter(|&(f, _)| namer.h.is_function(Addr(g.addrs[f as usize])))
+            .map(|(f, _)| format!("{to} referred to by {} context.{name}", addr(f)))
+            .collect();
+        if !closures.is_empty() {
+            return closures;
+        }
+    }
+    vec![format!("{to} referred to by {} ({}){}", addr(from), namer.label(from), via.text())]
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use super::{io, MdbTarget};
 use crate::target::{Error, Result, Target};
 use crate::v8::census::Census;
+use crate::v8::graph::Graph;
 use crate::v8::heap::Heap;
 use crate::v8::V8;
 
@@ -80,6 +81,24 @@ impl Session {
         Ok((census, true))
     }
 
+    /// The heap graph, built the first time (progress and ^C as for the census).
+    pub fn graph(&self, who: &str) -> Result<Rc<Graph>> {
+        let v8 = self.v8()?;
+        if let Some(g) = v8.graph() {
+            return Ok(g);
+        }
+        let regions = self.target.regions()?;
+        let g = Rc::new(Graph::build(&self.heap()?, &regions, &mut progress(who, "building the heap graph"))?);
+        if g.stats.unreadable_bytes > 0 {
+            io::warn(&format!(
+                "{who}: {} bytes of heap pages could not be read: the graph leaves them out",
+                g.stats.unreadable_bytes
+            ));
+        }
+        v8.set_graph(g.clone());
+        Ok(g)
+    }
+
     /// Install `s` as the current session (or clear it with `None`).
     pub fn install(s: Option<Session>) {
         let s = s.map(Rc::new);
@@ -89,5 +108,24 @@ impl Session {
     /// The current session.
     pub fn current() -> Result<Rc<Session>> {
         SESSION.with(|slot| slot.borrow().clone()).ok_or_else(|| Error::Msg("the v8 module is not initialised".into()))
+    }
+}
+
+/// A progress callback for a long scan: a line on standard error every second once it
+/// has taken a second, and `Error::Interrupted` once a ^C is pending.
+fn progress(who: &str, what: &str) -> impl FnMut(u64, u64) -> Result<()> {
+    let started = Instant::now();
+    let mut reported = started;
+    let (who, what) = (who.to_string(), what.to_string());
+    move |done: u64, total: u64| {
+        if super::interrupt_pending() {
+            return Err(Error::Interrupted);
+        }
+        let now = Instant::now();
+        if now.duration_since(started) > PROGRESS_AFTER && now.duration_since(reported) > PROGRESS_AFTER {
+            reported = now;
+            io::warn(&format!("{who}: {what}: {}% done", (done * 100 / total.max(1)).min(100)));
+        }
+        Ok(())
     }
 }

@@ -512,6 +512,18 @@ layout! {
     bigint_digits: u64 = f("BigIntBase", &["digits"]), Otherwise::Derived(
         "BigInt::kDigitsOffset = bitfield + 8 (u32 and padding)", |r| Some(r.get("bigint_bitfield")? + 8));
 
+    // --- Object sizes of variable-size types (HeapObject::SizeFromMap, src/objects/objects.cc).
+    /// DescriptorArray::kNumberOfAllDescriptorsOffset: an int16 after the map word.
+    descriptors_number_of_all: u64 = f("DescriptorArray", &["number_of_all_descriptors"]), Otherwise::Known(
+        "DescriptorArray::kNumberOfAllDescriptorsOffset = HeapObject header (src/objects/descriptor-array.tq)", &[((0, 0), 8)]);
+    /// WeakArrayList: capacity (a Smi), length, then the slots (src/objects/fixed-array.tq).
+    weak_array_list_capacity: u64 = f("WeakArrayList", &["capacity"]), Otherwise::Derived(
+        "WeakArrayList::kCapacityOffset = HeapObject header", |r| r.get("tagged_size"));
+    weak_array_list_data: u64 = f("WeakArrayList", &["objects"]), Otherwise::Derived(
+        "WeakArrayList::kHeaderSize = capacity + length", |r| Some(r.get("weak_array_list_capacity")? + 2 * r.get("tagged_size")?));
+    /// BigInt::LengthBits start after the sign bit (src/objects/bigint.h).
+    bigint_length_shift: u64 = Source::None, Otherwise::Known("BigInt::LengthBits = SignBits::Next (src/objects/bigint.h)", &[((0, 0), 1)]);
+
     // --- Instance types.
     type_map: u64 = ty(&["MAP_TYPE"]), NONE;
     type_fixed_array: u64 = ty(&["FIXED_ARRAY_TYPE"]), NONE;
@@ -574,6 +586,11 @@ layout! {
     type_js_weak_map: u64 = ty(&["JS_WEAK_MAP_TYPE"]), NONE;
     type_js_weak_set: u64 = ty(&["JS_WEAK_SET_TYPE"]), NONE;
     type_js_array_buffer: u64 = ty(&["JS_ARRAY_BUFFER_TYPE"]), NONE;
+    type_weak_fixed_array: Option<u64> = ty(&["WEAK_FIXED_ARRAY_TYPE"]), NONE;
+    type_weak_array_list: Option<u64> = ty(&["WEAK_ARRAY_LIST_TYPE"]), NONE;
+    type_strong_descriptor_array: Option<u64> = ty(&["STRONG_DESCRIPTOR_ARRAY_TYPE"]), NONE;
+    type_cell: Option<u64> = ty(&["CELL_TYPE"]), NONE;
+
     type_js_typed_array: u64 = ty(&["JS_TYPED_ARRAY_TYPE"]), NONE;
     type_js_data_view: u64 = ty(&["JS_DATA_VIEW_TYPE"]), NONE;
 

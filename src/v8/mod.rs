@@ -4,6 +4,7 @@
 //! - [`value`], [`heap`]: tagged words and typed object access;
 //! - [`string`], [`object`], [`function`]: strings, properties and elements, functions;
 //! - [`scan`]: finding every object; [`census`]: grouping them for `::findjsobjects`;
+//! - [`graph`]: every heap object with its references and roots; [`refs`]: their names;
 //! - [`dominators`]: immediate dominators and retained sizes over a graph in CSR form.
 
 pub mod buffer;
@@ -11,6 +12,7 @@ pub mod census;
 pub mod collections;
 pub mod dominators;
 pub mod function;
+pub mod graph;
 pub mod heap;
 pub mod layout;
 pub mod object;
@@ -34,6 +36,8 @@ pub struct V8 {
     pub metadata: layout::Metadata,
     /// The census, once a scan has completed (an interrupted scan leaves it empty).
     census: RefCell<Option<Rc<Census>>>,
+    /// The heap graph, once built (an interrupted build leaves it empty).
+    graph: RefCell<Option<Rc<graph::Graph>>>,
     /// Objects marked with `::findjsobjects -m`, for the next `-r`.
     pub marks: RefCell<Vec<Addr>>,
     /// What the heap readers decode once per session.
@@ -48,6 +52,7 @@ impl V8 {
             layout,
             metadata,
             census: RefCell::new(None),
+            graph: RefCell::new(None),
             marks: RefCell::new(Vec::new()),
             cache: heap::HeapCache::default(),
         })
@@ -56,6 +61,16 @@ impl V8 {
     /// The census if one was built.
     pub fn census(&self) -> Option<Rc<Census>> {
         self.census.borrow().clone()
+    }
+
+    /// The graph if one was built.
+    pub fn graph(&self) -> Option<Rc<graph::Graph>> {
+        self.graph.borrow().clone()
+    }
+
+    /// Keep a completed graph for every later command.
+    pub fn set_graph(&self, g: Rc<graph::Graph>) {
+        *self.graph.borrow_mut() = Some(g);
     }
 
     /// Keep a completed census for every later command.

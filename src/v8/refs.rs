@@ -1,14 +1,19 @@
-//! Who refers to what: `::findjsobjects -r`. Every object of the census is searched:
-//! named properties (fast and dictionary mode), indexed elements, array elements up to
-//! the array's length (never the slack space beyond it), and Map and Set entries.
+//! How one object refers to another, in JavaScript words: the names of the graph's
+//! edges ([`super::graph`] keeps none), and retaining paths as text.
+//!
+//! An edge `from → to` is named by reading `from` again: a JavaScript object's named
+//! properties (fast and dictionary mode), indexed elements (up to an array's length) and
+//! Map and Set entries; a Context's variables (from its ScopeInfo); otherwise the field
+//! at that offset by V8's name (`v8dbg_class_*` metadata, through the parent classes),
+//! or the slot's index. In a path, an object's own backing stores (its properties and
+//! elements arrays, dictionaries, a Map's hash table, a global's property cells) are
+//! left out: `obj → PropertyArray → value` reads `obj.name`.
 
-use std::collections::HashSet;
-
-use super::census::Census;
+use super::graph::Graph;
 use super::heap::Heap;
-use super::object::{Descriptor, Elements, MapInfo};
-use super::scan::FastMap;
-use super::value::Value;
+use super::layout::Metadata;
+use super::object::Elements;
+use super::value::{tagged, Value};
 use crate::target::{Addr, Result};
 
 /// How one object refers to another.
@@ -16,99 +21,288 @@ use crate::target::{Addr, Result};
 pub enum Via {
     /// A named property.
     Property(String),
-    /// An indexed element.
+    /// An indexed element, or a slot of an array-like internal object.
     Index(u64),
     /// The value of a Map entry with this key (as `::jsprint` would show the key).
     MapValue(String),
     /// A Map key or Set member.
     CollectionKey,
+    /// A closure's context variable.
+    Context(String),
+    /// An internal field, by V8's name (or its offset, `+0x..`, if unnamed).
+    Internal(String),
 }
 
-/// `from` refers to `to` through `via`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reference {
-    pub to: Addr,
-    pub from: Addr,
-    pub via: Via,
-}
-
-/// Every reference from a census object to one of `targets`, group by group. Objects
-/// whose properties cannot be read are skipped.
-pub fn references(h: &Heap, census: &Census, targets: &HashSet<u64>) -> Vec<Reference> {
-    // Per map: what it says, and for fast mode its descriptors (read once, not per object).
-    let mut maps: FastMap<Option<(MapInfo, Option<Vec<Descriptor>>)>> = FastMap::default();
-    let mut out = Vec::new();
-    for obj in census.all() {
-        let Ok(map) = h.map(obj) else { continue };
-        let facts = maps.entry(map.0).or_insert_with(|| {
-            let m = h.map_info(map).ok()?;
-            let descriptors = if h.is_fast_mode(&m) { Some(h.descriptors(&m).ok()?) } else { None };
-            Some((m, descriptors))
-        });
-        let Some((m, descriptors)) = facts else { continue };
-        let _ = refs_of(h, obj, m, descriptors.as_deref(), targets, &mut out);
+impl Via {
+    /// The edge as it continues a path: `.name`, `[3]`, `.get("k")`, ...
+    pub fn text(&self) -> String {
+        match self {
+            Via::Property(n) if is_identifier(n) => format!(".{n}"),
+            Via::Property(n) => format!("[{n:?}]"),
+            Via::Index(i) => format!("[{i}]"),
+            Via::MapValue(k) => format!(".get({k})"),
+            Via::CollectionKey => " (as a key)".into(),
+            Via::Context(n) => format!(".{n}"),
+            Via::Internal(n) if n == "context" => " context".into(),
+            Via::Internal(n) => format!(".[[{n}]]"),
+        }
     }
-    out
+
+    /// The same edge with its key or index left out, to group paths that differ only there.
+    pub fn pattern(&self) -> String {
+        match self {
+            Via::Index(_) => "[...]".into(),
+            Via::MapValue(_) => ".get(...)".into(),
+            _ => self.text(),
+        }
+    }
 }
 
-fn refs_of(
-    h: &Heap,
-    obj: Addr,
-    m: &MapInfo,
-    descriptors: Option<&[Descriptor]>,
-    targets: &HashSet<u64>,
-    out: &mut Vec<Reference>,
-) -> Result<()> {
+fn is_identifier(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|f| f.is_alphabetic() || f == '_' || f == '$')
+        && c.all(|x| x.is_alphanumeric() || x == '_' || x == '$')
+}
+
+/// Longest property name or key shown.
+const MAX_NAME: u64 = 256;
+/// The largest object whose slots are read to name an edge.
+const MAX_NAMED_OBJECT: u64 = 1 << 26;
+/// The most parent classes followed for field names.
+const MAX_PARENTS: usize = 16;
+
+/// The references of a JavaScript object to other heap objects, in JavaScript words.
+/// Each part (elements, entries, properties) that cannot be read is left out.
+pub fn js_refs(h: &Heap, obj: Addr) -> Result<Vec<(Addr, Via)>> {
     let l = h.l;
-    let hit = |v: Value| v.heap().filter(|a| targets.contains(&a.0));
-    if u64::from(m.instance_type) != l.type_js_typed_array {
-        let limit = if u64::from(m.instance_type) == l.type_js_array {
-            u64::try_from(h.smi(obj, l.js_array_length)?).unwrap_or(0)
-        } else {
-            u64::MAX
-        };
-        let indexed: Vec<(u64, Value)> = match h.elements(obj, m)? {
-            Elements::Tagged(v) => v.into_iter().enumerate().map(|(i, x)| (i as u64, x)).collect(),
-            Elements::Dictionary(v) => v,
-            Elements::Double(_) | Elements::Other => Vec::new(),
-        };
-        for (i, v) in indexed.into_iter().filter(|(i, _)| *i < limit) {
-            if let Some(to) = hit(v) {
-                out.push(Reference { to, from: obj, via: Via::Index(i) });
-            }
-        }
-    }
+    let m = h.map_info(h.map(obj)?)?;
     let ty = u64::from(m.instance_type);
+    let mut out = Vec::new();
+    if ty != l.type_js_typed_array {
+        let limit =
+            if ty == l.type_js_array { u64::try_from(h.smi(obj, l.js_array_length)?).unwrap_or(0) } else { u64::MAX };
+        let indexed: Vec<(u64, Value)> = match h.elements(obj, &m) {
+            Ok(Elements::Tagged(v)) => v.into_iter().enumerate().map(|(i, x)| (i as u64, x)).collect(),
+            Ok(Elements::Dictionary(v)) => v,
+            _ => Vec::new(),
+        };
+        out.extend(
+            indexed.into_iter().filter(|(i, _)| *i < limit).filter_map(|(i, v)| Some((v.heap()?, Via::Index(i)))),
+        );
+    }
     if ty == l.type_js_map || ty == l.type_js_set {
-        for e in h.collection_entries(obj, m.instance_type)? {
-            if let Some(to) = hit(e.key) {
-                out.push(Reference { to, from: obj, via: Via::CollectionKey });
+        for e in h.collection_entries(obj, m.instance_type).unwrap_or_default() {
+            if let Some(k) = e.key.heap() {
+                out.push((k, Via::CollectionKey));
             }
-            if let Some(to) = e.value.and_then(hit) {
-                out.push(Reference { to, from: obj, via: Via::MapValue(key_text(h, e.key)) });
+            if let Some(v) = e.value.and_then(Value::heap) {
+                out.push((v, Via::MapValue(key_text(h, e.key))));
             }
         }
     }
-    let properties = match descriptors {
-        Some(d) => h.fast_properties(obj, m, d)?,
-        None => h.named_properties(obj, m)?,
+    let properties = if h.is_fast_mode(&m) {
+        h.descriptors(&m).and_then(|d| h.fast_properties(obj, &m, &d))
+    } else {
+        h.named_properties(obj, &m)
     };
-    for p in properties {
-        if let Some(to) = hit(p.value) {
-            out.push(Reference { to, from: obj, via: Via::Property(h.name_text(p.key, 256)?) });
+    for p in properties.unwrap_or_default() {
+        if let (Some(v), Ok(name)) = (p.value.heap(), h.name_text(p.key, MAX_NAME)) {
+            out.push((v, Via::Property(name)));
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// A Map key as it reads in JavaScript: a quoted string, a number, or an address.
 fn key_text(h: &Heap, key: Value) -> String {
     match key {
         Value::Smi(n) => n.to_string(),
-        Value::Heap(a) if h.is_string(a) => match h.read_string(a, 256) {
+        Value::Heap(a) if h.is_string(a) => match h.read_string(a, MAX_NAME) {
             Ok(s) => format!("\"{}\"{}", s.text, if s.truncated { "..." } else { "" }),
             Err(_) => a.to_string(),
         },
-        Value::Heap(a) | Value::Weak(a) => a.to_string(),
+        Value::Heap(a) | Value::Weak(a) => Addr(tagged(a, h.l)).to_string(),
+    }
+}
+
+/// Names an object's edges: the heap, its metadata and the graph.
+pub struct Namer<'a> {
+    pub h: &'a Heap<'a>,
+    pub meta: &'a Metadata,
+    pub g: &'a Graph,
+}
+
+impl Namer<'_> {
+    /// A JavaScript object (global objects included, which V8 numbers apart).
+    pub fn is_js(&self, id: u32) -> bool {
+        self.h.l.is_js_object_type(self.g.types[id as usize]) || self.is_global(id)
+    }
+
+    fn addr(&self, id: u32) -> Addr {
+        Addr(self.g.addrs[id as usize])
+    }
+
+    fn is_context(&self, id: u32) -> bool {
+        let t = u64::from(self.g.types[id as usize]);
+        (self.h.l.first_context_type..=self.h.l.last_context_type).contains(&t)
+    }
+
+    /// Objects a path passes through without naming them: backing stores, property cells.
+    pub fn hidden(&self, id: u32) -> bool {
+        let (l, t) = (self.h.l, self.g.types[id as usize]);
+        (l.is_backing_store_type(t) && !self.is_context(id)) || u64::from(t) == l.type_property_cell
+    }
+
+    /// Every name of the edges `from → to` (several slots may hold `to`).
+    pub fn names(&self, from: u32, to: u32) -> Vec<Via> {
+        let (h, l) = (self.h, self.h.l);
+        let target = self.addr(to);
+        if self.is_js(from) {
+            let named: Vec<Via> = js_refs(h, self.addr(from))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(a, _)| *a == target)
+                .map(|(_, v)| v)
+                .collect();
+            if !named.is_empty() {
+                return named;
+            }
+        }
+        let (obj, size) = (self.addr(from), u64::from(self.g.sizes[from as usize]).min(MAX_NAMED_OBJECT));
+        let Ok(bytes) = h.t.read_vec(obj, size as usize) else { return Vec::new() };
+        let offsets: Vec<u64> = super::scan::words(&bytes)
+            .enumerate()
+            .filter(|(_, w)| w & 1 == 1 && w & !l.heap_object_tag_mask == target.0)
+            .map(|(k, _)| k as u64 * l.tagged_size)
+            .collect();
+        offsets.into_iter().map(|off| self.field_name(from, off)).collect()
+    }
+
+    /// The name of the slot at `off` in object `id`.
+    fn field_name(&self, id: u32, off: u64) -> Via {
+        let (h, l) = (self.h, self.h.l);
+        let obj = self.addr(id);
+        let ty = self.g.types[id as usize];
+        if off == l.heap_object_map {
+            return Via::Internal("map".into());
+        }
+        if l.is_js_function_type(ty) && off == l.js_function_context {
+            return Via::Internal("context".into());
+        }
+        let array_like = l.is_backing_store_type(ty) || self.is_context(id);
+        if array_like && off >= l.fixed_array_data {
+            let slot = (off - l.fixed_array_data) / l.tagged_size;
+            if self.is_context(id) {
+                if slot >= l.context_min_slots {
+                    let local = h
+                        .slot(obj, l.context_idx_scope_info)
+                        .ok()
+                        .and_then(Value::heap)
+                        .and_then(|si| h.context_local_names(si).ok())
+                        .and_then(|names| names.get((slot - l.context_min_slots) as usize).cloned())
+                        .filter(|n| !n.is_empty());
+                    if let Some(n) = local {
+                        return Via::Context(n);
+                    }
+                }
+                if slot == l.context_idx_scope_info {
+                    return Via::Internal("scope_info".into());
+                }
+                if slot == l.context_idx_prev {
+                    return Via::Internal("previous".into());
+                }
+            }
+            return Via::Index(slot);
+        }
+        let mut class = l.type_names.get(&ty).cloned();
+        let mut classes = Vec::new();
+        while let Some(c) = class.take().filter(|_| classes.len() < MAX_PARENTS) {
+            class = self.meta.parent(&c);
+            classes.push(c);
+        }
+        if l.is_js_object_type(ty) {
+            classes.extend(["JSObject".to_string(), "JSReceiver".to_string()]);
+        }
+        classes
+            .iter()
+            .find_map(|c| self.meta.class_fields(c).into_iter().find(|(o, _, _)| *o == off).map(|(_, name, _)| name))
+            .map(Via::Internal)
+            .unwrap_or_else(|| Via::Internal(format!("+{off:#x}")))
+    }
+
+    /// How an object reads at the end of a path or after a hop: `CacheEntry`, `Map`,
+    /// `handler (closure, server.js:40)`, or its V8 type (`FixedArray`).
+    pub fn label(&self, id: u32) -> String {
+        let (h, l) = (self.h, self.h.l);
+        let obj = self.addr(id);
+        let ty = self.g.types[id as usize];
+        if h.is_function(obj) {
+            let name = h.function_name(obj).unwrap_or_default();
+            let name = if name.is_empty() { "<anonymous>".to_string() } else { name };
+            return match h.function_location(obj) {
+                Ok((file, Some(line))) => format!("{name} (closure, {file}:{line})"),
+                Ok((file, None)) => format!("{name} (closure, {file})"),
+                Err(_) => format!("{name} (closure)"),
+            };
+        }
+        if l.is_js_object_type(ty) {
+            if let Ok(m) = h.map(obj).and_then(|m| h.map_info(m)) {
+                return h.constructor_name(&m);
+            }
+        }
+        if l.is_string_type(ty) {
+            return "string".into();
+        }
+        l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("type {ty}"))
+    }
+
+    fn is_global(&self, id: u32) -> bool {
+        let (l, t) = (self.h.l, u64::from(self.g.types[id as usize]));
+        t == l.type_js_global_object || t == l.type_js_global_proxy
+    }
+
+    /// A path (synthetic root first) as text, and the pattern that groups it with paths
+    /// differing only in the last key or index.
+    pub fn path_text(&self, path: &[u32]) -> (String, String) {
+        let l = self.h.l;
+        let Some(&target) = path.last() else { return (String::new(), String::new()) };
+        // Start at the last global object on the path, else at the root.
+        let start = path.iter().rposition(|&id| id != self.g.root() && self.is_global(id));
+        let (mut text, mut i) = match start {
+            Some(j) => ("globalThis".to_string(), j),
+            None => {
+                let kind = path.get(1).and_then(|&r| self.g.root_of(r)).map_or("(root)", |(k, _)| k.label());
+                (format!("{kind} {}", self.label(path[1])), 1)
+            }
+        };
+        let mut pattern = text.clone();
+        while i + 1 < path.len() {
+            let from = path[i];
+            // Hidden stores between a JavaScript object and what it holds.
+            let skip = (2..=3).find(|&k| {
+                i + k < path.len()
+                    && self.is_js(from)
+                    && path[i + 1..i + k].iter().all(|&x| self.hidden(x))
+                    && !self.names(from, path[i + k]).is_empty()
+                    && self.names(from, path[i + k]).iter().all(|v| !matches!(v, Via::Internal(_)))
+            });
+            let step = skip.unwrap_or(1);
+            let to = path[i + step];
+            let via = self.names(from, to).into_iter().next().unwrap_or(Via::Internal("?".into()));
+            let last = i + step + 1 == path.len();
+            text.push_str(&via.text());
+            pattern.push_str(&if last { via.pattern() } else { via.text() });
+            let t = u64::from(self.g.types[to as usize]);
+            if !last && (self.h.is_function(self.addr(to)) || t == l.type_js_map || t == l.type_js_set) {
+                let note = format!(" ({})", self.label(to));
+                text.push_str(&note);
+                pattern.push_str(&note);
+            }
+            i += step;
+        }
+        let end = self.label(target);
+        text.push_str(&format!(" → {end} {}", Addr(tagged(self.addr(target), l))));
+        pattern.push_str(&format!(" → {end}"));
+        (text, pattern)
     }
 }

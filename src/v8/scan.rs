@@ -35,6 +35,8 @@ pub struct Page {
     /// The part of the chunk that holds objects and that we scan.
     pub start: u64,
     pub end: u64,
+    /// Where the chunk ends (a large-object chunk extends past its first block).
+    pub chunk_end: u64,
     /// A FROM semispace page (skipped).
     pub from: bool,
     /// A TO semispace page (the young generation's active half).
@@ -143,6 +145,7 @@ fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
             base,
             start,
             end: scan_end,
+            chunk_end: base.0 + size,
             from,
             to,
             heap,
@@ -415,6 +418,18 @@ impl Maps {
         self.chunks[chunk].types[self.word_index(word)].checked_sub(1)
     }
 
+    /// Every map: its tagged pointer and instance type.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u16)> + '_ {
+        let tag = self.tag;
+        self.chunks.iter().flat_map(move |c| {
+            c.types
+                .iter()
+                .enumerate()
+                .filter(|(_, &t)| t != 0)
+                .map(move |(k, &t)| ((c.chunk << self.page_bits) + ((k as u64) << self.slot_bits) + tag, t - 1))
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.count
     }
@@ -430,10 +445,10 @@ const BATCH_BYTES: usize = 1 << 20;
 const AHEAD: usize = 2;
 
 /// Bytes of the scan so far, for progress.
-struct Meter<'a> {
-    done: u64,
-    total: u64,
-    progress: Progress<'a>,
+pub struct Meter<'a> {
+    pub done: u64,
+    pub total: u64,
+    pub progress: Progress<'a>,
 }
 
 /// Pages with their bytes and what the helper made of them.
@@ -445,7 +460,7 @@ type Batch<R> = Vec<(Page, Vec<u8>, R)>;
 /// off: it hands the work what this thread knows at that point. This thread reads the
 /// next pages while the helper works. An error from the progress callback stops it (the
 /// helper's pending work is then dropped unseen).
-fn each_page<C: Send + 'static, R: Send + 'static>(
+pub fn each_page<C: Send + 'static, R: Send + 'static>(
     h: &Heap,
     pages: &[Page],
     meter: &mut Meter,
@@ -554,11 +569,11 @@ fn find_maps((l, metas): &(Arc<Layout>, Vec<u64>), p: &Page, b: &[u8]) -> PageMa
 }
 
 /// The words of a page's bytes (little-endian, as V8 on x86-64 stores them).
-fn words(b: &[u8]) -> impl Iterator<Item = u64> + '_ {
+pub fn words(b: &[u8]) -> impl Iterator<Item = u64> + '_ {
     b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
 }
 
-fn word_at(buf: &[u8], i: usize) -> u64 {
+pub fn word_at(buf: &[u8], i: usize) -> u64 {
     buf.get(i..i + 8).map_or(0, |w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
 }
 
@@ -610,7 +625,7 @@ struct Candidates {
 /// believed only if the block fits the page and is followed by another object (a map
 /// word) or by the end of the page's live area. V8 does not clear a block it frees, so
 /// what it holds are dead objects' bytes.
-fn free_block(l: &Layout, maps: &Maps, b: &[u8], at: usize) -> Option<usize> {
+pub fn free_block(l: &Layout, maps: &Maps, b: &[u8], at: usize) -> Option<usize> {
     let slot = l.tagged_size as usize;
     let size = word_at(b, at + l.free_space_size as usize);
     let size = (size & l.smi_tag_mask == l.smi_tag).then(|| size >> l.smi_shift())?;
@@ -631,8 +646,23 @@ pub struct Found {
     pub elements: u64,
 }
 
-/// Every JavaScript object of the heap, passed to `found` a page at a time.
-pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn FnMut(&[Found])) -> Result<ScanStats> {
+/// What the maps pass found: the live pages (FROM pages left out) and every map.
+pub struct Mapped {
+    pub pages: Vec<Page>,
+    /// Every chunk, FROM pages included (memory that is not native memory).
+    pub chunks: Vec<Page>,
+    pub maps: Arc<Maps>,
+    pub stats: ScanStats,
+}
+
+/// Find the pages, then the maps (pass 1 of the scan). `passes_after` is how many more
+/// passes over the live pages the caller will make, for the progress meter it returns.
+pub fn maps<'a>(
+    h: &Heap,
+    regions: &[Region],
+    progress: Progress<'a>,
+    passes_after: u64,
+) -> Result<(Mapped, Meter<'a>)> {
     let l = h.l;
     let mut pages = pages(h, regions);
     if pages.is_empty() {
@@ -652,7 +682,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     let live: Vec<Page> = pages.iter().filter(|p| !p.from).cloned().collect();
     let live_bytes: u64 = live.iter().map(|p| p.end - p.start).sum();
     stats.bytes = live_bytes;
-    let mut meter = Meter { done: 0, total: live_bytes * 2, progress };
+    let mut meter = Meter { done: 0, total: live_bytes * (1 + passes_after), progress };
     let layout = Arc::new(l.clone());
 
     // Pass 1: meta maps (which point to themselves) and maps (which point to a meta map).
@@ -701,6 +731,14 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     let maps = Arc::new(Maps::new(&types, l));
     drop(types);
     stats.maps = maps.len();
+    Ok((Mapped { pages: live, chunks: pages, maps, stats }, meter))
+}
+
+/// Every JavaScript object of the heap, passed to `found` a page at a time.
+pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn FnMut(&[Found])) -> Result<ScanStats> {
+    let l = h.l;
+    let (Mapped { pages: live, maps, mut stats, .. }, mut meter) = maps(h, regions, progress, 1)?;
+    let layout = Arc::new(l.clone());
 
     // Pass 2: objects.
     let mut store_cache = Memo::new(12);

@@ -35,11 +35,12 @@ scan_s=$(secs "$host" -e "::load v8.so" -e "::findjsobjects" "$node" "$core")
 # Peak anonymous memory (RssAnon, polled) in a separate run, so that polling does not
 # slow the timed ones: the host maps the core, so its total RSS also counts the page
 # cache pages of the core it touched.
-peak_kb=$(python3 - "$host" "$node" "$core" <<'PY'
+peak() { python3 - "$host" "$node" "$core" "$1" <<'PY'
 import subprocess, sys, time
-host, node, core = sys.argv[1:]
-p = subprocess.Popen([host, "-e", "::load v8.so", "-e", "::findjsobjects", node, core], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+host, node, core, dcmd = sys.argv[1:]
+p = subprocess.Popen([host, "-e", "::load v8.so", "-e", dcmd, node, core], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 peak = 0
+t0 = time.monotonic()
 while p.poll() is None:
     try:
         for line in open(f"/proc/{p.pid}/status"):
@@ -48,16 +49,21 @@ while p.poll() is None:
     except OSError:
         pass
     time.sleep(0.01)
-print(peak)
+print(peak, f"{time.monotonic() - t0:.2f}")
 PY
-)
+}
+peak_kb=$(peak ::findjsobjects | cut -d' ' -f1)
+# The heap graph: one run (it takes tens of seconds), its time and peak memory.
+read -r graph_kb graph_s < <(peak ::jsgraph)
 "$host" -e '::load v8.so' -e '::findjsobjects -v' "$node" "$core" | grep -E "JavaScript objects|elapsed|unique" || true
 "$host" -e '::load v8.so' -e '::findjsobjects' "$node" "$core" | tail -3
-python3 - "$size" "$read_s" "$scan_s" "$peak_kb" <<'PY'
+python3 - "$size" "$read_s" "$scan_s" "$peak_kb" "$graph_s" "$graph_kb" <<'PY'
 import sys
 size, read_s, scan_s, peak_kb = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+graph_s, graph_kb = float(sys.argv[5]), int(sys.argv[6])
 print(f"core size:                {size / 2**30:.2f} GiB")
 print(f"read once (cat, warm):    {read_s:.2f} s, median of 3 ({size / 2**30 / max(read_s, 1e-9):.2f} GiB/s)")
 print(f"::findjsobjects:          {scan_s:.2f} s, median of 3: {scan_s / max(read_s, 1e-9):.1f}x the read time (target: within 3x)")
 print(f"peak anonymous memory:    {peak_kb / 1024:.0f} MiB (target: well under 1 GiB)")
+print(f"::jsgraph (heap graph):   {graph_s:.2f} s, one run; peak anonymous memory {graph_kb / 1024:.0f} MiB")
 PY

@@ -1,0 +1,710 @@
+//! The whole heap as a graph: every live object of every V8 space, its shallow size, its
+//! outgoing references, the roots and each object's distance from them.
+//!
+//! **Objects.** The scan's pages and maps ([`scan::maps`]) are reused. Each live page is
+//! then walked from its start: a word that points to a map starts an object, whose size
+//! is V8's (`HeapObject::SizeFromMap`: the map's instance size, or the formula of a
+//! variable-size type, [`object_size`]); the walk jumps over the object and goes on
+//! after it, so the look-alikes inside objects (a Map's back pointer to its parent map, a
+//! JSFunction's initial map) are not taken for objects. Where no formula is known
+//! (ScopeInfo, BytecodeArray, FeedbackVector, code...), the object extends to the next
+//! word that points to a map: the documented fallback, counted in `sized_by_fallback`.
+//! Free space (free-list blocks, skipped whole as the scan does, and the unused parts of
+//! the allocation areas) is not an object. Code pages are not scanned (they are executable, like the scan's).
+//!
+//! **Edges.** Every word of an object's body that is a tagged pointer to an object start
+//! is an edge (weak references, tagged 0b11, are marked weak), the map word included.
+//! Raw bodies are skipped: string characters, HeapNumber and BigInt values, ByteArray and
+//! FixedDoubleArray contents. Edges carry no names: a path names each edge when it is
+//! printed ([`super::edges`]), by reading the object again.
+//!
+//! **Roots.** No metadata locates V8's root lists, so a root is any strong pointer to an
+//! object start held in memory outside the V8 heap (not in any heap chunk, FROM pages
+//! included, and not executable): the Isolate (its roots table, handle scope data and
+//! Heap: the words within `allocation_areas_window` bytes of the Heap pointer that page
+//! headers hold), and every other native memory (global handle blocks, node's persistent
+//! handles, handle scope blocks, thread stacks, the binary's data). Stale words in freed
+//! native memory make this conservative: it may keep some garbage alive, never the reverse.
+//! A synthetic root node (id [`Graph::root`]) points to every root object.
+//!
+//! **Distance** is DevTools' (see [`Graph::distances`]): the number of strong edges from
+//! a global object (at 1), or for what no global reaches, from a root; edges into
+//! backing stores and property cells are free. The search keeps each object's parent on
+//! one shortest path.
+//!
+//! Ids are dense `u32`s in address order; edges are in CSR form (`offsets`, `targets`).
+
+use std::sync::Arc;
+
+use super::dominators::{immediate_dominators, retained_sizes, Csr};
+use super::heap::Heap;
+use super::layout::Layout;
+use super::scan::{self, each_page, word_at, words, FastMap, Mapped, Maps, Page};
+use crate::target::{Addr, Error, Region, Result};
+
+/// The high bit of an edge target marks a weak reference.
+pub const WEAK: u32 = 1 << 31;
+/// Distance of an object no strong path reaches.
+pub const UNREACHABLE: u32 = u32::MAX;
+/// Native memory is read in blocks of this many bytes when looking for roots.
+const ROOT_BLOCK: usize = 1 << 20;
+/// Pass 2 marks the sizes it took from the next object's start with this bit.
+const FALLBACK: u32 = 1 << 31;
+/// The most objects the graph holds (ids must stay below the weak bit).
+const MAX_OBJECTS: usize = (WEAK - 2) as usize;
+
+/// A root object: its id, and where the pointer to it was found.
+pub type Root = (u32, RootKind, u64);
+
+/// Where a root pointer was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RootKind {
+    /// Within `allocation_areas_window` bytes of the Isolate's Heap.
+    Isolate,
+    /// Any other memory outside the V8 heap.
+    Native,
+}
+
+impl RootKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            RootKind::Isolate => "(Isolate)",
+            RootKind::Native => "(native memory)",
+        }
+    }
+}
+
+/// Counters for `-v` and for how much of a damaged core was left out.
+#[derive(Clone, Debug, Default)]
+pub struct GraphStats {
+    pub objects: u64,
+    pub bytes: u64,
+    pub edges: u64,
+    pub weak_edges: u64,
+    /// Objects sized by the distance to the next object (no formula for their type).
+    pub sized_by_fallback: u64,
+    /// Bytes of heap pages that could not be read.
+    pub unreadable_bytes: u64,
+    pub native_bytes: u64,
+    pub roots: u64,
+    pub reachable: u64,
+    pub reachable_bytes: u64,
+    pub seconds: f64,
+}
+
+/// One page's objects: a bitmap of object starts (one bit per word) and the rank of each
+/// bitmap word, so that an address becomes an id in constant time.
+#[derive(Clone)]
+struct PageIndex {
+    base: u64,
+    first: u32,
+    bits: Vec<u64>,
+    ranks: Vec<u32>,
+}
+
+/// Address → id.
+#[derive(Clone, Default)]
+struct Index {
+    pages: Vec<PageIndex>,
+    by_chunk: FastMap<u32>,
+    page_bits: u64,
+}
+
+impl Index {
+    #[inline]
+    fn id(&self, addr: u64) -> Option<u32> {
+        let p = &self.pages[*self.by_chunk.get(&(addr >> self.page_bits))? as usize];
+        let w = (addr - p.base) >> 3;
+        let (i, b) = ((w / 64) as usize, w % 64);
+        let bits = *p.bits.get(i)?;
+        if bits >> b & 1 == 0 {
+            return None;
+        }
+        Some(p.first + p.ranks[i] + (bits & ((1u64 << b) - 1)).count_ones())
+    }
+}
+
+/// The heap graph of one target.
+pub struct Graph {
+    /// Untagged object addresses, ascending: the id of an object is its index.
+    pub addrs: Vec<u64>,
+    pub sizes: Vec<u32>,
+    pub types: Vec<u16>,
+    /// CSR: node i's edges are `targets[offsets[i]..offsets[i + 1]]`; the synthetic root
+    /// is the last node.
+    pub offsets: Vec<u32>,
+    pub targets: Vec<u32>,
+    /// Root objects (sorted by id), where each was first found and its kind.
+    pub roots: Vec<Root>,
+    pub dist: Vec<u32>,
+    /// Each object's predecessor on one shortest path (`UNREACHABLE` if none).
+    pub parent: Vec<u32>,
+    pub stats: GraphStats,
+    index: Index,
+    /// Dominators and retained sizes, computed on first use.
+    retained: std::cell::OnceCell<Retained>,
+}
+
+/// The dominator tree over the graph (strong edges, from the synthetic root) and what it
+/// gives: each object's retained size, and the tree's intervals (an object's preorder
+/// number and its subtree's last), by which a set's retained size counts each object once.
+pub struct Retained {
+    pub idom: Vec<u32>,
+    pub sizes: Vec<u64>,
+    pre: Vec<u32>,
+    last: Vec<u32>,
+}
+
+/// What pass 1 found in a page: each object's offset, size and type.
+type PageObjects = Vec<(u32, u32, u16)>;
+
+impl Graph {
+    /// The synthetic root's id.
+    pub fn root(&self) -> u32 {
+        self.addrs.len() as u32
+    }
+
+    /// The id of the object starting at `addr` (untagged).
+    pub fn id(&self, addr: Addr) -> Option<u32> {
+        self.index.id(addr.0)
+    }
+
+    /// The object whose body holds `addr` (untagged), if any.
+    pub fn containing(&self, addr: Addr) -> Option<u32> {
+        let i = self.addrs.partition_point(|&a| a <= addr.0).checked_sub(1)?;
+        (addr.0 < self.addrs[i] + u64::from(self.sizes[i])).then_some(i as u32)
+    }
+
+    /// The id of the object at `addr` (untagged), or an error that says what is there.
+    pub fn object(&self, addr: Addr, l: &Layout) -> Result<u32> {
+        let tagged = |a: u64| Addr(super::value::tagged(Addr(a), l));
+        self.id(addr).ok_or_else(|| match self.containing(addr) {
+            Some(i) => Error::Msg(format!(
+                "{} is not the start of a heap object: it is inside {} ({}, {} bytes)",
+                tagged(addr.0),
+                tagged(self.addrs[i as usize]),
+                l.type_names.get(&self.types[i as usize]).map_or("?", String::as_str),
+                self.sizes[i as usize]
+            )),
+            None => Error::Msg(format!("{} is not the start of a heap object", tagged(addr.0))),
+        })
+    }
+
+    /// Node `i`'s edges (targets with the weak bit).
+    pub fn edges(&self, i: u32) -> &[u32] {
+        &self.targets[self.offsets[i as usize] as usize..self.offsets[i as usize + 1] as usize]
+    }
+
+    /// How the object `id` is a root, if it is one.
+    pub fn root_of(&self, id: u32) -> Option<(RootKind, u64)> {
+        let i = self.roots.binary_search_by_key(&id, |r| r.0).ok()?;
+        Some((self.roots[i].1, self.roots[i].2))
+    }
+
+    /// Every node with a strong edge to one of `targets` (a set of ids), and the target:
+    /// one pass over all edges.
+    pub fn referrers(&self, targets: &[u32]) -> Vec<(u32, u32)> {
+        let mut wanted = vec![false; self.addrs.len() + 1];
+        for &t in targets {
+            if let Some(w) = wanted.get_mut(t as usize) {
+                *w = true;
+            }
+        }
+        let mut out = Vec::new();
+        for from in 0..self.root() {
+            for &t in self.edges(from) {
+                if t & WEAK == 0 && wanted[t as usize] && t != from {
+                    out.push((from, t));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Build the graph of the heap in `regions`.
+    pub fn build(h: &Heap, regions: &[Region], progress: scan::Progress) -> Result<Graph> {
+        let started = std::time::Instant::now();
+        let l = h.l;
+        let (Mapped { pages, chunks, maps, .. }, mut meter) = scan::maps(h, regions, progress, 2)?;
+        let mut stats = GraphStats::default();
+        let layout = Arc::new(l.clone());
+        let sizes = Arc::new(map_sizes(h, &maps));
+
+        // Pass 2: where objects start, their sizes and types.
+        let mut found: Vec<(Page, PageObjects)> = Vec::with_capacity(pages.len());
+        each_page(
+            h,
+            &pages,
+            &mut meter,
+            || (layout.clone(), maps.clone(), sizes.clone()),
+            page_objects,
+            |p, objs| found.push((p.clone(), objs)),
+        )?;
+        let read: u64 = found.iter().map(|(p, _)| p.end - p.start).sum();
+        stats.unreadable_bytes = pages.iter().map(|p| p.end - p.start).sum::<u64>().saturating_sub(read);
+        found.sort_by_key(|(p, _)| p.start);
+        let total: usize = found.iter().map(|(_, o)| o.len()).sum();
+        if total > MAX_OBJECTS {
+            return Err(Error::Msg(format!("{total} heap objects: more than the graph can hold")));
+        }
+        let mut g = Graph {
+            addrs: Vec::with_capacity(total),
+            sizes: Vec::with_capacity(total),
+            types: Vec::with_capacity(total),
+            offsets: Vec::with_capacity(total + 2),
+            targets: Vec::new(),
+            roots: Vec::new(),
+            dist: Vec::new(),
+            parent: Vec::new(),
+            stats: GraphStats::default(),
+            index: Index { page_bits: l.page_size_bits, ..Index::default() },
+            retained: std::cell::OnceCell::new(),
+        };
+        let page_words = 1usize << (l.page_size_bits - 3);
+        let mut large: Vec<Page> = Vec::new();
+        for (p, objs) in &found {
+            let base = p.base.0;
+            let mut pi =
+                PageIndex { base, first: g.addrs.len() as u32, bits: vec![0; page_words / 64], ranks: Vec::new() };
+            for &(off, size, ty) in objs {
+                let (size, fallback) = (size & !FALLBACK, size & FALLBACK != 0);
+                stats.sized_by_fallback += u64::from(fallback);
+                let addr = p.start + u64::from(off);
+                let w = ((addr - base) >> 3) as usize;
+                if let Some(b) = pi.bits.get_mut(w / 64) {
+                    *b |= 1 << (w % 64);
+                    g.addrs.push(addr);
+                    g.sizes.push(size);
+                    g.types.push(ty);
+                }
+            }
+            let mut rank = 0;
+            for b in &pi.bits {
+                pi.ranks.push(rank);
+                rank += b.count_ones();
+            }
+            // A large object's body goes past the page's first block: pass 3 reads all of it.
+            let end = objs.last().map_or(p.end, |&(off, size, _)| p.start + u64::from(off) + u64::from(size));
+            let mut q = p.clone();
+            q.end = end.clamp(p.start, p.chunk_end.max(p.end));
+            large.push(q);
+            g.index.by_chunk.insert(base >> l.page_size_bits, g.index.pages.len() as u32);
+            g.index.pages.push(pi);
+        }
+        drop(found);
+        stats.objects = g.addrs.len() as u64;
+        stats.bytes = g.sizes.iter().map(|&s| u64::from(s)).sum();
+
+        // Pass 3: the edges, page by page in address order (so in id order).
+        let shared =
+            Arc::new((layout.clone(), std::mem::take(&mut g.index), g.addrs.clone(), g.sizes.clone(), g.types.clone()));
+        let mut next_id = 0u32;
+        let mut overflow = false;
+        each_page(
+            h,
+            &large,
+            &mut meter,
+            || shared.clone(),
+            page_edges,
+            |_, (first, counts, targets)| {
+                // Objects of pages that could not be read have no edges.
+                while next_id < first {
+                    g.offsets.push(g.targets.len() as u32);
+                    next_id += 1;
+                }
+                let mut at = 0usize;
+                for c in counts {
+                    if g.targets.len() + c as usize > u32::MAX as usize {
+                        overflow = true;
+                    }
+                    g.offsets.push(g.targets.len() as u32);
+                    g.targets.extend_from_slice(&targets[at..at + c as usize]);
+                    at += c as usize;
+                    next_id += 1;
+                }
+            },
+        )?;
+        if overflow {
+            return Err(Error::Msg("more edges than the graph can hold".into()));
+        }
+        g.index = Arc::try_unwrap(shared).map(|s| s.1).unwrap_or_else(|s| s.1.clone());
+        while (g.offsets.len()) < g.addrs.len() {
+            g.offsets.push(g.targets.len() as u32);
+        }
+
+        // The roots, then the synthetic root's edges.
+        let (roots, native) = find_roots(h, regions, &chunks, &g.index, &mut meter)?;
+        stats.native_bytes = native;
+        g.roots = roots;
+        g.offsets.push(g.targets.len() as u32);
+        g.targets.extend(g.roots.iter().map(|r| r.0));
+        g.offsets.push(g.targets.len() as u32);
+        stats.roots = g.roots.len() as u64;
+        stats.edges = g.targets.len() as u64;
+        stats.weak_edges = g.targets.iter().filter(|&&t| t & WEAK != 0).count() as u64;
+        g.distances(l);
+        stats.reachable = g.dist[..g.addrs.len()].iter().filter(|&&d| d != UNREACHABLE).count() as u64;
+        stats.reachable_bytes =
+            (0..g.addrs.len()).filter(|&i| g.dist[i] != UNREACHABLE).map(|i| u64::from(g.sizes[i])).sum();
+        stats.seconds = started.elapsed().as_secs_f64();
+        g.stats = stats;
+        Ok(g)
+    }
+
+    /// Distances from the roots over strong edges, as DevTools counts them: objects
+    /// reachable from a global object first (the user roots: each global at distance 1),
+    /// then the rest from the other roots; an edge into a backing store or property cell
+    /// costs nothing (a path reads `obj.name`, not `obj → PropertyArray → value`).
+    fn distances(&mut self, l: &Layout) {
+        let n = self.addrs.len() + 1;
+        let (mut dist, mut parent) = (vec![UNREACHABLE; n], vec![UNREACHABLE; n]);
+        let root = self.root();
+        dist[root as usize] = 0;
+        let free = |t: u16| {
+            (l.is_backing_store_type(t) && !(l.first_context_type..=l.last_context_type).contains(&u64::from(t)))
+                || u64::from(t) == l.type_property_cell
+        };
+        let globals: Vec<u32> = (0..root)
+            .filter(|&i| {
+                let t = u64::from(self.types[i as usize]);
+                t == l.type_js_global_object || t == l.type_js_global_proxy
+            })
+            .collect();
+        let rest: Vec<u32> = self.roots.iter().map(|r| r.0).collect();
+        for seeds in [globals, rest] {
+            let mut queue = std::collections::VecDeque::new();
+            for s in seeds {
+                if dist[s as usize] == UNREACHABLE {
+                    (dist[s as usize], parent[s as usize]) = (1, root);
+                    queue.push_back(s);
+                }
+            }
+            // 0-1 breadth-first search: free edges go to the front of the queue.
+            while let Some(x) = queue.pop_front() {
+                for &t in self.edges(x) {
+                    if t & WEAK != 0 || t == root {
+                        continue;
+                    }
+                    let cost = u32::from(!free(self.types[t as usize]));
+                    let d = dist[x as usize] + cost;
+                    if d < dist[t as usize] {
+                        (dist[t as usize], parent[t as usize]) = (d, x);
+                        if cost == 0 {
+                            queue.push_front(t);
+                        } else {
+                            queue.push_back(t);
+                        }
+                    }
+                }
+            }
+        }
+        (self.dist, self.parent) = (dist, parent);
+    }
+
+    /// Dominators and retained sizes ([`super::dominators`]; weak edges, whose targets
+    /// carry the weak bit and so are not node ids, are ignored there), computed the first
+    /// time they are asked for.
+    pub fn retained(&self) -> &Retained {
+        self.retained.get_or_init(|| {
+            let csr = Csr { offsets: &self.offsets, targets: &self.targets };
+            let idom = immediate_dominators(csr, self.root());
+            let mut shallow = self.sizes.clone();
+            shallow.push(0);
+            let sizes = retained_sizes(&idom, &shallow);
+            drop(shallow);
+            let (pre, last) = intervals(&idom, self.root());
+            Retained { idom, sizes, pre, last }
+        })
+    }
+
+    /// A shortest path from the synthetic root to `id` (root first, `id` last), or None
+    /// if no strong path reaches it.
+    pub fn path_to(&self, id: u32) -> Option<Vec<u32>> {
+        let mut path = vec![id];
+        let mut at = id;
+        while at != self.root() {
+            at = *self.parent.get(at as usize).filter(|&&p| p != UNREACHABLE)?;
+            path.push(at);
+            if path.len() > self.addrs.len() + 1 {
+                return None;
+            }
+        }
+        path.reverse();
+        Some(path)
+    }
+}
+
+/// Each map's instance size in words (0 for variable-size types), read from the maps.
+fn map_sizes(h: &Heap, maps: &Maps) -> FastMap<u8> {
+    maps.iter()
+        .map(|(m, _)| (m, h.t.read_u8(Addr(m - h.l.heap_object_tag + h.l.map_instance_size_in_words)).unwrap_or(0)))
+        .collect()
+}
+
+/// The size of the object whose bytes start `b` (as far as its page holds them), by
+/// V8's rules, or None when its type has no formula here (or its length is not sane).
+pub fn object_size(l: &Layout, ty: u16, size_in_words: u8, b: &[u8]) -> Option<u64> {
+    if size_in_words != 0 {
+        return Some(u64::from(size_in_words) * l.tagged_size);
+    }
+    let t = u64::from(ty);
+    let slot = l.tagged_size;
+    let smi = |off: u64| -> Option<u64> {
+        let w = word_at(b, off as usize);
+        (w & l.smi_tag_mask == l.smi_tag).then(|| ((w as i64) >> l.smi_shift()) as u64).filter(|&n| n < 1 << 32)
+    };
+    let u32_at = |off: u64| b.get(off as usize..off as usize + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]));
+    let round = |n: u64| n.div_ceil(slot) * slot;
+    let is = |o: Option<u64>| o == Some(t);
+    let size = if l.is_string_type(ty) {
+        if t & l.string_representation_mask != l.seq_string_tag {
+            return None;
+        }
+        let len = u64::from(u32_at(l.string_length)?);
+        let two = t & l.string_encoding_mask == l.two_byte_string_tag;
+        round(l.seq_one_byte_chars + if two { 2 * len } else { len })
+    } else if (l.type_fixed_array..l.type_byte_array).contains(&t)
+        || (l.first_context_type..=l.last_context_type).contains(&t)
+        || t == l.type_fixed_double_array
+        || is(l.type_weak_fixed_array)
+    {
+        l.fixed_array_data + smi(l.fixed_array_length)? * slot
+    } else if t == l.type_byte_array {
+        round(l.fixed_array_data + smi(l.fixed_array_length)?)
+    } else if t == l.type_property_array {
+        l.fixed_array_data + (smi(l.fixed_array_length)? & ((1 << l.property_array_length_bits) - 1)) * slot
+    } else if is(l.type_weak_array_list) {
+        l.weak_array_list_data + smi(l.weak_array_list_capacity)? * slot
+    } else if t == l.type_descriptor_array || is(l.type_strong_descriptor_array) {
+        let n = b.get(l.descriptors_number_of_all as usize..l.descriptors_number_of_all as usize + 2)?;
+        l.descriptors_header_size + u64::from(u16::from_le_bytes([n[0], n[1]])) * l.desc_size * slot
+    } else if t == l.type_bigint {
+        l.bigint_digits + u64::from(u32_at(l.bigint_bitfield)? >> l.bigint_length_shift & 0x3fff_ffff) * 8
+    } else {
+        return None;
+    };
+    (size >= slot).then_some(size)
+}
+
+/// Whether the body of an object of type `ty` holds no tagged slots (only its map word).
+fn raw_body(l: &Layout, ty: u16) -> bool {
+    let t = u64::from(ty);
+    (l.is_string_type(ty)
+        && matches!(t & l.string_representation_mask, r if r == l.seq_string_tag || r == l.external_string_tag))
+        || t == l.type_heap_number
+        || t == l.type_bigint
+        || t == l.type_byte_array
+        || t == l.type_fixed_double_array
+}
+
+/// Pass 2 on one page: walk it from object to object (see the module's header).
+fn page_objects((l, maps, sizes): &(Arc<Layout>, Arc<Maps>, Arc<FastMap<u8>>), p: &Page, b: &[u8]) -> PageObjects {
+    let slot = l.tagged_size as usize;
+    let room = p.chunk_end.max(p.end) - p.start;
+    let mut out: PageObjects = Vec::new();
+    // The object whose size is the distance to the next start, if the last one found.
+    let mut open: Option<usize> = None;
+    let mut k = 0usize;
+    while k * slot + slot <= b.len() {
+        let i = k * slot;
+        let w = word_at(b, i);
+        let Some(ty) = (w & l.heap_object_tag_mask == l.heap_object_tag).then(|| maps.get(w)).flatten() else {
+            k += 1;
+            continue;
+        };
+        if let Some(o) = open.take() {
+            out[o].1 = (i - out[o].0 as usize) as u32 | FALLBACK;
+        }
+        // Free-list blocks hold dead objects' bytes: skipped whole, as the scan does.
+        if Some(u64::from(ty)) == l.type_free_space {
+            k += scan::free_block(l, maps, b, i).unwrap_or(slot) / slot;
+            continue;
+        }
+        let size = object_size(l, ty, sizes.get(&w).copied().unwrap_or(0), &b[i..])
+            .filter(|&s| s <= room - i as u64 && s < 1 << 31);
+        match size {
+            Some(s) => {
+                out.push((i as u32, s as u32, ty));
+                k += (s as usize) / slot;
+            }
+            None => {
+                open = Some(out.len());
+                out.push((i as u32, 0, ty));
+                k += 1;
+            }
+        }
+    }
+    if let Some(o) = open {
+        out[o].1 = (b.len() - out[o].0 as usize) as u32 | FALLBACK;
+    }
+    out
+}
+
+type Shared = (Arc<Layout>, Index, Vec<u64>, Vec<u32>, Vec<u16>);
+
+/// Pass 3 on one page: each object's edges. Returns the page's first id, the number of
+/// edges of each of its objects, and the edges.
+fn page_edges(shared: &Arc<Shared>, p: &Page, b: &[u8]) -> (u32, Vec<u32>, Vec<u32>) {
+    let (l, index, addrs, sizes, types) = &**shared;
+    let slot = l.tagged_size as usize;
+    let Some(&pi) = index.by_chunk.get(&(p.base.0 >> index.page_bits)) else { return (0, Vec::new(), Vec::new()) };
+    let first = index.pages[pi as usize].first;
+    let next = index.pages.get(pi as usize + 1).map_or(addrs.len() as u32, |q| q.first);
+    let (mut counts, mut targets) = (Vec::with_capacity((next - first) as usize), Vec::new());
+    for id in first..next {
+        let at = (addrs[id as usize] - p.start) as usize;
+        let end = (at + sizes[id as usize] as usize).min(b.len());
+        let before = targets.len();
+        let body = if raw_body(l, types[id as usize]) { (at + slot).min(end) } else { end };
+        for w in words(b.get(at..body).unwrap_or_default()) {
+            if w & 1 == 0 {
+                continue;
+            }
+            let weak = w & l.heap_object_tag_mask != l.heap_object_tag;
+            if let Some(t) = index.id(w & !l.heap_object_tag_mask) {
+                targets.push(if weak { t | WEAK } else { t });
+            }
+        }
+        counts.push((targets.len() - before) as u32);
+    }
+    (first, counts, targets)
+}
+
+/// Strong pointers to object starts in memory outside the V8 heap: readable,
+/// non-executable regions, less every heap chunk. Returns the roots (one per object,
+/// the first place found) and the bytes searched.
+fn find_roots(
+    h: &Heap,
+    regions: &[Region],
+    chunks: &[Page],
+    index: &Index,
+    meter: &mut scan::Meter,
+) -> Result<(Vec<Root>, u64)> {
+    let l = h.l;
+    let mut heaps: Vec<u64> = chunks.iter().map(|p| p.heap).filter(|&x| x != 0).collect();
+    heaps.sort_unstable();
+    heaps.dedup();
+    let window = l.allocation_areas_window;
+    let kind = |at: u64| {
+        if heaps.iter().any(|&hp| at >= hp.saturating_sub(window) && at < hp.saturating_add(window)) {
+            RootKind::Isolate
+        } else {
+            RootKind::Native
+        }
+    };
+    let mut holes: Vec<(u64, u64)> = chunks.iter().map(|p| (p.base.0, p.chunk_end.max(p.end))).collect();
+    holes.sort_unstable();
+    let mut spans = Vec::new();
+    for r in regions.iter().filter(|r| r.read && !r.exec && (r.write || !r.file_backed)) {
+        let mut at = r.start.0;
+        for &(s, e) in holes.iter().filter(|(s, e)| *e > r.start.0 && *s < r.end()) {
+            if s > at {
+                spans.push((at, s));
+            }
+            at = at.max(e);
+        }
+        if at < r.end() {
+            spans.push((at, r.end()));
+        }
+    }
+    let mut found: Vec<Root> = Vec::new();
+    let mut searched = 0u64;
+    let mut buf = vec![0u8; ROOT_BLOCK];
+    meter.total += spans.iter().map(|(s, e)| e - s).sum::<u64>();
+    for (start, end) in spans {
+        let mut at = start;
+        while at < end {
+            let len = ((end - at) as usize).min(ROOT_BLOCK);
+            // A region's unreadable tail (a core holds a prefix of each) ends its search.
+            if h.t.read(Addr(at), &mut buf[..len]).is_err() {
+                break;
+            }
+            for (k, w) in words(&buf[..len]).enumerate() {
+                if w & l.heap_object_tag_mask == l.heap_object_tag {
+                    if let Some(id) = index.id(w - l.heap_object_tag) {
+                        let where_ = at + (k as u64) * 8;
+                        found.push((id, kind(where_), where_));
+                    }
+                }
+            }
+            at += len as u64;
+            searched += len as u64;
+            meter.done += len as u64;
+            (meter.progress)(meter.done, meter.total)?;
+        }
+    }
+    // One root per object: the Isolate's before native memory's, then the lowest address.
+    found.sort_unstable_by_key(|r| (r.0, r.1, r.2));
+    found.dedup_by_key(|r| r.0);
+    Ok((found, searched))
+}
+
+impl Retained {
+    /// The retained size of a set of objects, each object counted once: the sum of the
+    /// retained sizes of its members that no other member dominates. Objects that only
+    /// several members together keep alive (each held by two members and nothing else)
+    /// are not counted, so this is a lower bound of the set's retained size as DevTools
+    /// would compute it with the set as one node; it is that size when every object the
+    /// set holds is held through one member.
+    pub fn of_set(&self, ids: &mut [u32]) -> u64 {
+        ids.sort_unstable_by_key(|&i| self.pre.get(i as usize).copied().unwrap_or(UNREACHABLE));
+        let mut total = 0;
+        let mut top: Option<u32> = None;
+        for &i in ids.iter() {
+            let Some(&pre) = self.pre.get(i as usize).filter(|&&p| p != UNREACHABLE) else { continue };
+            if top.is_some_and(|t| pre <= self.last[t as usize]) {
+                continue;
+            }
+            top = Some(i);
+            total += self.sizes[i as usize];
+        }
+        total
+    }
+}
+
+/// Preorder numbers of the dominator tree and the last number in each subtree
+/// (`UNREACHABLE` for nodes outside the tree), by an iterative depth-first walk.
+fn intervals(idom: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
+    let n = idom.len();
+    let mut off = vec![0u32; n + 1];
+    for (v, &d) in idom.iter().enumerate() {
+        if (d as usize) < n && d as usize != v {
+            off[d as usize + 1] += 1;
+        }
+    }
+    for v in 0..n {
+        off[v + 1] += off[v];
+    }
+    let mut fill = off.clone();
+    let mut children = vec![0u32; off[n] as usize];
+    for (v, &d) in idom.iter().enumerate() {
+        if (d as usize) < n && d as usize != v {
+            children[fill[d as usize] as usize] = v as u32;
+            fill[d as usize] += 1;
+        }
+    }
+    drop(fill);
+    let (mut pre, mut last) = (vec![UNREACHABLE; n], vec![UNREACHABLE; n]);
+    if (root as usize) >= n {
+        return (pre, last);
+    }
+    let mut counter = 0u32;
+    // (node, index of its next child to visit)
+    let mut stack: Vec<(u32, u32)> = vec![(root, off[root as usize])];
+    pre[root as usize] = 0;
+    while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+        if *next < off[v as usize + 1] {
+            let c = children[*next as usize];
+            *next += 1;
+            counter += 1;
+            pre[c as usize] = counter;
+            stack.push((c, off[c as usize]));
+        } else {
+            last[v as usize] = counter;
+            stack.pop();
+        }
+    }
+    (pre, last)
+}

@@ -1,0 +1,209 @@
+//! The heap graph on real cores of every supported node version: retaining paths
+//! (`::jsretainers`), `::jsfindrefs` and `::findjsobjects -r` over
+//! tests/fixtures/retainers.js, whose every leak is held one known way.
+
+mod common;
+
+use common::{core, mdb_core, node, root};
+
+fn run(version: &str, commands: &[&str]) -> String {
+    let r = mdb_core(&node(version), &core(version, "retainers.js"), commands);
+    for bad in ["internal error", "panicked"] {
+        assert!(!r.stdout.contains(bad) && !r.stderr.contains(bad), "{commands:?}:\n{}\n{}", r.stdout, r.stderr);
+    }
+    let other: Vec<&str> = r.stderr.lines().filter(|l| !l.contains("% done")).collect();
+    assert!(other.is_empty(), "stderr of {commands:?}: {}", r.stderr);
+    r.ok().lines().skip(2).map(|l| format!("{l}\n")).collect()
+}
+
+/// A closure's location without its line (V8 keeps the line only for functions not yet
+/// compiled, which differs between versions).
+fn without_lines(s: &str) -> String {
+    let file = root().join("tests/fixtures/retainers.js").display().to_string();
+    let mut out = s.replace(&file, "retainers.js");
+    while let Some(at) = out.find("retainers.js:") {
+        let rest = &out[at + "retainers.js:".len()..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        out.replace_range(at + "retainers.js".len()..at + "retainers.js:".len() + digits, "");
+    }
+    out
+}
+
+/// The module's closures share its context: a path through it may start at either
+/// global function (the two paths are equally short).
+fn one_closure(s: &str) -> String {
+    s.replace(
+        "globalThis.Registry (Registry (closure, retainers.js)) context.",
+        "globalThis.lookup (lookup (closure, retainers.js)) context.",
+    )
+}
+
+fn paths(version: &str) {
+    let group = |cons: &str| {
+        one_closure(&without_lines(&run(
+            version,
+            &[&format!("::findjsobjects -c {cons} | ::findjsobjects | ::jsretainers")],
+        )))
+    };
+    assert_eq!(
+        group("CacheEntry"),
+        "100 × globalThis.lookup (lookup (closure, retainers.js)) context.cache (Map).get(...) → CacheEntry\n"
+    );
+    // The listener's array is in the module's context, which every closure of the module shares.
+    assert_eq!(
+        group("ListenerItem"),
+        "1000 × globalThis.lookup (lookup (closure, retainers.js)) context.bigArray[...] → ListenerItem\n"
+    );
+    assert_eq!(
+        group("TimerState"),
+        "1 × globalThis.lookup (lookup (closure, retainers.js)) context.timerState → TimerState\n"
+    );
+    assert_eq!(
+        group("PendingThing"),
+        "1 × globalThis.lookup (lookup (closure, retainers.js)) context.pendingThing → PendingThing\n"
+    );
+    assert_eq!(
+        group("RegistryItem"),
+        "1 × globalThis.Registry (Registry (closure, retainers.js)).items[...] → RegistryItem\n"
+    );
+    assert_eq!(group("GlobalItem"), "1 × globalThis.leak.item → GlobalItem\n");
+
+    // One object: its key shows, and the address it ends at is the one given.
+    let rep = run(version, &["::findjsobjects -c GlobalItem"]);
+    let one = run(version, &[&format!("{}::jsretainers", rep.trim())]);
+    assert_eq!(one, format!("globalThis.leak.item → GlobalItem {}\n", rep.trim()));
+    let rep = run(version, &["::findjsobjects -c CacheEntry"]);
+    let entry = one_closure(&without_lines(&run(version, &[&format!("{}::jsretainers -n 2", rep.trim())])));
+    let lines: Vec<&str> = entry.lines().collect();
+    assert!(!lines.is_empty() && lines.len() <= 2, "{entry}");
+    assert!(
+        lines[0].starts_with("globalThis.lookup (lookup (closure, retainers.js)) context.cache (Map).get(\"/users/"),
+        "{entry}"
+    );
+}
+mod paths_on {
+    use super::paths;
+    crate::test_every_version!(paths);
+}
+
+fn references(version: &str) {
+    // -r sees through closures: every closure of the module's context holds timerState.
+    let out = run(version, &["::findjsobjects -c TimerState | ::findjsobjects -r"]);
+    assert!(!out.is_empty() && out.lines().all(|l| l.ends_with(" context.timerState")), "{out}");
+    // ... and through a Map's table: the mdb_v8 format for its values.
+    let out = run(version, &["::findjsobjects -c CacheEntry | ::findjsobjects | ::findjsobjects -r"]);
+    assert_eq!(out.lines().count(), 100, "{out}");
+    assert!(out.lines().all(|l| l.contains(".get(\"/users/")), "{out}");
+    // jsfindrefs: the closures of that context, and the Map for an entry.
+    let out = run(version, &["::findjsobjects -c TimerState | ::jsfindrefs -v"]);
+    assert!(out.lines().any(|l| l.ends_with("(type: JSFunction)")), "{out}");
+    let out = run(version, &["::findjsobjects -c CacheEntry | ::jsfindrefs -v"]);
+    assert!(out.lines().any(|l| l.ends_with("(type: JSMap)")), "{out}");
+}
+mod references_on {
+    use super::references;
+    crate::test_every_version!(references);
+}
+
+#[test]
+fn garbage_addresses_are_errors() {
+    let r = mdb_core(&node("20.20.2"), &core("20.20.2", "retainers.js"), &["1234::jsretainers"]);
+    assert_ne!(r.status, 0);
+    assert!(r.stderr.contains("is not the start of a heap object"), "{}", r.stderr);
+    let r = mdb_core(&node("20.20.2"), &core("20.20.2", "retainers.js"), &["1234::jsfindrefs"]);
+    assert!(r.stderr.contains("is not the start of a heap object"), "{}", r.stderr);
+}
+
+/// The fixture's classes, each with a known population.
+const CLASSES: &[(&str, u64)] = &[
+    ("CacheEntry", 100),
+    ("ListenerItem", 1000),
+    ("TimerState", 1),
+    ("PendingThing", 1),
+    ("RegistryItem", 1),
+    ("GlobalItem", 1),
+];
+
+/// `::findjsobjects -s` rows by constructor: (objects, SIZE, RETAINED), groups summed.
+fn sized_groups(out: &str) -> std::collections::HashMap<String, (u64, u64, u64)> {
+    let mut groups = std::collections::HashMap::new();
+    for line in out.lines().skip_while(|l| !l.trim_start().starts_with("OBJECT")).skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let n = |i: usize| f[i].parse::<u64>().unwrap();
+        let constructor = f[5..].join(" ").split(':').next().unwrap().to_string();
+        let e: &mut (u64, u64, u64) = groups.entry(constructor).or_default();
+        (e.0, e.1, e.2) = (e.0 + n(1), e.1 + n(3), e.2 + n(4));
+    }
+    groups
+}
+
+fn sizes(version: &str) {
+    let groups = sized_groups(&run(version, &["::findjsobjects -s"]));
+    for &(class, count) in CLASSES {
+        let (n, size, retained) = groups[class];
+        assert_eq!(n, count, "{class}");
+        assert!(size > 0 && size % count == 0, "{class}: {size} bytes for {count} objects");
+        assert!(retained >= size, "{class}: retains {retained} of {size}");
+    }
+    // An empty class's objects hold nothing else; a CacheEntry holds its url string
+    // (the Map's key is another string: the fixture builds the two apart).
+    let (_, size, retained) = groups["ListenerItem"];
+    assert_eq!(retained, size);
+    let (_, size, retained) = groups["CacheEntry"];
+    assert!(retained > size && retained <= size + 100 * 32, "{size} {retained}");
+    // One object: the same figures in ::jssize, at its distance from globalThis.
+    let rep = run(version, &["::findjsobjects -c GlobalItem"]);
+    let row = run(version, &[&format!("{}::jssize", rep.trim())]);
+    let f: Vec<String> = row.lines().nth(1).unwrap().split_whitespace().map(String::from).collect();
+    assert_eq!((f[0].as_str(), f[4].as_str()), (rep.trim(), "GlobalItem"), "{row}");
+    assert_eq!(f[1].parse::<u64>().unwrap(), groups["GlobalItem"].1, "{row}");
+    // It retains at least itself (and its own map, which only it uses once its class's
+    // initial map has moved on).
+    assert!(f[2].parse::<u64>().unwrap() >= f[1].parse::<u64>().unwrap(), "{row}");
+    // globalThis (1) .leak (2) .item (3).
+    assert_eq!(f[3], "3", "{row}");
+}
+mod sizes_on {
+    use super::sizes;
+    crate::test_every_version!(sizes);
+}
+
+/// Per constructor: objects and total shallow size among the snapshot's nodes of type
+/// "object".
+fn snapshot_sizes(path: &std::path::Path) -> std::collections::HashMap<String, (u64, u64)> {
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let meta = &s["snapshot"]["meta"];
+    let fields: Vec<&str> = meta["node_fields"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let types: Vec<&str> = meta["node_types"][0].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let at = |name: &str| fields.iter().position(|f| *f == name).unwrap();
+    let (ty, name, self_size) = (at("type"), at("name"), at("self_size"));
+    let (strings, nodes) = (s["strings"].as_array().unwrap(), s["nodes"].as_array().unwrap());
+    let mut out = std::collections::HashMap::new();
+    for node in nodes.chunks_exact(fields.len()) {
+        let v = |i: usize| node[i].as_u64().unwrap();
+        if types[v(ty) as usize] == "object" {
+            let e: &mut (u64, u64) = out.entry(strings[v(name) as usize].as_str().unwrap().to_string()).or_default();
+            (e.0, e.1) = (e.0 + 1, e.1 + v(self_size));
+        }
+    }
+    out
+}
+
+/// V8's own heap snapshot of the same process as the oracle: per class of the fixture,
+/// the same objects and the same shallow sizes.
+fn snapshot_oracle(version: &str) {
+    let dir = common::Scratch::new(&format!("graph-oracle-{version}"));
+    let (core, snapshot) = common::core_and_snapshot(version, "retainers.js", &[], &dir.0);
+    let r = mdb_core(&node(version), &core, &["::findjsobjects -s"]);
+    assert!(!r.stdout.contains("internal error") && !r.stdout.contains("panicked"), "{}", r.stdout);
+    let (ours, oracle) = (sized_groups(r.ok()), snapshot_sizes(&snapshot));
+    for &(class, count) in CLASSES {
+        let (n, size, _) = ours[class];
+        assert_eq!((n, size), oracle[class], "{class}: ours (objects, bytes) vs the snapshot's");
+        assert_eq!(n, count, "{class}");
+    }
+}
+mod snapshot_oracle_on {
+    use super::snapshot_oracle;
+    crate::test_every_version!(snapshot_oracle);
+}
