@@ -16,6 +16,7 @@ pub mod jsarray;
 pub mod jsconstructor;
 pub mod jsfindrefs;
 pub mod jsgraph;
+pub mod jsheapsnapshot;
 pub mod jsprint;
 pub mod jsretainers;
 pub mod nodebuffer;

@@ -17,7 +17,7 @@ mod target;
 use std::ffi::{c_int, c_uint};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-pub use session::Session;
+pub use session::{progress, Session};
 pub use target::MdbTarget;
 
 use crate::target::{Addr, Error, Result};

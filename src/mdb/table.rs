@@ -73,7 +73,7 @@ macro_rules! module_tables {
 }
 
 module_tables! {
-    dcmds: [findjsobjects, jsarray, jsconstructor, jsfindrefs, jsgraph, jsprint, jsretainers, nodebuffer, v8layout, v8print, v8type],
+    dcmds: [findjsobjects, jsarray, jsconstructor, jsfindrefs, jsgraph, jsheapsnapshot, jsprint, jsretainers, nodebuffer, v8layout, v8print, v8type],
     walkers: [findjsobjects, jselement, jsobj, jsprop],
 }
 
