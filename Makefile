@@ -12,6 +12,8 @@
 #   make fuzz          run every fuzz target (fuzz/) a bounded number of times (installs
 #                      the nightly toolchain and cargo-fuzz if missing)
 #   make bench-jsprint ::jsprint throughput over the TypeScript compiler's heap
+#   make bench-snapshot the heap graph, retained sizes and the .heapsnapshot export, side by
+#                      side with v8.writeHeapSnapshot() in node on the same heap
 #   make bench-dominators  dominators and retained sizes of a synthetic graph of 20 million
 #                      nodes and 100 million edges (time and peak memory; about 1.5 GB)
 # On illumos (SmartOS, OmniOS, ...), with GNU make (gmake):
@@ -32,7 +34,7 @@ MODULE_DIR     := /usr/lib/mdb/proc/amd64
 ILLUMOS_TARGET := x86_64-unknown-illumos
 CARGO          ?= cargo
 
-.PHONY: all build deps nodes npm-packages debian-node test demo bench bench-jsprint bench-dominators stress fuzz oracle install illumos-check clean
+.PHONY: all build deps nodes npm-packages debian-node test demo bench bench-jsprint bench-snapshot bench-dominators stress fuzz oracle install illumos-check clean
 
 all: build
 
@@ -52,7 +54,7 @@ install: build
 	chmod 0755 $(DESTDIR)$(MODULE_DIR)/v8.so
 
 # These need the Linux host, Linux node binaries and gcore.
-test demo bench bench-jsprint bench-dominators stress fuzz illumos-check:
+test demo bench bench-jsprint bench-snapshot bench-dominators stress fuzz illumos-check:
 	@echo "make $@ runs on Linux only; on illumos, make builds v8.so and make install installs it" >&2
 	@exit 1
 
@@ -168,6 +170,9 @@ fuzz: deps
 
 bench-jsprint: build nodes
 	tests/bench/jsprint.sh $(HOST) $(MODULE)
+
+bench-snapshot: build
+	tests/bench/snapshot.sh $(HOST) $(MODULE)
 
 bench-dominators:
 	$(CARGO) build --release --example dominators

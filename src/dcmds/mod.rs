@@ -17,6 +17,7 @@ pub mod jscensus;
 pub mod jsconstructor;
 pub mod jsfindrefs;
 pub mod jsgraph;
+pub mod jsheapsnapshot;
 pub mod jsprint;
 pub mod jsretainers;
 pub mod jssize;

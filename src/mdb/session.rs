@@ -113,7 +113,7 @@ impl Session {
 
 /// A progress callback for a long scan: a line on standard error every second once it
 /// has taken a second, and `Error::Interrupted` once a ^C is pending.
-fn progress(who: &str, what: &str) -> impl FnMut(u64, u64) -> Result<()> {
+pub fn progress(who: &str, what: &str) -> impl FnMut(u64, u64) -> Result<()> {
     let started = Instant::now();
     let mut reported = started;
     let (who, what) = (who.to_string(), what.to_string());

@@ -73,7 +73,7 @@ macro_rules! module_tables {
 }
 
 module_tables! {
-    dcmds: [findjsobjects, jsarray, jscensus, jsconstructor, jsfindrefs, jsgraph, jsprint, jsretainers, jssize, nodebuffer, v8layout, v8print, v8type],
+    dcmds: [findjsobjects, jsarray, jscensus, jsconstructor, jsfindrefs, jsgraph, jsheapsnapshot, jsprint, jsretainers, jssize, nodebuffer, v8layout, v8print, v8type],
     walkers: [findjsobjects, jselement, jsobj, jsprop],
 }
 

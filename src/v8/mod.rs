@@ -14,6 +14,7 @@ pub mod dominators;
 pub mod function;
 pub mod graph;
 pub mod heap;
+pub mod heapsnapshot;
 pub mod layout;
 pub mod object;
 pub mod print;

@@ -142,7 +142,7 @@ impl Namer<'_> {
         Addr(self.g.addrs[id as usize])
     }
 
-    fn is_context(&self, id: u32) -> bool {
+    pub fn is_context(&self, id: u32) -> bool {
         let t = u64::from(self.g.types[id as usize]);
         (self.h.l.first_context_type..=self.h.l.last_context_type).contains(&t)
     }
@@ -179,7 +179,7 @@ impl Namer<'_> {
     }
 
     /// The name of the slot at `off` in object `id`.
-    fn field_name(&self, id: u32, off: u64) -> Via {
+    pub fn field_name(&self, id: u32, off: u64) -> Via {
         let (h, l) = (self.h, self.h.l);
         let obj = self.addr(id);
         let ty = self.g.types[id as usize];

@@ -1,0 +1,512 @@
+//! The heap graph as a DevTools heap snapshot: the `.heapsnapshot` JSON that
+//! `v8.writeHeapSnapshot()` writes, which Chrome DevTools' Memory panel and memlab load.
+//!
+//! **Nodes.** Node 0 is the synthetic root, node 1 `(GC roots)`, then one synthetic node
+//! per kind of root ([`RootKind`]: `(Isolate)`, `(native memory)`), then every object of
+//! the graph that a root reaches, in id order (garbage is left out: V8 collects it
+//! before it takes a snapshot). Each object's type and name follow V8's heap snapshot
+//! generator: JavaScript objects are `object`s named by their constructor, functions
+//! `closure`s named by the function, strings `string`s named by their text (up to
+//! [`MAX_STRING_NAME`] characters; cons and sliced strings by their kind), Maps and
+//! descriptor arrays `object shape`s, SharedFunctionInfos, ScopeInfos, bytecode and
+//! feedback `code`, contexts `object`s named `system / Context`, other internal objects
+//! `hidden` ones named `system / TYPE`. Self sizes are the graph's shallow sizes.
+//!
+//! **Ids.** Node `i` has the id `2i + 1` (V8's ids are odd too), so the object behind a
+//! DevTools `@ID` is the graph's object `(ID - 1) / 2 - FIRST_OBJECT`:
+//! [`object_of_id`], used by `::jsheapsnapshot -i ID`.
+//!
+//! **Edges.** An object's edges are its slots that point to heap objects, named as in
+//! paths ([`Namer`]): a JavaScript object's properties (`property`), elements (`element`)
+//! and Map and Set entries; a context's variables (`context`); other fields by V8's
+//! names (`internal`), array slots by index (`element`); weak references `weak`. The
+//! root has a `shortcut` to each global object, then an `element` edge to `(GC roots)`;
+//! `(GC roots)` one to each kind of root, and each kind one to each of its objects.
+//!
+//! **Streaming.** Nodes, edges and strings are written to three scratch files beside
+//! the output while the graph is walked once, then joined behind the header (which
+//! needs the counts): memory is the graph's plus the interned names, never the text.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::graph::{Graph, RootKind, UNREACHABLE};
+use super::refs::{js_refs, Namer, Via};
+use super::scan::words;
+use crate::target::{Addr, Error, Result};
+
+/// Longest text of a string node (V8's `--heap-snapshot-string-limit` default).
+pub const MAX_STRING_NAME: u64 = 1024;
+/// The kinds of roots, each a synthetic node after the root and `(GC roots)`.
+const ROOT_KINDS: [RootKind; 2] = [RootKind::Isolate, RootKind::Native];
+/// Index of the first object's node.
+pub const FIRST_OBJECT: u64 = 2 + ROOT_KINDS.len() as u64;
+/// The largest object whose slots are read for its edges.
+const MAX_BODY: u64 = 1 << 26;
+/// Nodes between two progress reports.
+const PROGRESS_EVERY: u32 = 1 << 16;
+
+const NODE_TYPES: [&str; 15] = [
+    "hidden",
+    "array",
+    "string",
+    "object",
+    "code",
+    "closure",
+    "regexp",
+    "number",
+    "native",
+    "synthetic",
+    "concatenated string",
+    "sliced string",
+    "symbol",
+    "bigint",
+    "object shape",
+];
+const EDGE_TYPES: [&str; 7] = ["context", "element", "property", "internal", "hidden", "shortcut", "weak"];
+const NODE_FIELDS: usize = 6;
+/// V8 classes the snapshot generator shows as `object shape`s ...
+const SHAPE_CLASSES: &[&str] =
+    &["Map", "DescriptorArray", "StrongDescriptorArray", "TransitionArray", "PrototypeInfo", "EnumCache"];
+/// ... and as `code` (by class name prefix: `UncompiledData...`, `Feedback...`).
+const CODE_CLASSES: &[&str] = &[
+    "ScopeInfo",
+    "BytecodeArray",
+    "BytecodeWrapper",
+    "Feedback",
+    "ClosureFeedbackCellArray",
+    "Code",
+    "InstructionStream",
+    "TrustedByteArray",
+    "UncompiledData",
+    "PreparseData",
+    "ObjectBoilerplateDescription",
+    "ArrayBoilerplateDescription",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum NodeType {
+    Hidden = 0,
+    Array = 1,
+    String = 2,
+    Object = 3,
+    Code = 4,
+    Closure = 5,
+    RegExp = 6,
+    Number = 7,
+    Synthetic = 9,
+    ConsString = 10,
+    SlicedString = 11,
+    Symbol = 12,
+    BigInt = 13,
+    Shape = 14,
+}
+
+#[derive(Clone, Copy)]
+enum EdgeType {
+    Context = 0,
+    Element = 1,
+    Property = 2,
+    Internal = 3,
+    Shortcut = 5,
+    Weak = 6,
+}
+
+/// What an export wrote.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub nodes: u64,
+    pub edges: u64,
+    pub strings: u64,
+    pub bytes: u64,
+}
+
+/// The graph object behind snapshot id `id`, if it is one.
+pub fn object_of_id(g: &Graph, id: u64) -> Option<u32> {
+    let index = (id % 2 == 1).then_some((id - 1) / 2)?;
+    let object = index.checked_sub(FIRST_OBJECT)?;
+    let object = u32::try_from(object).ok().filter(|&o| o < g.root())?;
+    (g.dist[object as usize] != UNREACHABLE).then_some(object)
+}
+
+/// A scratch file beside the output, removed when dropped.
+struct Scratch {
+    path: PathBuf,
+    w: BufWriter<File>,
+    bytes: u64,
+}
+
+impl Scratch {
+    fn new(out: &Path, what: &str) -> Result<Scratch> {
+        let mut name = out.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".{what}.tmp"));
+        let path = out.with_file_name(name);
+        let f = File::create(&path).map_err(|e| io_error(&path, e))?;
+        Ok(Scratch { path, w: BufWriter::with_capacity(1 << 20, f), bytes: 0 })
+    }
+
+    /// Append `s`, with a comma before it unless it is the first item.
+    fn item(&mut self, s: &str) -> Result<()> {
+        let sep = if self.bytes == 0 { "" } else { "," };
+        self.bytes += (sep.len() + s.len()) as u64;
+        write!(self.w, "{sep}{s}").map_err(|e| io_error(&self.path, e))
+    }
+
+    /// Copy everything written into `out` (the file is removed when `self` drops).
+    fn append_to(mut self, out: &mut impl Write, out_path: &Path) -> Result<()> {
+        self.w.flush().map_err(|e| io_error(&self.path, e))?;
+        let mut f = File::open(&self.path).map_err(|e| io_error(&self.path, e))?;
+        std::io::copy(&mut f, out).map_err(|e| io_error(out_path, e))?;
+        Ok(())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::Msg(format!("{}: {e}", path.display()))
+}
+
+/// `s` as a JSON string.
+fn json(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The strings table: names that recur are interned; a string node's text is added
+/// once per node, not hashed (a heap may hold millions of distinct strings).
+struct Strings {
+    file: Scratch,
+    index: HashMap<String, u32>,
+    count: u32,
+}
+
+impl Strings {
+    fn add(&mut self, s: &str) -> Result<u32> {
+        self.file.item(&json(s))?;
+        self.count += 1;
+        Ok(self.count - 1)
+    }
+
+    fn intern(&mut self, s: &str) -> Result<u32> {
+        if let Some(&i) = self.index.get(s) {
+            return Ok(i);
+        }
+        let i = self.add(s)?;
+        self.index.insert(s.to_string(), i);
+        Ok(i)
+    }
+}
+
+/// One edge: its type, its name (a strings index) or element index, its target node.
+type Edge = (EdgeType, u64, u64);
+
+struct Writer<'a, 'n> {
+    namer: &'a Namer<'n>,
+    /// Each object's node index (objects no root reaches, garbage, are left out, as V8
+    /// collects them before it takes a snapshot: `u32::MAX`).
+    index: Vec<u32>,
+    strings: Strings,
+    nodes: Scratch,
+    edges: Scratch,
+    written: Written,
+    /// Node names by map (JavaScript objects are named by their constructor).
+    constructors: HashMap<u64, u32>,
+    /// Field names of objects whose slot names depend only on type and offset.
+    fields: HashMap<(u16, u64), (EdgeType, u64)>,
+}
+
+impl Writer<'_, '_> {
+    /// Write a node: `slot` is its index for a synthetic node, or `FIRST_OBJECT` plus its
+    /// graph id for an object (which makes its id).
+    fn node(&mut self, ty: NodeType, name: u32, slot: u64, size: u32, edges: &[Edge]) -> Result<()> {
+        self.nodes.item(&format!("{},{name},{},{size},{},0", ty as u8, 2 * slot + 1, edges.len()))?;
+        for &(t, name, to) in edges {
+            self.edges.item(&format!("{},{name},{}", t as u8, to * NODE_FIELDS as u64))?;
+        }
+        self.written.nodes += 1;
+        self.written.edges += edges.len() as u64;
+        Ok(())
+    }
+
+    /// The synthetic nodes: the root, `(GC roots)`, one per kind of root.
+    fn synthetic(&mut self) -> Result<()> {
+        let g = self.namer.g;
+        let l = self.namer.h.l;
+        // The global objects first: where a global and a conservative root (maybe a stale
+        // handle) reach an object in as many steps, breadth-first clients then take the
+        // global's path, which is the one a JavaScript programmer reads.
+        let mut edges = Vec::new();
+        for i in 0..g.root() {
+            let t = u64::from(g.types[i as usize]);
+            if t == l.type_js_global_object || t == l.type_js_global_proxy {
+                if let Some(to) = self.node_of(i) {
+                    let name = self.strings.intern("global")?;
+                    edges.push((EdgeType::Shortcut, u64::from(name), to));
+                }
+            }
+        }
+        edges.push((EdgeType::Element, 1, 1));
+        let empty = self.strings.intern("")?;
+        self.node(NodeType::Synthetic, empty, 0, 0, &edges)?;
+        let kinds: Vec<Edge> = (0..ROOT_KINDS.len() as u64).map(|k| (EdgeType::Element, k + 1, 2 + k)).collect();
+        let name = self.strings.intern("(GC roots)")?;
+        self.node(NodeType::Synthetic, name, 1, 0, &kinds)?;
+        for (k, kind) in ROOT_KINDS.iter().enumerate() {
+            let held: Vec<Edge> = g
+                .roots
+                .iter()
+                .filter(|r| r.1 == *kind)
+                .filter_map(|r| self.node_of(r.0))
+                .enumerate()
+                .map(|(i, to)| (EdgeType::Element, i as u64 + 1, to))
+                .collect();
+            let name = self.strings.intern(kind.label())?;
+            self.node(NodeType::Synthetic, name, 2 + k as u64, 0, &held)?;
+        }
+        Ok(())
+    }
+
+    /// An object's node type and name.
+    fn describe(&mut self, id: u32) -> Result<(NodeType, u32)> {
+        let (h, l, g) = (self.namer.h, self.namer.h.l, self.namer.g);
+        let addr = Addr(g.addrs[id as usize]);
+        let ty = g.types[id as usize];
+        let t = u64::from(ty);
+        let type_name = || l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("type {ty}"));
+        let system = |s: &mut Self| s.strings.intern(&format!("system / {}", type_name()));
+        if l.is_string_type(ty) {
+            let repr = t & l.string_representation_mask;
+            return Ok(if repr == l.cons_string_tag {
+                (NodeType::ConsString, self.strings.intern("(concatenated string)")?)
+            } else if repr == l.sliced_string_tag {
+                (NodeType::SlicedString, self.strings.intern("(sliced string)")?)
+            } else {
+                let text = h.read_string(addr, MAX_STRING_NAME).map(|s| s.text).unwrap_or_default();
+                (NodeType::String, self.strings.add(&text)?)
+            });
+        }
+        if h.is_function(addr) {
+            let name = h.function_name(addr).unwrap_or_default();
+            return Ok((NodeType::Closure, self.strings.intern(&name)?));
+        }
+        if t == l.type_js_regexp {
+            let source = h
+                .value(addr, l.js_regexp_source)
+                .ok()
+                .and_then(|v| v.heap())
+                .and_then(|s| h.read_string(s, MAX_STRING_NAME).ok())
+                .map_or_else(|| "RegExp".to_string(), |s| s.text);
+            return Ok((NodeType::RegExp, self.strings.intern(&source)?));
+        }
+        if self.namer.is_js(id) {
+            let map = h.map(addr)?;
+            if let Some(&name) = self.constructors.get(&map.0) {
+                return Ok((NodeType::Object, name));
+            }
+            let name = self.strings.intern(&self.namer.label(id))?;
+            self.constructors.insert(map.0, name);
+            return Ok((NodeType::Object, name));
+        }
+        if self.namer.is_context(id) {
+            return Ok((NodeType::Object, self.strings.intern("system / Context")?));
+        }
+        if t == l.type_heap_number {
+            return Ok((NodeType::Number, self.strings.intern("heap number")?));
+        }
+        if t == l.type_symbol {
+            return Ok((NodeType::Symbol, self.strings.intern("symbol")?));
+        }
+        if t == l.type_bigint {
+            return Ok((NodeType::BigInt, self.strings.intern("bigint")?));
+        }
+        if t == l.type_shared_function_info {
+            return Ok((NodeType::Code, self.strings.intern("(shared function info)")?));
+        }
+        let class = type_name();
+        let kind = if SHAPE_CLASSES.contains(&class.as_str()) {
+            NodeType::Shape
+        } else if CODE_CLASSES.iter().any(|c| class.starts_with(c)) {
+            NodeType::Code
+        } else if l.is_backing_store_type(ty) && t != l.type_property_array {
+            return Ok((NodeType::Array, self.strings.intern("")?));
+        } else {
+            NodeType::Hidden
+        };
+        Ok((kind, system(self)?))
+    }
+
+    /// The node index of graph object `id`, if it is in the snapshot.
+    fn node_of(&self, id: u32) -> Option<u64> {
+        self.index.get(id as usize).filter(|&&i| i != u32::MAX).map(|&i| u64::from(i))
+    }
+
+    /// An edge named `via`, of weak or strong kind, to graph object `to`, if that is in
+    /// the snapshot (a weak reference may hold garbage).
+    fn edge(&mut self, via: &Via, weak: bool, to: u32) -> Result<Option<Edge>> {
+        let Some(to) = self.node_of(to) else { return Ok(None) };
+        let (t, name) = match via {
+            Via::Index(i) if !weak => return Ok(Some((EdgeType::Element, *i, to))),
+            Via::Index(i) => (EdgeType::Weak, i.to_string()),
+            Via::Property(n) => (EdgeType::Property, n.clone()),
+            Via::MapValue(k) => (EdgeType::Property, format!("get({k})")),
+            Via::CollectionKey => (EdgeType::Internal, "key".to_string()),
+            Via::Context(n) => (EdgeType::Context, n.clone()),
+            Via::Internal(n) => (EdgeType::Internal, n.clone()),
+        };
+        let t = if weak { EdgeType::Weak } else { t };
+        Ok(Some((t, u64::from(self.strings.intern(&name)?), to)))
+    }
+
+    /// Object `id`'s edges: every slot that points to an object, named.
+    fn object_edges(&mut self, id: u32) -> Result<Vec<Edge>> {
+        let (h, l, g) = (self.namer.h, self.namer.h.l, self.namer.g);
+        let addr = Addr(g.addrs[id as usize]);
+        let ty = g.types[id as usize];
+        // Slots that point to an object start: (offset, target, weak).
+        let slots: Vec<(u64, u32, bool)> = if g.edges(id).is_empty() {
+            Vec::new()
+        } else {
+            let size = u64::from(g.sizes[id as usize]).min(MAX_BODY);
+            let body = h.t.read_vec(addr, size as usize)?;
+            words(&body)
+                .enumerate()
+                .filter(|(_, w)| w & l.heap_object_tag_mask != 0 && w & 1 == 1)
+                .filter_map(|(k, w)| {
+                    let target = g.id(Addr(w & !l.heap_object_tag_mask))?;
+                    Some((k as u64 * l.tagged_size, target, w & l.heap_object_tag_mask != l.heap_object_tag))
+                })
+                .collect()
+        };
+        let mut out = Vec::with_capacity(slots.len());
+        let mut named = Vec::new();
+        if self.namer.is_js(id) {
+            for (a, via) in js_refs(h, addr).unwrap_or_default() {
+                if let Some(to) = g.id(a) {
+                    named.push(to);
+                    out.extend(self.edge(&via, false, to)?);
+                }
+            }
+        }
+        let plain = !(l.is_backing_store_type(ty) || self.namer.is_context(id));
+        for (off, to, weak) in slots {
+            if !weak && named.contains(&to) {
+                continue;
+            }
+            let edge = match self.fields.get(&(ty, off)).copied().filter(|_| plain && !weak) {
+                Some((t, name)) => self.node_of(to).map(|to| (t, name, to)),
+                None => {
+                    let e = self.edge(&self.namer.field_name(id, off), weak, to)?;
+                    if let Some(e) = e.filter(|_| plain && !weak) {
+                        self.fields.insert((ty, off), (e.0, e.1));
+                    }
+                    e
+                }
+            };
+            out.extend(edge);
+        }
+        Ok(out)
+    }
+}
+
+/// Write the graph behind `namer` as a heap snapshot to `path`. `progress(done, total)`
+/// is called every few thousand objects; an error from it stops the export.
+pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<Written> {
+    let g = namer.g;
+    let mut next = FIRST_OBJECT as u32;
+    let index = (0..g.root() as usize)
+        .map(|i| {
+            let reached = g.dist[i] != UNREACHABLE;
+            next += u32::from(reached);
+            if reached {
+                next - 1
+            } else {
+                u32::MAX
+            }
+        })
+        .collect();
+    let mut w = Writer {
+        namer,
+        index,
+        strings: Strings { file: Scratch::new(path, "strings")?, index: HashMap::new(), count: 0 },
+        nodes: Scratch::new(path, "nodes")?,
+        edges: Scratch::new(path, "edges")?,
+        written: Written::default(),
+        constructors: HashMap::new(),
+        fields: HashMap::new(),
+    };
+    w.synthetic()?;
+    let total = u64::from(g.root());
+    for id in 0..g.root() {
+        if id % PROGRESS_EVERY == 0 {
+            progress(u64::from(id), total)?;
+        }
+        if w.node_of(id).is_none() {
+            continue;
+        }
+        let (ty, name) = w.describe(id)?;
+        // An object whose body cannot be read is a node without edges.
+        let edges = w.object_edges(id).unwrap_or_default();
+        w.node(ty, name, u64::from(id) + FIRST_OBJECT, g.sizes[id as usize], &edges)?;
+    }
+    let Writer { strings, nodes, edges, mut written, .. } = w;
+    written.strings = u64::from(strings.count);
+    let file = File::create(path).map_err(|e| io_error(path, e))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let list = |v: &[&str]| v.iter().map(|s| json(s)).collect::<Vec<_>>().join(",");
+    let header = format!(
+        "{{\"snapshot\":{{\"meta\":{{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\",\"detachedness\"],\
+         \"node_types\":[[{}],\"string\",\"number\",\"number\",\"number\",\"number\"],\
+         \"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\
+         \"edge_types\":[[{}],\"string_or_number\",\"node\"],\
+         \"trace_function_info_fields\":[\"function_id\",\"name\",\"script_name\",\"script_id\",\"line\",\"column\"],\
+         \"trace_node_fields\":[\"id\",\"function_info_index\",\"count\",\"size\",\"children\"],\
+         \"sample_fields\":[\"timestamp_us\",\"last_assigned_id\"],\
+         \"location_fields\":[\"object_index\",\"script_id\",\"line\",\"column\"]}},\
+         \"node_count\":{},\"edge_count\":{},\"trace_function_count\":0}},\n\"nodes\":[",
+        list(&NODE_TYPES),
+        list(&EDGE_TYPES),
+        written.nodes,
+        written.edges
+    );
+    let put = |out: &mut BufWriter<File>, s: &str| out.write_all(s.as_bytes()).map_err(|e| io_error(path, e));
+    put(&mut out, &header)?;
+    nodes.append_to(&mut out, path)?;
+    put(&mut out, "],\n\"edges\":[")?;
+    edges.append_to(&mut out, path)?;
+    put(&mut out, "],\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[],\n\"strings\":[")?;
+    strings.file.append_to(&mut out, path)?;
+    put(&mut out, "]}\n")?;
+    let file = out.into_inner().map_err(|e| io_error(path, e.into_error()))?;
+    written.bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json;
+
+    #[test]
+    fn json_strings_escape_what_json_requires() {
+        assert_eq!(json("a\"b\\c\nd\u{1}é"), "\"a\\\"b\\\\c\\nd\\u0001é\"");
+    }
+}
