@@ -131,6 +131,9 @@ fn interior_and_garbage_addresses() {
         "::walk jselement",
         "::nodebuffer -f",
         "::findjsobjects",
+        "::jsframe -v",
+        "::jsframe -iv",
+        "::jsstack -v",
     ];
     let mut script = String::from("::load v8.so\n");
     for (i, line) in objects.ok().lines().skip(2).enumerate() {

@@ -38,6 +38,8 @@ const COMMANDS: &[&str] = &[
     "::walk findjsobjects | ::nodebuffer -f",
     "::walk findjsobjects | ::findjsobjects -r",
     "::walk jsobj | ::v8type",
+    "::jsstack -v -T",
+    "::walk jsframe | ::jsframe -v",
 ];
 
 /// How long one host run may take before it counts as hung.

@@ -73,8 +73,8 @@ macro_rules! module_tables {
 }
 
 module_tables! {
-    dcmds: [findjsobjects, jsarray, jsconstructor, jsprint, nodebuffer, v8layout, v8print, v8type],
-    walkers: [findjsobjects, jselement, jsobj, jsprop],
+    dcmds: [findjsobjects, jsarray, jsconstructor, jsframe, jsprint, jsstack, nodebuffer, v8layout, v8print, v8type],
+    walkers: [findjsobjects, jselement, jsframe, jsobj, jsprop],
 }
 
 /// Version 4 of the module API: its 48-byte `mdb_dcmd_t` (with `dc_tabp`) is the layout of

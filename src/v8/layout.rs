@@ -118,6 +118,11 @@ impl Metadata {
         self.values.keys().find_map(|k| k.strip_prefix(&prefix).map(str::to_string))
     }
 
+    /// Every frame type name, by number (`EntryFrame` for 1, …; `v8dbg_frametype_*`).
+    pub fn frame_types(&self) -> HashMap<i64, String> {
+        self.values.iter().filter_map(|(k, &v)| Some((v, k.strip_prefix("frametype_")?.to_string()))).collect()
+    }
+
     /// Every instance type name, by number (`JSObject` for 1057, …).
     pub fn type_names(&self) -> HashMap<u16, String> {
         let mut names = HashMap::new();
@@ -210,6 +215,8 @@ macro_rules! layout {
             pub version: Version,
             /// Names of instance types, by number.
             pub type_names: HashMap<u16, String>,
+            /// Names of stack frame types, by number.
+            pub frame_types: HashMap<i64, String>,
             /// Each entry's name, value and origin, in table order.
             pub origins: Vec<(&'static str, Option<i64>, Origin)>,
             $( $(#[doc = $doc])* pub $name: $ty, )*
@@ -228,7 +235,7 @@ macro_rules! layout {
                     origins.push((stringify!($name), raw, origin));
                     FieldValue::from_raw(stringify!($name), raw)?
                 }; )*
-                Ok(Layout { version, type_names: meta.type_names(), origins, $($name,)* })
+                Ok(Layout { version, type_names: meta.type_names(), frame_types: meta.frame_types(), origins, $($name,)* })
             }
         }
     };
@@ -443,6 +450,21 @@ layout! {
     first_context_type: u64 = c(&["FirstContextType"]), NONE;
     last_context_type: u64 = c(&["LastContextType"]), NONE;
 
+    // --- Stack frames (src/execution/frame-constants.h): slots at fixed offsets from a
+    // frame pointer. A JavaScript frame keeps its context and function below the saved fp;
+    // any other V8 frame keeps a frame-type marker where the context would be.
+    fp_context_or_frame_type: i64 = c(&["off_fp_context_or_frame_type", "off_fp_context"]), NONE;
+    fp_function: i64 = c(&["off_fp_function"]), NONE;
+    /// Where the caller's stack pointer was: the receiver, then the arguments above it.
+    fp_args: i64 = c(&["off_fp_args"]), NONE;
+    fp_bytecode_array: i64 = c(&["off_fp_bytecode_array"]), NONE;
+    fp_bytecode_offset: i64 = c(&["off_fp_bytecode_offset"]), NONE;
+    /// StandardFrameConstants::kArgCOffset: a JavaScript frame's argument count (receiver
+    /// included, since V8 10), the slot below the function.
+    fp_argc: i64 = Source::None, Otherwise::Derived(
+        "StandardFrameConstants::kArgCOffset = function slot - pointer size",
+        |r| Some(r.get("fp_function")? - r.get("pointer_size")?));
+
     // --- Other JavaScript objects.
     js_date_value: u64 = f("JSDate", &["value"]), NONE;
     /// 1 where JSDate's value is a raw float64 rather than a tagged Number (the metadata
@@ -531,6 +553,8 @@ layout! {
     type_shared_function_info: u64 = ty(&["SHARED_FUNCTION_INFO_TYPE"]), NONE;
     type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
     type_script: u64 = ty(&["SCRIPT_TYPE"]), NONE;
+    /// What an interpreted or baseline frame's bytecode-array slot holds.
+    type_bytecode_array: u64 = ty(&["BYTECODE_ARRAY_TYPE"]), NONE;
     type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), NONE;
     type_error_stack_data: Option<u64> = ty(&["ERROR_STACK_DATA_TYPE"]), NONE;
     /// ErrorStackData's first field: the call sites, or the formatted stack once read.

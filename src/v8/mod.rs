@@ -8,6 +8,7 @@
 pub mod buffer;
 pub mod census;
 pub mod collections;
+pub mod frames;
 pub mod function;
 pub mod heap;
 pub mod layout;
