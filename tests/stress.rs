@@ -40,6 +40,10 @@ const COMMANDS: &[&str] = &[
     "::walk jsobj | ::v8type",
     "::jsstack -v -T",
     "::walk jsframe | ::jsframe -v",
+    "::walk findjsobjects | ::jsfunction",
+    "::walk findjsobjects | ::jsclosure",
+    "::walk findjsobjects | ::jssource",
+    "::walk findjsobjects | ::v8str -v",
 ];
 
 /// How long one host run may take before it counts as hung.

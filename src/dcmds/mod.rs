@@ -13,13 +13,17 @@ use crate::v8::value::Value;
 
 pub mod findjsobjects;
 pub mod jsarray;
+pub mod jsclosure;
 pub mod jsconstructor;
 pub mod jsframe;
+pub mod jsfunction;
 pub mod jsprint;
+pub mod jssource;
 pub mod jsstack;
 pub mod nodebuffer;
 pub mod v8layout;
 pub mod v8print;
+pub mod v8str;
 pub mod v8type;
 
 /// A dcmd as the module registers it with mdb.

@@ -506,6 +506,13 @@ layout! {
     /// JSBoundFunction's target, this and arguments follow the JSObject header.
     js_bound_function_target: u64 = f("JSBoundFunction", &["bound_target_function"]), Otherwise::Derived(
         "JSBoundFunction::kBoundTargetFunctionOffset = JSObject header size", |r| r.get("js_object_header_size"));
+    js_bound_function_this: u64 = f("JSBoundFunction", &["bound_this"]), Otherwise::Derived(
+        "JSBoundFunction::kBoundThisOffset = target + TaggedSize (src/objects/js-function.tq)",
+        |r| Some(r.get("js_bound_function_target")? + r.get("tagged_size")?));
+    /// A FixedArray of the arguments bound after `this`.
+    js_bound_function_arguments: u64 = f("JSBoundFunction", &["bound_arguments"]), Otherwise::Derived(
+        "JSBoundFunction::kBoundArgumentsOffset = this + TaggedSize",
+        |r| Some(r.get("js_bound_function_this")? + r.get("tagged_size")?));
     js_proxy_target: u64 = f("JSProxy", &["target"]), Otherwise::Derived(
         "JSProxy::kTargetOffset = HeapObject header + properties (src/objects/js-proxy.tq)", |r| Some(r.get("tagged_size")? * 2));
     js_proxy_handler: u64 = f("JSProxy", &["handler"]), Otherwise::Derived(
@@ -553,6 +560,12 @@ layout! {
     type_shared_function_info: u64 = ty(&["SHARED_FUNCTION_INFO_TYPE"]), NONE;
     type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
     type_script: u64 = ty(&["SCRIPT_TYPE"]), NONE;
+    /// V8 14 keeps a mutable `let` of a context in a ContextCell (src/objects/contexts.h).
+    type_context_cell: Option<u64> = ty(&["CONTEXT_CELL_TYPE"]), NONE;
+    /// Its tagged value follows the map (not exported); a double or int32 state keeps the
+    /// number in a raw field instead, which is not read.
+    context_cell_value: u64 = Source::None, Otherwise::Known(
+        "ContextCell's tagged value, after the map (measured on node 26.10.0, V8 14.6)", &[((0, 0), 8)]);
     /// What an interpreted or baseline frame's bytecode-array slot holds.
     type_bytecode_array: u64 = ty(&["BYTECODE_ARRAY_TYPE"]), NONE;
     type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), NONE;
