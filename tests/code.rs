@@ -68,6 +68,28 @@ fn check(version: &'static str) {
         format!("file: {file}\n   21 function doStuff(a, b, c, d) {{\n   22   return [this, a, b, c, d];\n   23 }}\n")
     );
 
+    // The function census: one line per function, its closures counted.
+    let listed = c.out(&["::jsfunctions -s closures.js"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines[0], format!("{:>16} {:>8} {:<40} FROM", "FUNC", "#FUNCS", "NAME"));
+    let row = |name: &str| lines.iter().find(|l| l.split_whitespace().nth(2) == Some(name)).copied();
+    let iter = row("myIterFunction").unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(iter.split_whitespace().nth(1), Some("3"), "{iter}");
+    assert!(iter.ends_with(&format!("{file} line 26")), "{iter}");
+    for f in ["myClosure", "innermost", "doStuff"] {
+        let r = row(f).unwrap_or_else(|| panic!("{f} in {listed}"));
+        assert_eq!(r.split_whitespace().nth(1), Some("1"), "{r}");
+    }
+    assert_eq!(row("myClosure").unwrap().split_whitespace().next(), Some(closure.as_str()));
+    let one = c.out(&["::jsfunctions -n myTestFunction"]);
+    assert_eq!(one.lines().count(), 2, "{one}");
+    assert!(one.contains(&format!("{file} line 25")), "{one}");
+    let first = iter.split_whitespace().next().unwrap();
+    let closures = c.out(&[&format!("{first}::jsfunctions -l")]);
+    assert_eq!(closures.lines().count(), 3, "{closures}");
+    let sources: String = c.out(&[&format!("{first}::jsfunctions -l | ::jssource -n 1")]);
+    assert_eq!(sources.matches("function myIterFunction").count(), 3, "{sources}");
+
     // Not functions, not strings: one line each.
     let marker = c.out(&["::findjsobjects -p closuresMarker | ::findjsobjects"]);
     let obj = marker.trim();

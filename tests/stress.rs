@@ -37,13 +37,15 @@ const COMMANDS: &[&str] = &[
     "::walk findjsobjects | ::jsarray -i",
     "::walk findjsobjects | ::nodebuffer -f",
     "::walk findjsobjects | ::findjsobjects -r",
-    "::walk jsobj | ::v8type",
     "::jsstack -v -T",
     "::walk jsframe | ::jsframe -v",
     "::walk findjsobjects | ::jsfunction",
     "::walk findjsobjects | ::jsclosure",
     "::walk findjsobjects | ::jssource",
     "::walk findjsobjects | ::v8str -v",
+    "::walk findjsobjects | ::jsfunctions -l",
+    // Last, as before: the exit status the baseline run checks is this command's.
+    "::walk jsobj | ::v8type",
 ];
 
 /// How long one host run may take before it counts as hung.

@@ -17,6 +17,7 @@ pub mod jsclosure;
 pub mod jsconstructor;
 pub mod jsframe;
 pub mod jsfunction;
+pub mod jsfunctions;
 pub mod jsprint;
 pub mod jssource;
 pub mod jsstack;

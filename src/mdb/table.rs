@@ -73,7 +73,7 @@ macro_rules! module_tables {
 }
 
 module_tables! {
-    dcmds: [findjsobjects, jsarray, jsclosure, jsconstructor, jsframe, jsfunction, jsprint, jssource, jsstack, nodebuffer, v8layout, v8print, v8str, v8type],
+    dcmds: [findjsobjects, jsarray, jsclosure, jsconstructor, jsframe, jsfunction, jsfunctions, jsprint, jssource, jsstack, nodebuffer, v8layout, v8print, v8str, v8type],
     walkers: [findjsobjects, jselement, jsframe, jsobj, jsprop],
 }
 
