@@ -100,6 +100,23 @@ pub trait Target {
     /// Every memory region of the target, in address order.
     fn regions(&self) -> Result<Vec<Region>>;
 
+    /// The target's threads, by mdb's ids for them (mdb's `thread` walker: on a process or
+    /// a core, lwp ids, the main thread being 1). A target without threads has none.
+    fn threads(&self) -> Result<Vec<u64>> {
+        Ok(Vec::new())
+    }
+
+    /// Register `name` (`rip`, `rsp`, `rbp`, ...) of thread `tid` (`mdb_getareg`).
+    fn register(&self, tid: u64, name: &str) -> Result<u64> {
+        Err(Error::Msg(format!("no register {name} for thread {tid:x}")))
+    }
+
+    /// The function or object symbol at or below `addr`, and `addr`'s offset from it
+    /// (`mdb_lookup_by_addr`, fuzzy).
+    fn symbol_at(&self, _addr: Addr) -> Option<(String, u64)> {
+        None
+    }
+
     fn read_u8(&self, addr: Addr) -> Result<u8> {
         let mut b = [0u8; 1];
         self.read(addr, &mut b)?;

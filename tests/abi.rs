@@ -34,6 +34,12 @@ const _: unsafe extern "C" fn(*mut c_char, usize, *const c_char, ...) -> usize =
 const _: unsafe extern "C" fn(*const c_char, *mut c_void, usize) -> isize = mdb_get_xdata;
 const _: unsafe extern "C" fn(ulong_t) -> ulong_t = mdb_inc_indent;
 
+/// Threads and registers: `mdb_tid_t` is a `uintptr_t`, `mdb_reg_t` a `uint64_t`.
+const _: fn(mdb_tid_t) -> usize = |t| t;
+const _: fn(mdb_reg_t) -> u64 = |r| r;
+const _: unsafe extern "C" fn(mdb_tid_t, *const c_char, *mut mdb_reg_t) -> c_int = mdb_getareg;
+const _: unsafe extern "C" fn(usize, c_uint, *mut c_char, usize, *mut GElf_Sym) -> c_int = mdb_lookup_by_addr;
+
 #[test]
 fn struct_sizes() {
     assert_eq!(size_of::<mdb_arg_t>(), 16);
@@ -168,6 +174,9 @@ fn assert_module_symbols(module: &Path) {
         "mdb_lookup_by_name",
         "mdb_symbol_iter",
         "mdb_get_xdata",
+        "mdb_getareg",
+        "mdb_lookup_by_addr",
+        "mdb_walk",
         "Pmapping_iter",
     ] {
         assert_eq!(kind(name), Some("U"), "{name} should be left to mdb in {}", module.display());

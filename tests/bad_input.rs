@@ -131,6 +131,13 @@ fn interior_and_garbage_addresses() {
         "::walk jselement",
         "::nodebuffer -f",
         "::findjsobjects",
+        "::jsframe -v",
+        "::jsframe -iv",
+        "::jsstack -v",
+        "::jsfunction",
+        "::jsclosure",
+        "::jssource",
+        "::v8str -v",
     ];
     let mut script = String::from("::load v8.so\n");
     for (i, line) in objects.ok().lines().skip(2).enumerate() {

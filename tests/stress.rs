@@ -41,6 +41,14 @@ const COMMANDS: &[&str] = &[
     "::walk findjsobjects | ::jsretainers",
     "::walk findjsobjects | ::jsretainers -n 3",
     "::walk findjsobjects | ::jsfindrefs -v",
+    "::jsstack -v -T",
+    "::walk jsframe | ::jsframe -v",
+    "::walk findjsobjects | ::jsfunction",
+    "::walk findjsobjects | ::jsclosure",
+    "::walk findjsobjects | ::jssource",
+    "::walk findjsobjects | ::v8str -v",
+    "::walk findjsobjects | ::jsfunctions -l",
+    // Last, as before: the exit status the baseline run checks is this command's.
     "::walk jsobj | ::v8type",
 ];
 

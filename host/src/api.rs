@@ -358,6 +358,45 @@ pub unsafe extern "C" fn mdb_symbol_iter(
 }
 }
 
+api! {
+/// Register `name` of thread `tid` (mdb's thread ids: lwp 1 is the main thread). 0, or -1
+/// with errno ESRCH for a thread the target does not have (or whose registers cannot be
+/// read) and EINVAL for a register name it does not know.
+#[no_mangle]
+pub unsafe extern "C" fn mdb_getareg(tid: usize, name: *const c_char, reg: *mut sys::mdb_reg_t) -> c_int {
+    // SAFETY: the module passes a NUL-terminated register name.
+    let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+    let value = state::with_target(|t| t.thread(tid as u64).map(|th| th.register(&name).ok_or(libc::EINVAL)));
+    match value.flatten().unwrap_or(Err(libc::ESRCH)) {
+        Ok(v) => {
+            // SAFETY: reg is the caller's out-parameter.
+            unsafe { *reg = v };
+            0
+        }
+        Err(e) => {
+            set_errno(e);
+            -1
+        }
+    }
+}
+}
+
+api! {
+/// The host's `thread` walker, as mdb's proc target has it: each thread's id (walk_data
+/// counts the threads done).
+pub unsafe extern "C" fn thread_walk_step(w: *mut sys::mdb_walk_state_t) -> c_int {
+    // SAFETY: the walk state of this walk, valid for the step.
+    let w = unsafe { &mut *w };
+    let index = w.walk_data as usize;
+    let id = state::with_target(|t| t.threads().ok()?.get(index).map(|th| th.id)).flatten();
+    let Some(id) = id else { return sys::WALK_DONE };
+    w.walk_data = (index + 1) as *mut c_void;
+    w.walk_addr = id as usize;
+    // SAFETY: calling the walk's own callback with its own data.
+    w.walk_callback.map_or(sys::WALK_NEXT, |cb| unsafe { cb(w.walk_addr, ptr::null(), w.walk_cbdata) })
+}
+}
+
 /// The process handle handed out as "pshandle": only its address matters.
 static PSHANDLE: u8 = 0;
 

@@ -13,6 +13,7 @@ use crate::frame::{self, api, Abort};
 use crate::modules::{self, DcmdEntry};
 use crate::state;
 use mdb_host::lang::{self, ArgText, Command, Stage};
+use mdb_host::target::{Signal, REGISTERS};
 
 const OK: c_int = sys::DCMD_OK;
 const ERR: c_int = sys::DCMD_ERR;
@@ -503,6 +504,7 @@ const BUILTINS: &[Builtin] = &[
     Builtin { name: "dcmds", usage: "", descr: "list available debugger commands", has_help: false, run: dcmds },
     Builtin { name: "help", usage: "[command]", descr: "list commands or give help", has_help: false, run: help },
     Builtin { name: "load", usage: "[-s] module", descr: "load debugger module", has_help: true, run: load },
+    Builtin { name: "regs", usage: "", descr: "print general-purpose registers", has_help: false, run: regs },
     Builtin { name: "status", usage: "", descr: "print summary of current target", has_help: false, run: status },
     Builtin { name: "unload", usage: "module", descr: "unload debugger module", has_help: false, run: unload },
     Builtin { name: "walk", usage: "?name [variable]", descr: "walk data structure", has_help: false, run: walk_dcmd },
@@ -573,11 +575,44 @@ fn walkers(addr: Option<u64>, words: &[String]) -> Called {
     done(OK)
 }
 
-/// mdb's proc target ignores the address and any arguments.
+/// mdb's proc target ignores the address and any arguments. For a core, the signal that
+/// ended the process and the thread that took it (the core's first thread) follow.
 fn status(_: Option<u64>, _: &[String]) -> Called {
-    let what = state::with_target(|t| t.describe()).unwrap_or_else(|| "no target".into());
-    say(format!("debugging {what}\n"));
+    let what = state::with_target(|t| {
+        let mut what = format!("debugging {}\n", t.describe());
+        let first = if t.is_live() { None } else { t.threads().ok().and_then(|th| th.first()) };
+        if let Some(th) = first.filter(|th| th.signal != 0) {
+            what +=
+                &format!("status: process terminated by {}, thread {} (lwp {})\n", Signal(th.signal), th.id, th.lwp);
+        }
+        what
+    });
+    say(what.unwrap_or_else(|| "debugging no target\n".into()));
     done(OK)
+}
+
+/// The registers of the representative thread (the core's first, a process's main one), or
+/// of thread ADDR, two to a line as mdb's amd64 `::regs` prints them.
+fn regs(addr: Option<u64>, words: &[String]) -> Called {
+    if let Some(what) = unwanted(None, words) {
+        return misuse("regs", &what);
+    }
+    let text = state::with_target(|t| {
+        let threads = t.threads()?;
+        let th = match addr {
+            Some(id) => threads.iter().find(|th| th.id == id).ok_or(format!("no such thread: {id:x}"))?,
+            None => threads.first().ok_or("the target has no threads")?,
+        };
+        let cells: Vec<String> = REGISTERS.iter().zip(th.regs).map(|(r, v)| format!("%{r:<8} = {v:#018x}")).collect();
+        Ok::<_, String>(cells.chunks(2).map(|pair| pair.join("    ") + "\n").collect::<String>())
+    });
+    match text.unwrap_or(Err("no target".into())) {
+        Ok(text) => {
+            say(text);
+            done(OK)
+        }
+        Err(e) => done(builtin_failed(e)),
+    }
 }
 
 fn load(addr: Option<u64>, words: &[String]) -> Called {

@@ -50,7 +50,20 @@ struct Registry {
 }
 
 thread_local! {
-    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+    static REGISTRY: RefCell<Registry> = RefCell::new(Registry { walkers: target_walkers(), ..Registry::default() });
+}
+
+/// The walkers mdb's proc target provides itself, before any module is loaded.
+fn target_walkers() -> Vec<WalkerEntry> {
+    vec![WalkerEntry {
+        module: "mdb".into(),
+        name: "thread".into(),
+        descr: "walk list of all threads".into(),
+        init: None,
+        step: crate::api::thread_walk_step,
+        fini: None,
+        init_arg: std::ptr::null_mut(),
+    }]
 }
 
 /// Where `::load NAME` looks: the current directory, the host's own directory, then each

@@ -11,7 +11,7 @@
  * It includes no other header: it declares the illumos LP64 scalar types it needs
  * itself, so that it binds for an illumos target on a machine without illumos headers
  * (the cross-check from Linux).  Where a C libc declares the same names, as glibc does
- * for size_t, ssize_t, uintptr_t and uintmax_t, the types are identical and C11 allows
+ * for size_t, ssize_t, uintptr_t, uintmax_t and uint64_t, the types are identical and C11 allows
  * the repeated typedef.
  */
 #ifndef _MDB_MODAPI_H
@@ -31,6 +31,7 @@ typedef unsigned long size_t;
 typedef long ssize_t;
 typedef unsigned long uintptr_t;
 typedef unsigned long uintmax_t;
+typedef unsigned long uint64_t;
 typedef unsigned int uint_t;
 typedef unsigned short ushort_t;
 typedef unsigned long ulong_t;
@@ -46,6 +47,10 @@ typedef struct {
 	unsigned long st_value;
 	unsigned long st_size;
 } GElf_Sym;
+
+/* A thread (on a process target, its lwp id) and the value of one of its registers. */
+typedef uintptr_t mdb_tid_t;
+typedef uint64_t mdb_reg_t;
 
 /* Version 4 (2012, tab completion) fixed the 48-byte mdb_dcmd_t; 5 changed no layout. */
 #define MDB_API_VERSION 5
@@ -187,6 +192,7 @@ extern int mdb_lookup_by_addr(uintptr_t, uint_t, char *, size_t, GElf_Sym *);
 extern int mdb_symbol_iter(const char *, uint_t, uint_t, mdb_symbol_cb_t, void *);
 extern int mdb_object_iter(mdb_object_cb_t, void *);
 extern ssize_t mdb_get_xdata(const char *, void *, size_t);
+extern int mdb_getareg(mdb_tid_t, const char *, mdb_reg_t *);
 
 extern void *mdb_alloc(size_t, uint_t);
 extern void *mdb_zalloc(size_t, uint_t);

@@ -14,16 +14,23 @@ use crate::v8::value::Value;
 pub mod findjsobjects;
 pub mod jsarray;
 pub mod jscensus;
+pub mod jsclosure;
 pub mod jsconstructor;
 pub mod jsfindrefs;
+pub mod jsframe;
+pub mod jsfunction;
+pub mod jsfunctions;
 pub mod jsgraph;
 pub mod jsheapsnapshot;
 pub mod jsprint;
 pub mod jsretainers;
 pub mod jssize;
+pub mod jssource;
+pub mod jsstack;
 pub mod nodebuffer;
 pub mod v8layout;
 pub mod v8print;
+pub mod v8str;
 pub mod v8type;
 
 /// A dcmd as the module registers it with mdb.
@@ -50,4 +57,19 @@ pub fn js_object(h: &Heap, given: Option<Addr>) -> Result<(Addr, MapInfo)> {
         return Err(not());
     }
     Ok((obj, h.map_info(h.map(obj)?)?))
+}
+
+/// What a value is, as `::v8type` says it: `SMI: value = N`, or the heap object's
+/// instance type, with the constructor for a JavaScript object.
+pub fn value_type(h: &Heap, v: Value) -> Result<String> {
+    let obj = match v {
+        Value::Smi(n) => return Ok(format!("SMI: value = {n}")),
+        Value::Heap(a) | Value::Weak(a) => a,
+    };
+    let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{:x} is not a V8 heap object", v.encode(h.l))))?;
+    let name = h.l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("<instance type {ty}>"));
+    if h.l.is_js_object_type(ty) {
+        return Ok(format!("{name}: {}", h.constructor_name(&h.map_info(h.map(obj)?)?)));
+    }
+    Ok(name)
 }

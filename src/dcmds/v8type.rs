@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::Dcmd;
+use super::{value_type, Dcmd};
 use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
@@ -29,19 +29,8 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let h = s.heap()?;
     let addr = call.addr.ok_or(Error::Usage("an address is required".into()))?;
-    let obj = match Value::decode(addr.0, h.l) {
-        Value::Smi(n) => {
-            let _ = writeln!(out, "{:#x}: SMI: value = {n}", addr.0);
-            return Ok(());
-        }
-        Value::Heap(a) | Value::Weak(a) => a,
-    };
-    let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{addr} is not a V8 heap object")))?;
-    let name = h.l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("<instance type {ty}>"));
-    let _ = write!(out, "{:#x}: {name}", addr.0);
-    if h.l.is_js_object_type(ty) {
-        let _ = write!(out, ": {}", h.constructor_name(&h.map_info(h.map(obj)?)?));
-    }
-    out.line("");
+    let what = value_type(&h, Value::decode(addr.0, h.l))
+        .map_err(|_| Error::Msg(format!("{addr} is not a V8 heap object")))?;
+    let _ = writeln!(out, "{:#x}: {what}", addr.0);
     Ok(())
 }

@@ -73,8 +73,8 @@ macro_rules! module_tables {
 }
 
 module_tables! {
-    dcmds: [findjsobjects, jsarray, jscensus, jsconstructor, jsfindrefs, jsgraph, jsheapsnapshot, jsprint, jsretainers, jssize, nodebuffer, v8layout, v8print, v8type],
-    walkers: [findjsobjects, jselement, jsobj, jsprop],
+    dcmds: [findjsobjects, jsarray, jscensus, jsclosure, jsconstructor, jsfindrefs, jsframe, jsfunction, jsfunctions, jsgraph, jsheapsnapshot, jsprint, jsretainers, jssize, jssource, jsstack, nodebuffer, v8layout, v8print, v8str, v8type],
+    walkers: [findjsobjects, jselement, jsframe, jsobj, jsprop],
 }
 
 /// Version 4 of the module API: its 48-byte `mdb_dcmd_t` (with `dc_tabp`) is the layout of

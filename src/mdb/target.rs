@@ -114,7 +114,60 @@ impl Target for MdbTarget {
         regions.sort_by_key(|r| r.start);
         Ok(regions)
     }
+
+    fn threads(&self) -> Result<Vec<u64>> {
+        unsafe extern "C" fn each(tid: usize, _: *const c_void, data: *mut c_void) -> c_int {
+            guard_callback(|| {
+                // SAFETY: data is the Vec below, alive for the walk.
+                let ids = unsafe { &mut *(data as *mut Vec<u64>) };
+                // A corrupt or runaway thread list stops at a bound.
+                if ids.len() >= MAX_THREADS {
+                    return sys::WALK_DONE;
+                }
+                ids.push(tid as u64);
+                sys::WALK_NEXT
+            })
+        }
+        let mut ids: Vec<u64> = Vec::new();
+        // SAFETY: `each` only uses `ids` during the walk.
+        let rc = unsafe { sys::mdb_walk(c"thread".as_ptr(), Some(each), (&mut ids as *mut Vec<u64>).cast()) };
+        if rc != 0 {
+            return Err(Error::Msg("cannot walk the target's threads".into()));
+        }
+        Ok(ids)
+    }
+
+    fn register(&self, tid: u64, name: &str) -> Result<u64> {
+        let cname = CString::new(name).map_err(|_| Error::Usage(format!("bad register name {name:?}")))?;
+        let mut value: sys::mdb_reg_t = 0;
+        let tid_c = usize::try_from(tid).map_err(|_| Error::Msg(format!("no such thread: {tid:x}")))?;
+        // SAFETY: cname is NUL-terminated; value is a valid out-parameter.
+        let rc = unsafe { sys::mdb_getareg(tid_c, cname.as_ptr(), &mut value) };
+        if rc == 0 {
+            Ok(value)
+        } else {
+            Err(Error::Msg(format!("failed to read register {name} of thread {tid:x}")))
+        }
+    }
+
+    fn symbol_at(&self, addr: Addr) -> Option<(String, u64)> {
+        let addr_c = usize::try_from(addr.0).ok()?;
+        let mut buf = [0 as c_char; 512];
+        let mut sym = sys::GElf_Sym::default();
+        // SAFETY: buf and sym are valid out-parameters of the sizes given.
+        let rc =
+            unsafe { sys::mdb_lookup_by_addr(addr_c, sys::MDB_SYM_FUZZY as _, buf.as_mut_ptr(), buf.len(), &mut sym) };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: mdb NUL-terminates the name within buf.
+        let name = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
+        Some((name, addr.0.checked_sub(sym.st_value)?))
+    }
 }
+
+/// The most threads the module takes from the `thread` walker.
+const MAX_THREADS: usize = 100_000;
 
 /// An object as `mdb_symbol_iter` names it in `sym_object`: a name, or one of the
 /// `MDB_OBJ_*` pseudo-pointers (mdb passes its `obj` argument through when it iterates only

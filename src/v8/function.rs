@@ -25,6 +25,8 @@ const MAX_INLINED_LOCAL_NAMES: u64 = 75;
 const NAME_SEARCH_SLOTS: u64 = 4;
 /// How many ScopeInfo slots after the locals may hold the position info.
 const POSITION_SEARCH_SLOTS: u64 = 6;
+/// Most characters of a script read for its source lines.
+const MAX_SOURCE: u64 = 64 << 20;
 /// Longest function or constructor name we read.
 pub const MAX_NAME: u64 = 256;
 
@@ -94,6 +96,21 @@ impl Heap<'_> {
             None => None,
         };
         Ok((file, line))
+    }
+
+    /// Up to `count` lines of the source of the script a function is defined in,
+    /// starting at the function's first line: (line number, text) pairs.
+    pub fn function_source(&self, f: Addr, count: u64) -> Result<Vec<(u64, String)>> {
+        let l = self.l;
+        let (_, line) = self.function_location(f)?;
+        let line = line.ok_or(Error::NotA { addr: f, what: "a function whose position V8 records" })?;
+        let sfi = self.pointer(f, l.js_function_shared, "a function")?;
+        let script = self.pointer(sfi, l.sfi_script, "a function with a script")?;
+        let source = self.pointer(script, l.script_source, "a script with source")?;
+        let text = self.read_string(source, MAX_SOURCE)?.text;
+        let first = usize::try_from(line - 1).unwrap_or(usize::MAX);
+        let take = usize::try_from(count).unwrap_or(usize::MAX);
+        Ok(text.lines().skip(first).take(take).zip(line..).map(|(t, n)| (n, t.to_string())).collect())
     }
 
     /// A compiled function's start position, from its ScopeInfo's position info: two

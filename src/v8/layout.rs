@@ -118,6 +118,11 @@ impl Metadata {
         self.values.keys().find_map(|k| k.strip_prefix(&prefix).map(str::to_string))
     }
 
+    /// Every frame type name, by number (`EntryFrame` for 1, …; `v8dbg_frametype_*`).
+    pub fn frame_types(&self) -> HashMap<i64, String> {
+        self.values.iter().filter_map(|(k, &v)| Some((v, k.strip_prefix("frametype_")?.to_string()))).collect()
+    }
+
     /// Every instance type name, by number (`JSObject` for 1057, …).
     pub fn type_names(&self) -> HashMap<u16, String> {
         let mut names = HashMap::new();
@@ -210,6 +215,8 @@ macro_rules! layout {
             pub version: Version,
             /// Names of instance types, by number.
             pub type_names: HashMap<u16, String>,
+            /// Names of stack frame types, by number.
+            pub frame_types: HashMap<i64, String>,
             /// Each entry's name, value and origin, in table order.
             pub origins: Vec<(&'static str, Option<i64>, Origin)>,
             $( $(#[doc = $doc])* pub $name: $ty, )*
@@ -228,7 +235,7 @@ macro_rules! layout {
                     origins.push((stringify!($name), raw, origin));
                     FieldValue::from_raw(stringify!($name), raw)?
                 }; )*
-                Ok(Layout { version, type_names: meta.type_names(), origins, $($name,)* })
+                Ok(Layout { version, type_names: meta.type_names(), frame_types: meta.frame_types(), origins, $($name,)* })
             }
         }
     };
@@ -446,6 +453,21 @@ layout! {
     first_context_type: u64 = c(&["FirstContextType"]), NONE;
     last_context_type: u64 = c(&["LastContextType"]), NONE;
 
+    // --- Stack frames (src/execution/frame-constants.h): slots at fixed offsets from a
+    // frame pointer. A JavaScript frame keeps its context and function below the saved fp;
+    // any other V8 frame keeps a frame-type marker where the context would be.
+    fp_context_or_frame_type: i64 = c(&["off_fp_context_or_frame_type", "off_fp_context"]), NONE;
+    fp_function: i64 = c(&["off_fp_function"]), NONE;
+    /// Where the caller's stack pointer was: the receiver, then the arguments above it.
+    fp_args: i64 = c(&["off_fp_args"]), NONE;
+    fp_bytecode_array: i64 = c(&["off_fp_bytecode_array"]), NONE;
+    fp_bytecode_offset: i64 = c(&["off_fp_bytecode_offset"]), NONE;
+    /// StandardFrameConstants::kArgCOffset: a JavaScript frame's argument count (receiver
+    /// included, since V8 10), the slot below the function.
+    fp_argc: i64 = Source::None, Otherwise::Derived(
+        "StandardFrameConstants::kArgCOffset = function slot - pointer size",
+        |r| Some(r.get("fp_function")? - r.get("pointer_size")?));
+
     // --- Other JavaScript objects.
     js_date_value: u64 = f("JSDate", &["value"]), NONE;
     /// 1 where JSDate's value is a raw float64 rather than a tagged Number (the metadata
@@ -487,6 +509,13 @@ layout! {
     /// JSBoundFunction's target, this and arguments follow the JSObject header.
     js_bound_function_target: u64 = f("JSBoundFunction", &["bound_target_function"]), Otherwise::Derived(
         "JSBoundFunction::kBoundTargetFunctionOffset = JSObject header size", |r| r.get("js_object_header_size"));
+    js_bound_function_this: u64 = f("JSBoundFunction", &["bound_this"]), Otherwise::Derived(
+        "JSBoundFunction::kBoundThisOffset = target + TaggedSize (src/objects/js-function.tq)",
+        |r| Some(r.get("js_bound_function_target")? + r.get("tagged_size")?));
+    /// A FixedArray of the arguments bound after `this`.
+    js_bound_function_arguments: u64 = f("JSBoundFunction", &["bound_arguments"]), Otherwise::Derived(
+        "JSBoundFunction::kBoundArgumentsOffset = this + TaggedSize",
+        |r| Some(r.get("js_bound_function_this")? + r.get("tagged_size")?));
     js_proxy_target: u64 = f("JSProxy", &["target"]), Otherwise::Derived(
         "JSProxy::kTargetOffset = HeapObject header + properties (src/objects/js-proxy.tq)", |r| Some(r.get("tagged_size")? * 2));
     js_proxy_handler: u64 = f("JSProxy", &["handler"]), Otherwise::Derived(
@@ -552,6 +581,14 @@ layout! {
         "FEEDBACK_VECTOR_TYPE + 2 (torque's instance type order)", |r| Some(r.get("type_feedback_vector")? + 2));
     type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
     type_script: u64 = ty(&["SCRIPT_TYPE"]), NONE;
+    /// V8 14 keeps a mutable `let` of a context in a ContextCell (src/objects/contexts.h).
+    type_context_cell: Option<u64> = ty(&["CONTEXT_CELL_TYPE"]), NONE;
+    /// Its tagged value follows the map (not exported); a double or int32 state keeps the
+    /// number in a raw field instead, which is not read.
+    context_cell_value: u64 = Source::None, Otherwise::Known(
+        "ContextCell's tagged value, after the map (measured on node 26.10.0, V8 14.6)", &[((0, 0), 8)]);
+    /// What an interpreted or baseline frame's bytecode-array slot holds.
+    type_bytecode_array: u64 = ty(&["BYTECODE_ARRAY_TYPE"]), NONE;
     type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), NONE;
     type_error_stack_data: Option<u64> = ty(&["ERROR_STACK_DATA_TYPE"]), NONE;
     /// ErrorStackData's first field: the call sites, or the formatted stack once read.

@@ -11,6 +11,7 @@ pub mod buffer;
 pub mod census;
 pub mod collections;
 pub mod dominators;
+pub mod frames;
 pub mod function;
 pub mod graph;
 pub mod heap;

@@ -6,6 +6,7 @@ use crate::mdb::Session;
 
 pub mod findjsobjects;
 pub mod jselement;
+pub mod jsframe;
 pub mod jsobj;
 pub mod jsprop;
 use crate::target::{Addr, Result};

@@ -231,6 +231,42 @@ fn core_dir() -> (PathBuf, bool) {
 /// [`core_dir`]), keyed by fixture content (stale cores of the fixture are removed from
 /// a private cache). Test processes sharing the cache take turns through a file lock.
 pub fn core(version: &str, fixture: &str) -> PathBuf {
+    cached_core(version, fixture, "", |path| Fixture::node(version, fixture).gcore(path))
+}
+
+/// The kernel's core of `fixture` run by node `version` with `node_args` before the script
+/// (the fixture must die of a signal that dumps core), cached as [`core`] caches gcores.
+pub fn kernel_core(version: &str, fixture: &str, node_args: &[&str]) -> PathBuf {
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+    assert_eq!(pattern.trim(), "core", "kernel cores must be written to ./core here (core_pattern {pattern:?})");
+    cached_core(version, fixture, "-kernel", |path| {
+        let dir = path.with_extension("dir");
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = root().join("tests/fixtures").join(fixture);
+        let mut command = node_command(version);
+        command.args(node_args).arg(&script).current_dir(&dir).stdout(Stdio::null()).stderr(Stdio::null());
+        // SAFETY: the child only raises its own core size limit before exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                let unlimited = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+                match libc::setrlimit(libc::RLIMIT_CORE, &unlimited) {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
+            })
+        };
+        let status = command.status().expect("run node");
+        assert!(!status.success(), "{fixture} should have died of a signal");
+        let made = dir.join("core");
+        assert!(made.is_file(), "no kernel core written for {fixture} in {}", dir.display());
+        let _ = Command::new("fallocate").arg("--dig-holes").arg(&made).status();
+        std::fs::rename(&made, path).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+}
+
+/// The cached core `<fixture>-<version><kind>-<hash>.core`, made by `make` when missing.
+fn cached_core(version: &str, fixture: &str, kind: &str, make: impl FnOnce(&Path)) -> PathBuf {
     let _guard = CORE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let (dir, shared) = core_dir();
     std::fs::create_dir_all(&dir).unwrap();
@@ -238,7 +274,7 @@ pub fn core(version: &str, fixture: &str) -> PathBuf {
     // SAFETY: flock on a file descriptor this function owns; released when `lock` closes.
     assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0, "lock the core cache");
     let hash = content_hash(&root().join("tests/fixtures").join(fixture));
-    let stem = format!("{}-{version}", fixture.trim_end_matches(".js"));
+    let stem = format!("{}-{version}{kind}", fixture.trim_end_matches(".js"));
     let path = dir.join(format!("{stem}-{hash:016x}.core"));
     if path.is_file() {
         return path;
@@ -249,8 +285,7 @@ pub fn core(version: &str, fixture: &str) -> PathBuf {
             let _ = std::fs::remove_file(old.path());
         }
     }
-    let f = Fixture::node(version, fixture);
-    f.gcore(&path);
+    make(&path);
     path
 }
 

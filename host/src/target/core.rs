@@ -26,7 +26,7 @@ use object::read::elf::{FileHeader, NoteIterator, ProgramHeader};
 use super::elf::{
     build_id, check_disjoint, check_load, hex, map_file, open_library, parse_header, type_name, ElfImage, Header, LE,
 };
-use super::{LoadObject, Mapping, Perms, ReadError, Target};
+use super::{LoadObject, Mapping, Perms, ReadError, Target, Thread};
 
 /// `AT_ENTRY` in the auxiliary vector: the program's entry point.
 const AT_ENTRY: u64 = 9;
@@ -49,6 +49,7 @@ pub struct CoreTarget {
     /// Every readable address range, sorted and disjoint.
     extents: Vec<Extent>,
     mappings: Vec<Mapping>,
+    threads: Vec<Thread>,
     /// Index of the extent the last read ended in: reads tend to stay in one place.
     last: AtomicUsize,
 }
@@ -105,6 +106,11 @@ struct Notes {
     entry: Option<u64>,
     /// `pr_fname` of NT_PRPSINFO: the command name.
     command: Option<String>,
+    /// `pr_pid` of NT_PRPSINFO.
+    pid: Option<i32>,
+    /// The threads, from the NT_PRSTATUS notes in order (the kernel writes the thread that
+    /// took the fatal signal first, with the signal in `pr_cursig`).
+    threads: Vec<Thread>,
 }
 
 impl CoreTarget {
@@ -112,7 +118,8 @@ impl CoreTarget {
     /// names). The core must be complete, and the binary must match its BuildID.
     pub fn open(core_path: &Path, binary: Option<&Path>) -> Result<CoreTarget> {
         let core = map_file(core_path)?;
-        let (machine, segments, notes) = read_headers(&core, core_path)?;
+        let (machine, segments, mut notes) = read_headers(&core, core_path)?;
+        let threads = std::mem::take(&mut notes.threads);
         let page = notes.page_size.filter(|p| p.is_power_of_two()).unwrap_or(4096);
 
         // Core bytes first: they are what the process had.
@@ -197,6 +204,7 @@ impl CoreTarget {
             warnings,
             extents,
             mappings,
+            threads,
             last: AtomicUsize::new(0),
         })
     }
@@ -424,6 +432,10 @@ impl Target for CoreTarget {
     fn is_live(&self) -> bool {
         false
     }
+
+    fn threads(&self) -> Result<&[Thread], String> {
+        Ok(&self.threads)
+    }
 }
 
 /// The extent containing `addr`, if any.
@@ -487,6 +499,7 @@ impl Notes {
     fn parse(&mut self, data: &[u8]) -> Result<()> {
         // Core notes are 4-byte aligned whatever p_align says (gcore writes 1).
         let mut iter = NoteIterator::<Header>::new(LE, 4, data).context("bad PT_NOTE")?;
+        let mut prstatus = Vec::new();
         while let Some(note) = iter.next().context("bad PT_NOTE")? {
             if note.name() != elf::ELF_NOTE_CORE {
                 continue;
@@ -499,14 +512,18 @@ impl Notes {
                     self.entry = pairs.find(|&(key, _)| key == AT_ENTRY).map(|(_, value)| value);
                 }
                 elf::NT_PRPSINFO => {
-                    // struct elf_prpsinfo on 64-bit Linux: pr_fname[16] at offset 40.
+                    // struct elf_prpsinfo on 64-bit Linux: pr_pid at 24, pr_fname[16] at 40.
                     let fname = desc.get(40..56).unwrap_or_default();
                     let fname = fname.split(|&b| b == 0).next().unwrap_or_default();
                     self.command = Some(String::from_utf8_lossy(fname).into_owned());
+                    self.pid = desc.get(24..28).and_then(|b| Some(i32::from_le_bytes(b.try_into().ok()?)));
                 }
+                elf::NT_PRSTATUS => prstatus.push(desc),
                 _ => {}
             }
         }
+        // NT_PRPSINFO (the pid) follows the first NT_PRSTATUS.
+        self.threads.extend(Thread::from_prstatus(&prstatus, self.pid));
         Ok(())
     }
 

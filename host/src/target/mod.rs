@@ -25,6 +25,7 @@
 mod core;
 mod elf;
 mod process;
+mod threads;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -39,6 +40,7 @@ use self::elf::ElfImage;
 
 pub use self::core::{parse_core_bytes, CoreBytes, CoreTarget};
 pub use self::process::ProcessTarget;
+pub use self::threads::{Signal, Thread, REGISTERS};
 
 /// Access permissions of a mapping.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -401,6 +403,14 @@ pub trait Target {
     fn describe(&self) -> String;
     /// This is a live process (memory may change between reads).
     fn is_live(&self) -> bool;
+    /// The threads and their registers, in the order the core lists them (the thread that
+    /// took a fatal signal first) or, for a live process, the main thread first; why not.
+    fn threads(&self) -> Result<&[Thread], String>;
+
+    /// The thread mdb calls `id`.
+    fn thread(&self, id: u64) -> Option<&Thread> {
+        self.threads().ok()?.iter().find(|t| t.id == id)
+    }
 
     /// Path of the executable (the node binary) in use.
     fn executable(&self) -> &Path {

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::elf::{build_id, open_library, ElfImage};
-use super::{LoadObject, Mapping, Perms, ReadError, Target};
+use super::threads::live_threads;
+use super::{LoadObject, Mapping, Perms, ReadError, Target, Thread};
 
 /// How much of a library's first mapping we read to find its BuildID.
 const HEADER_PREFIX: u64 = 64 * 1024;
@@ -30,6 +31,8 @@ pub struct ProcessTarget {
     /// Why mapped ELF objects were left out.
     warnings: Vec<String>,
     mappings: Vec<Mapping>,
+    /// The threads' registers, read once, when first asked for.
+    threads: std::sync::OnceLock<Result<Vec<Thread>, String>>,
 }
 
 impl ProcessTarget {
@@ -71,7 +74,8 @@ impl ProcessTarget {
             .with_symbols()?;
 
         let mem = File::open(proc.join("mem")).map_err(|e| access_error(pid, "read the memory of", e))?;
-        let mut target = ProcessTarget { pid, mem, objects: vec![exe], warnings: Vec::new(), mappings };
+        let mut target =
+            ProcessTarget { pid, mem, objects: vec![exe], warnings: Vec::new(), mappings, threads: Default::default() };
         target.open_libraries(&link, page);
         Ok(target)
     }
@@ -140,6 +144,11 @@ impl Target for ProcessTarget {
 
     fn is_live(&self) -> bool {
         true
+    }
+
+    /// The registers of the moment they were first asked for: the process runs on.
+    fn threads(&self) -> Result<&[Thread], String> {
+        self.threads.get_or_init(|| live_threads(self.pid)).as_deref().map_err(Clone::clone)
     }
 }
 
