@@ -151,9 +151,10 @@ impl Heap<'_> {
         Ok(ends)
     }
 
-    /// ScopeInfo slot `i` (ScopeInfo is not a FixedArray: slots follow the map word).
+    /// ScopeInfo slot `i` (slots start at `scope_info_slots`: after the map, or after a
+    /// FixedArray's length in V8 up to 8.x).
     fn scope_info_slot(&self, si: Addr, i: u64) -> Result<Value> {
-        self.value(si, (i + 1) * self.l.tagged_size)
+        self.value(si, self.l.scope_info_slots + i * self.l.tagged_size)
     }
 
     /// The names of a ScopeInfo's context locals, in slot order: `names[i]` is the
@@ -174,19 +175,18 @@ impl Heap<'_> {
         if count < MAX_INLINED_LOCAL_NAMES {
             return (0..count).map(|i| Ok(name(self.scope_info_slot(si, l.scopeinfo_idx_first_vars + i)?))).collect();
         }
-        let table = self.scope_info_slot(si, l.scopeinfo_idx_first_vars)?.heap().ok_or(Error::Corrupt {
-            addr: si,
-            why: "ScopeInfo without its table of local names".into(),
-        })?;
+        let table = self
+            .scope_info_slot(si, l.scopeinfo_idx_first_vars)?
+            .heap()
+            .ok_or(Error::Corrupt { addr: si, why: "ScopeInfo without its table of local names".into() })?;
         let slots = self.slots(table)?;
         let capacity = self.hash_table_capacity(table, &slots)?;
         let mut names = vec![String::new(); count as usize];
         let start = self.l.hash_table_capacity_index + 1;
         for e in 0..capacity {
-            let (Some(&key), Some(index)) = (
-                slots.get((start + 2 * e) as usize),
-                slots.get((start + 2 * e + 1) as usize).and_then(|v| v.smi()),
-            ) else {
+            let (Some(&key), Some(index)) =
+                (slots.get((start + 2 * e) as usize), slots.get((start + 2 * e + 1) as usize).and_then(|v| v.smi()))
+            else {
                 continue;
             };
             if let Some(slot) = usize::try_from(index).ok().and_then(|i| names.get_mut(i)) {

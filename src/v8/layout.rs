@@ -454,6 +454,16 @@ layout! {
     scopeinfo_idx_nparams: u64 = c(&["scopeinfo_idx_nparams"]), NONE;
     scopeinfo_idx_ncontextlocals: u64 = c(&["scopeinfo_idx_ncontextlocals"]), NONE;
     scopeinfo_idx_first_vars: u64 = c(&["scopeinfo_idx_first_vars"]), NONE;
+    /// Present (0) where a ScopeInfo is a FixedArray (V8 up to 8.x; its slots follow the
+    /// length); later ones are HeapObjects whose slots follow the map.
+    scope_info_is_fixed_array: Option<u64> = c(&["parent_ScopeInfo__FixedArray"]), NONE;
+    /// Where a ScopeInfo's slots (`scopeinfo_idx_*`) start.
+    scope_info_slots: u64 = Source::None, Otherwise::Derived(
+        "FixedArray data where ScopeInfo is a FixedArray (parent_ScopeInfo__FixedArray), else the HeapObject header",
+        |r| match r.get("scope_info_is_fixed_array") {
+            Some(_) => r.get("fixed_array_data"),
+            None => r.get("tagged_size"),
+        });
     first_context_type: u64 = c(&["FirstContextType"]), NONE;
     last_context_type: u64 = c(&["LastContextType"]), NONE;
 
@@ -561,6 +571,15 @@ layout! {
     type_uncached_external_one_byte_string: Option<u64> = ty(&["UNCACHED_EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_shared_function_info: u64 = ty(&["SHARED_FUNCTION_INFO_TYPE"]), NONE;
     type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
+    /// The last FixedArray subtype that can hold properties or elements: V8 numbers the
+    /// hash tables right after FIXED_ARRAY_TYPE, up to BYTE_ARRAY_TYPE; V8 7.8 numbers
+    /// BYTE_ARRAY_TYPE below them, and they end before SCOPE_INFO_TYPE.
+    last_backing_store_fixed_array_type: u64 = Source::None, Otherwise::Derived(
+        "BYTE_ARRAY_TYPE where it follows FIXED_ARRAY_TYPE, else SCOPE_INFO_TYPE - 1 (src/objects/instance-type.h, V8 7.8)",
+        |r| {
+            let (fixed, byte) = (r.get("type_fixed_array")?, r.get("type_byte_array")?);
+            if byte > fixed { Some(byte) } else { Some(r.get("type_scope_info")? - 1) }
+        });
     type_script: u64 = ty(&["SCRIPT_TYPE"]), NONE;
     type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
     type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), Otherwise::Derived(
@@ -657,13 +676,14 @@ impl Layout {
     }
 
     /// Whether `ty` can hold an object's properties or elements: FixedArray and its
-    /// subclasses (V8 numbers hash tables right after FIXED_ARRAY_TYPE, before
-    /// BYTE_ARRAY_TYPE), FixedDoubleArray, ByteArray, PropertyArray, SwissNameDictionary.
+    /// subclasses (the hash tables), FixedDoubleArray, ByteArray, PropertyArray,
+    /// SwissNameDictionary.
     pub fn is_backing_store_type(&self, ty: u16) -> bool {
         let ty = u64::from(ty);
         let l = self;
-        (l.type_fixed_array..=l.type_byte_array).contains(&ty)
+        (l.type_fixed_array..=l.last_backing_store_fixed_array_type).contains(&ty)
             || ty == l.type_fixed_double_array
+            || ty == l.type_byte_array
             || ty == l.type_property_array
             || Some(ty) == l.type_swiss_name_dictionary
     }
@@ -706,6 +726,25 @@ impl Layout {
             (*value, *origin, *type_hole) = (None, Origin::Absent, None);
         }
         Ok(())
+    }
+
+    /// For a V8 the table was never checked on: a warning naming the values that then
+    /// are guesses (the fallbacks; values from the metadata follow the target anyway).
+    pub fn unverified(&self) -> Option<String> {
+        let v = (self.version.major, self.version.minor);
+        if VERIFIED_V8.contains(&v) {
+            return None;
+        }
+        let guesses: Vec<&str> =
+            self.origins.iter().filter(|(_, _, o)| matches!(o, Origin::Fallback(_))).map(|(n, _, _)| *n).collect();
+        Some(format!(
+            "V8 {}.{} is not among the versions this module was checked on ({}): these {} values are fallbacks, unverified for it: {} (see ::v8layout)",
+            v.0,
+            v.1,
+            VERIFIED_V8.iter().map(|(a, b)| format!("{a}.{b}")).collect::<Vec<_>>().join(" "),
+            guesses.len(),
+            guesses.join(", ")
+        ))
     }
 
     /// Bits to shift a tagged word right to get a Smi's value.
@@ -762,7 +801,7 @@ pub const CHUNK_HEADERS: &[ChunkHeader] = &[
     },
     ChunkHeader {
         name: "BasicMemoryChunk",
-        seen_in: "V8 10-11 (node 18, 20)",
+        seen_in: "V8 8.6-11 (node 15-21)",
         metadata: None,
         self_word: None,
         flags: 1,
@@ -771,6 +810,50 @@ pub const CHUNK_HEADERS: &[ChunkHeader] = &[
         area_end: 4,
         heap: 2,
     },
+    // Tried after the above: each of them is implausible on these older chunks (their
+    // area_start words hold the heap pointer), while these match nothing newer.
+    ChunkHeader {
+        name: "MemoryChunk {size, flags, marking bitmap, heap, tagged base, area}",
+        seen_in: "V8 7.8-7.9 (node 12, 13)",
+        metadata: None,
+        self_word: None,
+        flags: 1,
+        size: 0,
+        area_start: 5,
+        area_end: 6,
+        heap: 3,
+    },
+    ChunkHeader {
+        name: "BasicMemoryChunk {size, flags, marking bitmap, heap, area}",
+        seen_in: "V8 8.4 (node 14)",
+        metadata: None,
+        self_word: None,
+        flags: 1,
+        size: 0,
+        area_start: 4,
+        area_end: 5,
+        heap: 3,
+    },
+];
+
+/// The V8 versions (major, minor) whose layout has been checked end to end: node 12 to 26
+/// (tests/metadata holds each one's metadata; a unit test keeps the two lists equal).
+pub const VERIFIED_V8: &[(u32, u32)] = &[
+    (7, 8),
+    (7, 9),
+    (8, 4),
+    (8, 6),
+    (9, 4),
+    (9, 6),
+    (10, 2),
+    (10, 8),
+    (11, 3),
+    (11, 8),
+    (12, 4),
+    (12, 9),
+    (13, 6),
+    (14, 1),
+    (14, 6),
 ];
 
 /// Check the build is one we can read: 64-bit words, no pointer compression.
@@ -885,6 +968,31 @@ mod tests {
             })
             .collect();
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+        let mut versions: Vec<(u32, u32)> = tables
+            .iter()
+            .map(|p| committed(&std::fs::read_to_string(p).unwrap()).1)
+            .map(|v| (v.major, v.minor))
+            .collect();
+        versions.sort();
+        assert_eq!(versions, VERIFIED_V8, "VERIFIED_V8 lists the versions of tests/metadata");
+    }
+
+    /// A V8 newer than any checked loads (from its metadata and the fallbacks), with a
+    /// warning that names every fallback.
+    #[test]
+    fn an_unknown_version_loads_with_a_warning() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/metadata");
+        let (meta, known) = committed(&std::fs::read_to_string(dir.join("node-26.12.1.tsv")).unwrap());
+        assert_eq!(Layout::checked(&meta, known).unwrap().unverified(), None);
+        let future = Version { major: 15, minor: 2, build: 1, patch: 0 };
+        let layout = Layout::checked(&meta, future).unwrap();
+        let warning = layout.unverified().unwrap();
+        assert!(
+            warning.starts_with("V8 15.2 is not among the versions this module was checked on (7.8 7.9 "),
+            "{warning}"
+        );
+        assert!(warning.contains(" values are fallbacks, unverified for it: dictionary_index_shift, "), "{warning}");
+        assert!(warning.contains(", allocation_areas_window (see ::v8layout)"), "{warning}");
     }
 
     #[test]
