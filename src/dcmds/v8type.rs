@@ -35,6 +35,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
             return Ok(());
         }
         Value::Heap(a) | Value::Weak(a) => a,
+        Value::Double(_) => return Err(Error::Usage("a raw double is not an address".into())),
     };
     let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{addr} is not a V8 heap object")))?;
     let name = h.l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("<instance type {ty}>"));

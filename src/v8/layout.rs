@@ -351,16 +351,24 @@ layout! {
     prop_representation_mask: u64 = c(&["prop_representation_mask"]), NONE;
     prop_representation_shift: u64 = c(&["prop_representation_shift"]), NONE;
     prop_representation_double: u64 = c(&["prop_representation_double"]), NONE;
+    /// 1 where in-object double fields hold a raw float64 (FLAG_unbox_double_fields).
+    double_fields_unboxed: u64 = Source::None, Otherwise::Known(
+        "V8 unboxed in-object doubles on 64-bit builds before 8.0 (measured: node 12, 13; node 14 boxes them)",
+        &[((8, 0), 0), ((0, 0), 1)]);
     prop_index_mask: u64 = c(&["prop_index_mask"]), NONE;
     prop_index_shift: u64 = c(&["prop_index_shift"]), NONE;
     prop_attributes_mask: u64 = c(&["prop_attributes_mask"]), NONE;
     prop_attributes_shift: u64 = c(&["prop_attributes_shift"]), NONE;
     prop_attributes_dont_enum: u64 = c(&["prop_attributes_DONT_ENUM"]), NONE;
     /// Dictionary-mode details keep the enumeration index above the attributes and a
-    /// 3-bit PropertyCellType (src/objects/property-details.h).
+    /// PropertyCellType of 3 bits, or of 2 before V8 9.5 moved the location field above
+    /// the attributes (src/objects/property-details.h).
     dictionary_index_shift: u64 = Source::None, Otherwise::Derived(
-        "PropertyDetails::DictionaryStorageField = attributes shift + 3 attribute bits + 3 cell-type bits",
-        |r| Some(r.get("prop_attributes_shift")? + 6));
+        "PropertyDetails::DictionaryStorageField = attributes shift + 3 attribute bits + 3 cell-type bits (2 where the location field is below the attributes)",
+        |r| {
+            let attributes = r.get("prop_attributes_shift")?;
+            Some(attributes + if r.get("prop_location_shift")? > attributes { 6 } else { 5 })
+        });
 
     // --- Hash tables (FixedArray-shaped: a prefix, then entries).
     /// HashTable::kNumberOfElementsIndex, then deleted count and capacity.

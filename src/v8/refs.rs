@@ -105,6 +105,7 @@ fn refs_of(
 fn key_text(h: &Heap, key: Value) -> String {
     match key {
         Value::Smi(n) => n.to_string(),
+        Value::Double(bits) => super::print::number(f64::from_bits(bits)),
         Value::Heap(a) if h.is_string(a) => match h.read_string(a, 256) {
             Ok(s) => format!("\"{}\"{}", s.text, if s.truncated { "..." } else { "" }),
             Err(_) => a.to_string(),
