@@ -20,7 +20,8 @@
 #   gmake              build target/release/v8.so only, against the system's <sys/mdb_modapi.h>
 #   gmake install      install v8.so where mdb looks for it (DESTDIR=... to stage)
 
-NODE_VERSIONS  := 18.20.8 20.20.2 22.23.3 24.21.0 26.10.0
+NODE_VERSIONS  := 12.22.12 13.14.0 14.21.3 15.14.0 16.20.2 17.9.1 18.20.8 19.8.1 20.20.2 21.7.3 \
+                  22.23.5 23.11.1 24.22.3 25.9.0 26.12.1
 NODE_CACHE     := .cache/node
 NODES          := $(foreach v,$(NODE_VERSIONS),$(NODE_CACHE)/$(v)/bin/node)
 # npm packages the tests use (tests/fixtures/acorn.js; memlab's heap analysis for

@@ -41,7 +41,7 @@ fn truncated_core() {
 
 #[test]
 fn wrong_node_binary() {
-    let r = mdb_core(&node("22.23.3"), &core("20.20.2", "population.js"), &["::v8layout"]);
+    let r = mdb_core(&node("22.23.5"), &core("20.20.2", "population.js"), &["::v8layout"]);
     fails_with(&r, "does not match the core");
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
 }

@@ -238,7 +238,7 @@ fn usage_errors_and_bad_addresses() {
 /// The same scan on a live process (`-p PID`).
 #[test]
 fn live_process() {
-    let f = common::Fixture::node("24.21.0", "population.js");
+    let f = common::Fixture::node("24.22.3", "population.js");
     let r = common::mdb(&[
         "-e",
         "::load v8.so",
@@ -259,7 +259,7 @@ fn live_process() {
 /// stops: no thread outlives the module.
 #[test]
 fn the_helper_thread_ends_with_the_module() {
-    let t = Target { version: "22.23.3" };
+    let t = Target { version: "22.23.5" };
     let threads = "::status ! ls /proc/$PPID/task | wc -l";
     let out = t.out(&[threads, "::findjsobjects ! true", threads, "::unload v8.so", threads]);
     assert_eq!(lines(&out), ["1", "2", "1"]);

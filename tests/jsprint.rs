@@ -13,12 +13,7 @@ struct Values {
 
 impl Values {
     fn find(version: &'static str) -> Values {
-        let mut v = Values { version, addr: String::new() };
-        let out = v.out(&["::findjsobjects -p jsprintMarker | ::findjsobjects"]);
-        let found: Vec<&str> = out.lines().collect();
-        assert_eq!(found.len(), 1, "one object has the marker: {out}");
-        v.addr = found[0].to_string();
-        v
+        Values { version, addr: common::marked_object(version, "values.js", "jsprintMarker", "nan") }
     }
 
     fn run(&self, commands: &[&str]) -> Run {
@@ -51,7 +46,7 @@ fn check(version: &'static str) {
     // script paths start with <fixtures>).
     let expected = include_str!("expected/values.jsprint");
     let fixtures = common::root().join("tests/fixtures").display().to_string();
-    let out = v.out(&["::findjsobjects -p jsprintMarker | ::findjsobjects | ::jsprint -N 0t20"]);
+    let out = v.out(&[&format!("{}::jsprint -N 0t20", v.addr)]);
     assert_eq!(out.replace(&fixtures, "<fixtures>"), expected);
 
     // Members, several on one line; missing ones are undefined.
@@ -120,7 +115,8 @@ fn check(version: &'static str) {
     assert!(fields.contains(" elements = "), "{fields}");
 
     // The global object (globalThis is its proxy), cycles marked.
-    let global = v.out(&["::findjsobjects -p globalMarker | ::findjsobjects | ::jsprint -d 1 global"]);
+    let holder = common::marked_object(version, "values.js", "globalMarker", "global");
+    let global = v.out(&[&format!("{holder}::jsprint -d 1 global")]);
     for line in ["    \"globalThis\": [Circular],\n", "    \"__values\": [...],\n", "    \"__globalHolder\": [...],\n"]
     {
         assert!(global.contains(line), "{line} in {global}");

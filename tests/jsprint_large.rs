@@ -6,12 +6,9 @@ mod common;
 use common::{core, mdb_core, node};
 
 fn check(version: &'static str) {
+    let large = common::marked_object(version, "large.js", "largeMarker", "array");
     let run = |cmd: &str| {
-        let r = mdb_core(
-            &node(version),
-            &core(version, "large.js"),
-            &[&format!("::findjsobjects -p largeMarker | ::findjsobjects | ::jsprint {cmd}")],
-        );
+        let r = mdb_core(&node(version), &core(version, "large.js"), &[&format!("{large}::jsprint {cmd}")]);
         r.ok().lines().skip(2).map(|l| format!("{l}\n")).collect::<String>()
     };
     // (member, how many are left out, the line saying so, the last one printed)

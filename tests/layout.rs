@@ -38,7 +38,8 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
         assert_eq!(value(out, name), *v, "{name} on node {version}");
     }
     // Fallbacks say where they came from; absent entries are only the optional ones.
-    assert!(out.contains("js_array_length                                24  fallback: "), "{out}");
+    assert_eq!(value(out, "js_array_length"), "24");
+    assert!(out.contains("js_collection_table                            24  fallback: "), "{out}");
     for line in out.lines().filter(|l| l.contains("absent in this version")) {
         let name = line.split_whitespace().next().unwrap();
         assert!(
@@ -53,12 +54,111 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 "js_typed_array_length",
                 "type_uncached_external_one_byte_string",
                 "type_swiss_name_dictionary",
-                "type_external_one_byte_string"
+                "type_external_one_byte_string",
+                "scope_info_is_fixed_array",
+                "type_interceptor_info",
+                "type_internal_class",
+                "type_error_stack_data"
             ]
             .contains(&name),
             "required entry {name} absent on node {version}"
         );
     }
+}
+
+#[test]
+fn node12() {
+    check_version(
+        "12.22.12",
+        &[
+            ("type_map", "68"),
+            ("type_js_array", "1061"),
+            ("type_js_map", "1069"),
+            ("type_js_weak_set", "1085"),
+            ("type_js_proxy", "1024"),
+            ("type_bigint", "66"),
+            ("double_fields_unboxed", "1"),
+            ("scope_info_slots", "16"),
+            ("last_backing_store_fixed_array_type", "135"),
+            ("dictionary_index_shift", "8"),
+        ],
+    );
+}
+
+#[test]
+fn node13() {
+    check_version(
+        "13.14.0",
+        &[
+            ("type_map", "162"),
+            ("type_js_array", "1059"),
+            ("type_js_map", "1052"),
+            ("type_property_cell", "165"),
+            ("double_fields_unboxed", "1"),
+            ("symbol_name", "16"),
+        ],
+    );
+}
+
+#[test]
+fn node14() {
+    check_version(
+        "14.21.3",
+        &[
+            ("type_map", "169"),
+            ("type_js_array", "1060"),
+            ("type_bigint", "65"),
+            ("js_typed_array_base_pointer", "64"),
+            ("double_fields_unboxed", "0"),
+            ("scope_info_slots", "16"),
+        ],
+    );
+}
+
+#[test]
+fn node15() {
+    check_version(
+        "15.14.0",
+        &[
+            ("type_map", "170"),
+            ("type_js_array", "1059"),
+            ("type_js_arguments_object", "1058"),
+            ("js_global_object_dictionary", "8"),
+        ],
+    );
+}
+
+#[test]
+fn node16() {
+    check_version(
+        "16.20.2",
+        &[("type_map", "172"), ("type_js_array", "1085"), ("dictionary_index_shift", "8"), ("scope_info_slots", "8")],
+    );
+}
+
+#[test]
+fn node17() {
+    check_version("17.9.1", &[("type_map", "171"), ("type_js_array", "2101"), ("dictionary_index_shift", "8")]);
+}
+
+#[test]
+fn node19() {
+    check_version("19.8.1", &[("type_map", "247"), ("type_js_array", "2106")]);
+}
+
+#[test]
+fn node21() {
+    check_version("21.7.3", &[("type_map", "257"), ("type_js_array", "2114"), ("type_hole", "253")]);
+}
+
+#[test]
+fn node23() {
+    check_version("23.11.1", &[("type_map", "271"), ("type_js_array", "2119"), ("type_hole", "268")]);
+}
+
+#[test]
+fn node25() {
+    check_version("25.9.0", &[("type_map", "276"), ("type_js_array", "2119"), ("type_hole", "272")]);
 }
 
 #[test]
@@ -99,7 +199,7 @@ fn node20() {
 #[test]
 fn node22() {
     check_version(
-        "22.23.3",
+        "22.23.5",
         &[
             ("type_map", "264"),
             ("type_js_array", "2115"),
@@ -115,7 +215,7 @@ fn node22() {
 #[test]
 fn node24() {
     check_version(
-        "24.21.0",
+        "24.22.3",
         &[
             ("type_map", "272"),
             ("type_js_array", "2119"),
@@ -130,7 +230,7 @@ fn node24() {
 #[test]
 fn node26() {
     check_version(
-        "26.10.0",
+        "26.12.1",
         &[
             ("type_map", "278"),
             ("type_js_array", "2121"),
@@ -175,9 +275,9 @@ fn kernel_core_after_abort() {
 
 #[test]
 fn live_process() {
-    let f = Fixture::node("22.23.3", "population.js");
+    let f = Fixture::node("22.23.5", "population.js");
     let r = mdb(&["-e", "::load v8.so", "-e", "::v8layout", "-p", &f.pid().to_string()]);
     let out = r.ok();
-    assert!(out.starts_with(&format!("V8 version: {}\n", expected_version("22.23.3"))), "{out}");
+    assert!(out.starts_with(&format!("V8 version: {}\n", expected_version("22.23.5"))), "{out}");
     assert_eq!(value(out, "type_map"), "264");
 }

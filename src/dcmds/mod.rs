@@ -65,6 +65,7 @@ pub fn value_type(h: &Heap, v: Value) -> Result<String> {
     let obj = match v {
         Value::Smi(n) => return Ok(format!("SMI: value = {n}")),
         Value::Heap(a) | Value::Weak(a) => a,
+        Value::Double(bits) => return Ok(format!("unboxed double: value = {}", f64::from_bits(bits))),
     };
     let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{:x} is not a V8 heap object", v.encode(h.l))))?;
     let name = h.l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("<instance type {ty}>"));

@@ -105,7 +105,7 @@ fn field_value(h: &Heap, at: Addr, ty: &str) -> Result<String> {
                     format!("{word:x} ({what})")
                 }
                 Value::Weak(a) if a.0 == 0 => format!("{word:x} (cleared weak reference)"),
-                Value::Weak(_) => format!("{word:x} (weak reference)"),
+                Value::Weak(_) | Value::Double(_) => format!("{word:x} (weak reference)"),
             })
         }
     }

@@ -42,7 +42,7 @@ pub fn progress(who: &str, what: &str) -> impl FnMut(u64, u64) -> Result<()> {
         let now = Instant::now();
         if now.duration_since(started) > PROGRESS_AFTER && now.duration_since(reported) > PROGRESS_AFTER {
             reported = now;
-            io::warn(&format!("{who}: {what}: {}% done", done * 100 / total.max(1)));
+            io::warn(&format!("{who}: {what}: {}% done", (done * 100 / total.max(1)).min(100)));
         }
         Ok(())
     }
@@ -108,24 +108,5 @@ impl Session {
     /// The current session.
     pub fn current() -> Result<Rc<Session>> {
         SESSION.with(|slot| slot.borrow().clone()).ok_or_else(|| Error::Msg("the v8 module is not initialised".into()))
-    }
-}
-
-/// A progress callback for a long scan: a line on standard error every second once it
-/// has taken a second, and `Error::Interrupted` once a ^C is pending.
-pub fn progress(who: &str, what: &str) -> impl FnMut(u64, u64) -> Result<()> {
-    let started = Instant::now();
-    let mut reported = started;
-    let (who, what) = (who.to_string(), what.to_string());
-    move |done: u64, total: u64| {
-        if super::interrupt_pending() {
-            return Err(Error::Interrupted);
-        }
-        let now = Instant::now();
-        if now.duration_since(started) > PROGRESS_AFTER && now.duration_since(reported) > PROGRESS_AFTER {
-            reported = now;
-            io::warn(&format!("{who}: {what}: {}% done", (done * 100 / total.max(1)).min(100)));
-        }
-        Ok(())
     }
 }

@@ -99,18 +99,19 @@ pub extern "C" fn _mdb_init() -> *const sys::mdb_modinfo_t {
     let info = guard("v8", ptr::null(), || {
         let session = Session::load();
         let mut out = Output::default();
-        let failure = match session.v8() {
+        // Why the module cannot read this target, or what it reads unverified.
+        let warning = match session.v8() {
             Ok(v8) => {
                 out.line(&format!("V8 version: {}", v8.layout.version));
                 out.line(&v8.layout.summary());
-                None
+                v8.layout.unverified()
             }
-            Err(e) => Some(e),
+            Err(e) => Some(e.to_string()),
         };
         Session::install(Some(session));
         io::park(out);
-        if let Some(e) = failure {
-            io::warn(&format!("v8: {e}"));
+        if let Some(w) = warning {
+            io::warn(&format!("v8: {w}"));
         }
         Ok(&MODINFO.0 as *const sys::mdb_modinfo_t)
     });

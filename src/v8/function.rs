@@ -168,9 +168,10 @@ impl Heap<'_> {
         Ok(ends)
     }
 
-    /// ScopeInfo slot `i` (ScopeInfo is not a FixedArray: slots follow the map word).
+    /// ScopeInfo slot `i` (slots start at `scope_info_slots`: after the map, or after a
+    /// FixedArray's length in V8 up to 8.x).
     fn scope_info_slot(&self, si: Addr, i: u64) -> Result<Value> {
-        self.value(si, (i + 1) * self.l.tagged_size)
+        self.value(si, self.l.scope_info_slots + i * self.l.tagged_size)
     }
 
     /// The names of a ScopeInfo's context locals, in slot order: `names[i]` is the

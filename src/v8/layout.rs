@@ -278,6 +278,18 @@ const fn ty(enums: &'static [&'static str]) -> Source {
 }
 const NONE: Otherwise = Otherwise::Nothing;
 
+/// A collection type where the metadata lacks it: `after_typed_array` past
+/// JS_TYPED_ARRAY_TYPE where typed arrays are numbered below JS_OBJECT_TYPE, else
+/// `anchor + delta` (V8 7.8's alphabetical order).
+fn collection_type(r: &Resolved, after_typed_array: i64, anchor: &str, delta: i64) -> Option<i64> {
+    let typed_array = r.get("type_js_typed_array")?;
+    if typed_array < r.get("type_js_object")? {
+        Some(typed_array + after_typed_array)
+    } else {
+        Some(r.get(anchor)? + delta)
+    }
+}
+
 layout! {
     // --- Tagging and word sizes.
     heap_object_tag: u64 = c(&["HeapObjectTag"]), NONE;
@@ -325,7 +337,7 @@ layout! {
     map_bit_field3: u64 = f("Map", &["bit_field3"]), NONE;
     map_prototype: u64 = f("Map", &["prototype"]), NONE;
     map_constructor: u64 = f("Map", &["constructor_or_back_pointer", "constructor_or_backpointer", "constructor"]), NONE;
-    map_descriptors: u64 = f("Map", &["instance_descriptors"]), NONE;
+    map_descriptors: u64 = f("Map", &["instance_descriptors", "instance_descriptors_offset"]), NONE;
     elements_kind_mask: u64 = c(&["bit_field2_elements_kind_mask"]), NONE;
     elements_kind_shift: u64 = c(&["bit_field2_elements_kind_shift"]), NONE;
     dictionary_map_shift: u64 = c(&["bit_field3_is_dictionary_map_shift", "bit_field3_dictionary_map_shift"]), NONE;
@@ -346,16 +358,24 @@ layout! {
     prop_representation_mask: u64 = c(&["prop_representation_mask"]), NONE;
     prop_representation_shift: u64 = c(&["prop_representation_shift"]), NONE;
     prop_representation_double: u64 = c(&["prop_representation_double"]), NONE;
+    /// 1 where in-object double fields hold a raw float64 (FLAG_unbox_double_fields).
+    double_fields_unboxed: u64 = Source::None, Otherwise::Known(
+        "V8 unboxed in-object doubles on 64-bit builds before 8.0 (measured: node 12, 13; node 14 boxes them)",
+        &[((8, 0), 0), ((0, 0), 1)]);
     prop_index_mask: u64 = c(&["prop_index_mask"]), NONE;
     prop_index_shift: u64 = c(&["prop_index_shift"]), NONE;
     prop_attributes_mask: u64 = c(&["prop_attributes_mask"]), NONE;
     prop_attributes_shift: u64 = c(&["prop_attributes_shift"]), NONE;
     prop_attributes_dont_enum: u64 = c(&["prop_attributes_DONT_ENUM"]), NONE;
     /// Dictionary-mode details keep the enumeration index above the attributes and a
-    /// 3-bit PropertyCellType (src/objects/property-details.h).
+    /// PropertyCellType of 3 bits, or of 2 before V8 9.5 moved the location field above
+    /// the attributes (src/objects/property-details.h).
     dictionary_index_shift: u64 = Source::None, Otherwise::Derived(
-        "PropertyDetails::DictionaryStorageField = attributes shift + 3 attribute bits + 3 cell-type bits",
-        |r| Some(r.get("prop_attributes_shift")? + 6));
+        "PropertyDetails::DictionaryStorageField = attributes shift + 3 attribute bits + 3 cell-type bits (2 where the location field is below the attributes)",
+        |r| {
+            let attributes = r.get("prop_attributes_shift")?;
+            Some(attributes + if r.get("prop_location_shift")? > attributes { 6 } else { 5 })
+        });
 
     // --- Hash tables (FixedArray-shaped: a prefix, then entries).
     /// HashTable::kNumberOfElementsIndex, then deleted count and capacity.
@@ -415,16 +435,18 @@ layout! {
     string_length: u64 = f("String", &["length"]), NONE;
     seq_one_byte_chars: u64 = f("SeqOneByteString", &["chars"]), NONE;
     seq_two_byte_chars: u64 = f("SeqTwoByteString", &["chars"]), NONE;
-    cons_first: u64 = f("ConsString", &["first"]), NONE;
-    cons_second: u64 = f("ConsString", &["second"]), NONE;
+    cons_first: u64 = f("ConsString", &["first", "first_offset"]), NONE;
+    cons_second: u64 = f("ConsString", &["second", "second_offset"]), NONE;
     sliced_parent: u64 = f("SlicedString", &["parent"]), NONE;
-    sliced_offset: u64 = f("SlicedString", &["offset"]), NONE;
-    thin_actual: u64 = f("ThinString", &["actual"]), NONE;
+    sliced_offset: u64 = f("SlicedString", &["offset", "offset_offset"]), NONE;
+    thin_actual: u64 = f("ThinString", &["actual", "actual_offset"]), NONE;
     external_resource: u64 = f("ExternalString", &["resource"]), NONE;
     /// The cached pointer to an external string's characters follows the resource.
     external_data: u64 = f("ExternalString", &["resource_data"]), Otherwise::Derived(
         "ExternalString.resource + pointer size", |r| Some(r.get("external_resource")? + r.get("pointer_size")?));
-    symbol_name: u64 = f("Symbol", &["name", "description"]), NONE;
+    symbol_name: u64 = f("Symbol", &["name", "description"]), Otherwise::Derived(
+        "Symbol::kDescriptionOffset = map, hash and flags: 2 tagged words (src/objects/name.tq; node 13 omits it)",
+        |r| Some(r.get("tagged_size")? * 2));
     /// Symbol::IsPrivateBit: V8-internal symbols, never shown as property names.
     symbol_private_mask: u64 = Source::None, Otherwise::Known("Symbol::IsPrivateBit (src/objects/name.h)", &[((0, 0), 1)]);
     /// Symbol flags (a u32) share the Name header slot that holds String.length.
@@ -450,6 +472,16 @@ layout! {
     scopeinfo_idx_nparams: u64 = c(&["scopeinfo_idx_nparams"]), NONE;
     scopeinfo_idx_ncontextlocals: u64 = c(&["scopeinfo_idx_ncontextlocals"]), NONE;
     scopeinfo_idx_first_vars: u64 = c(&["scopeinfo_idx_first_vars"]), NONE;
+    /// Present (0) where a ScopeInfo is a FixedArray (V8 up to 8.x; its slots follow the
+    /// length); later ones are HeapObjects whose slots follow the map.
+    scope_info_is_fixed_array: Option<u64> = c(&["parent_ScopeInfo__FixedArray"]), NONE;
+    /// Where a ScopeInfo's slots (`scopeinfo_idx_*`) start.
+    scope_info_slots: u64 = Source::None, Otherwise::Derived(
+        "FixedArray data where ScopeInfo is a FixedArray (parent_ScopeInfo__FixedArray), else the HeapObject header",
+        |r| match r.get("scope_info_is_fixed_array") {
+            Some(_) => r.get("fixed_array_data"),
+            None => r.get("tagged_size"),
+        });
     first_context_type: u64 = c(&["FirstContextType"]), NONE;
     last_context_type: u64 = c(&["LastContextType"]), NONE;
 
@@ -484,8 +516,11 @@ layout! {
         "JSArrayBufferView::kBufferOffset (src/objects/js-array-buffer.tq)", &[((13, 0), 32), ((0, 0), 24)]);
     js_typed_array_length: Option<u64> = f("JSTypedArray", &["length"]), NONE;
     js_typed_array_external_pointer: u64 = f("JSTypedArray", &["external_pointer"]), NONE;
-    js_typed_array_base_pointer: u64 = f("JSTypedArray", &["base_pointer"]), NONE;
-    js_global_object_dictionary: u64 = f("JSGlobalObject", &["global_dictionary"]), NONE;
+    js_typed_array_base_pointer: u64 = f("JSTypedArray", &["base_pointer"]), Otherwise::Derived(
+        "JSTypedArray::kBasePointerOffset = external_pointer + pointer size (src/objects/js-array-buffer.tq; node 14, 15 omit it)",
+        |r| Some(r.get("js_typed_array_external_pointer")? + r.get("pointer_size")?));
+    js_global_object_dictionary: u64 = f("JSGlobalObject", &["global_dictionary"]), Otherwise::Derived(
+        "the global object's properties slot holds its GlobalDictionary (exported from node 16 on)", |r| r.get("js_properties"));
     /// PropertyCell (the global object's properties): name, details, value.
     property_cell_name: u64 = f("PropertyCell", &["name"]), Otherwise::Derived(
         "PropertyCell::kNameOffset = HeapObject header (src/objects/property-cell.tq)", |r| r.get("tagged_size"));
@@ -558,18 +593,32 @@ layout! {
     type_fixed_array: u64 = ty(&["FIXED_ARRAY_TYPE"]), NONE;
     type_fixed_double_array: u64 = ty(&["FIXED_DOUBLE_ARRAY_TYPE"]), NONE;
     type_byte_array: u64 = ty(&["BYTE_ARRAY_TYPE"]), NONE;
-    type_property_array: u64 = ty(&["PROPERTY_ARRAY_TYPE"]), NONE;
+    /// Anchors for the fallbacks of their neighbours (V8 numbers these alphabetically).
+    type_preparse_data: u64 = ty(&["PREPARSE_DATA_TYPE"]), NONE;
+    type_interceptor_info: Option<u64> = ty(&["INTERCEPTOR_INFO_TYPE"]), NONE;
+    type_internal_class: Option<u64> = ty(&["INTERNAL_CLASS_TYPE"]), NONE;
+    type_property_array: u64 = ty(&["PROPERTY_ARRAY_TYPE"]), Otherwise::Derived(
+        "PREPARSE_DATA_TYPE + 1 (src/objects/instance-type.h lists these types alphabetically; node 12, 13 omit it)",
+        |r| Some(r.get("type_preparse_data")? + 1));
     type_descriptor_array: u64 = ty(&["DESCRIPTOR_ARRAY_TYPE"]), NONE;
     type_swiss_name_dictionary: Option<u64> = ty(&["SWISS_NAME_DICTIONARY_TYPE"]), NONE;
     type_heap_number: u64 = ty(&["HEAP_NUMBER_TYPE"]), NONE;
     type_oddball: u64 = ty(&["ODDBALL_TYPE"]), NONE;
     /// The hole's own type (V8 12+); not exported from V8 14 on.
-    type_hole: Option<u64> = ty(&["HOLE_TYPE"]), Otherwise::Known(
-        "HOLE_TYPE as measured on node 26.10.0 (V8 14.6), checked against the exported types", &[((14, 0), 274)]);
+    type_hole: Option<u64> = ty(&["HOLE_TYPE"]), Otherwise::Derived(
+        "where the hole is no Oddball kind: the type before INTERCEPTOR_INFO_TYPE (V8 14), else before INTERNAL_CLASS_TYPE (src/objects/instance-type.h: FREE_SPACE, HOLE, INTERCEPTOR_INFO, INTERNAL_CLASS)",
+        |r| match r.get("oddball_the_hole") {
+            Some(_) => None,
+            None => Some(r.get("type_interceptor_info").or(r.get("type_internal_class"))? - 1),
+        });
     type_symbol: u64 = ty(&["SYMBOL_TYPE"]), NONE;
     /// BIGINT_TYPE is not exported; V8 numbers it right after SYMBOL_TYPE.
-    type_bigint: u64 = ty(&["BIGINT_TYPE"]), Otherwise::Derived(
-        "SYMBOL_TYPE + 1 (src/objects/instance-type.h)", |r| Some(r.get("type_symbol")? + 1));
+    type_bigint: u64 = ty(&["BIGINT_TYPE", "BIG_INT_BASE_TYPE"]), Otherwise::Derived(
+        "SYMBOL_TYPE + 1, or + 2 past HEAP_NUMBER_TYPE (V8 7.8) (src/objects/instance-type.h)",
+        |r| {
+            let next = r.get("type_symbol")? + 1;
+            Some(if r.get("type_heap_number")? == next { next + 1 } else { next })
+        });
     type_external_one_byte_string: Option<u64> = ty(&["EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_uncached_external_one_byte_string: Option<u64> = ty(&["UNCACHED_EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_shared_function_info: u64 = ty(&["SHARED_FUNCTION_INFO_TYPE"]), NONE;
@@ -580,6 +629,15 @@ layout! {
     type_free_space: Option<u64> = ty(&["FREE_SPACE_TYPE"]), Otherwise::Derived(
         "FEEDBACK_VECTOR_TYPE + 2 (torque's instance type order)", |r| Some(r.get("type_feedback_vector")? + 2));
     type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
+    /// The last FixedArray subtype that can hold properties or elements: V8 numbers the
+    /// hash tables right after FIXED_ARRAY_TYPE, up to BYTE_ARRAY_TYPE; V8 7.8 numbers
+    /// BYTE_ARRAY_TYPE below them, and they end before SCOPE_INFO_TYPE.
+    last_backing_store_fixed_array_type: u64 = Source::None, Otherwise::Derived(
+        "BYTE_ARRAY_TYPE where it follows FIXED_ARRAY_TYPE, else SCOPE_INFO_TYPE - 1 (src/objects/instance-type.h, V8 7.8)",
+        |r| {
+            let (fixed, byte) = (r.get("type_fixed_array")?, r.get("type_byte_array")?);
+            if byte > fixed { Some(byte) } else { Some(r.get("type_scope_info")? - 1) }
+        });
     type_script: u64 = ty(&["SCRIPT_TYPE"]), NONE;
     /// V8 14 keeps a mutable `let` of a context in a ContextCell (src/objects/contexts.h).
     type_context_cell: Option<u64> = ty(&["CONTEXT_CELL_TYPE"]), NONE;
@@ -589,22 +647,29 @@ layout! {
         "ContextCell's tagged value, after the map (measured on node 26.10.0, V8 14.6)", &[((0, 0), 8)]);
     /// What an interpreted or baseline frame's bytecode-array slot holds.
     type_bytecode_array: u64 = ty(&["BYTECODE_ARRAY_TYPE"]), NONE;
-    type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), NONE;
+    type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
+    type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), Otherwise::Derived(
+        "ACCESSOR_PAIR_TYPE - 1 (alphabetical struct types until V8 10; node 12, 13 omit it)",
+        |r| Some(r.get("type_accessor_pair")? - 1));
     type_error_stack_data: Option<u64> = ty(&["ERROR_STACK_DATA_TYPE"]), NONE;
     /// ErrorStackData's first field: the call sites, or the formatted stack once read.
     error_stack_data_stack: u64 = f("ErrorStackData", &["call_site_infos_or_formatted_stack"]), Otherwise::Derived(
         "ErrorStackData::kCallSiteInfosOrFormattedStackOffset = HeapObject header (src/objects/struct.tq)",
         |r| r.get("tagged_size"));
-    type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
-    type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), NONE;
     type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
-    type_property_cell: u64 = ty(&["PROPERTY_CELL_TYPE"]), NONE;
+    type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), Otherwise::Derived(
+        "JS_GLOBAL_OBJECT_TYPE - 1 (src/objects/instance-type.h, V8 7-13; node 12, 13 omit it)",
+        |r| Some(r.get("type_js_global_object")? - 1));
+    type_property_cell: u64 = ty(&["PROPERTY_CELL_TYPE"]), Otherwise::Derived(
+        "PROPERTY_ARRAY_TYPE + 1 (alphabetical; node 12, 13 omit it)", |r| Some(r.get("type_property_array")? + 1));
     type_js_global_proxy: u64 = ty(&["JS_GLOBAL_PROXY_TYPE"]), NONE;
     type_js_special_api_object: u64 = c(&["SpecialAPIObjectType"]), NONE;
     type_js_api_object: u64 = c(&["APIObjectType"]), NONE;
     type_js_primitive_wrapper: u64 = ty(&["JS_PRIMITIVE_WRAPPER_TYPE"]), NONE;
     type_js_object: u64 = ty(&["JS_OBJECT_TYPE"]), NONE;
-    type_js_arguments_object: u64 = ty(&["JS_ARGUMENTS_OBJECT_TYPE"]), NONE;
+    type_js_arguments_object: u64 = ty(&["JS_ARGUMENTS_OBJECT_TYPE"]), Otherwise::Derived(
+        "JS_OBJECT_TYPE + 1 (src/objects/instance-type.h, V8 7.8-8.6; node 12, 13, 15 omit it)",
+        |r| Some(r.get("type_js_object")? + 1));
     type_js_array: u64 = ty(&["JS_ARRAY_TYPE"]), NONE;
     type_js_function: u64 = ty(&["JS_FUNCTION_TYPE"]), NONE;
     /// JSFunction and its subtypes (class constructors, async, generator functions...).
@@ -615,20 +680,30 @@ layout! {
         |r| Some(r.get("first_js_function_type")? + 16));
     type_js_bound_function: u64 = ty(&["JS_BOUND_FUNCTION_TYPE"]), NONE;
     type_js_date: u64 = ty(&["JS_DATE_TYPE"]), NONE;
-    type_js_regexp: u64 = ty(&["JS_REG_EXP_TYPE"]), NONE;
+    type_js_regexp: u64 = ty(&["JS_REG_EXP_TYPE", "JS_REGEXP_TYPE"]), NONE;
     type_js_error: u64 = ty(&["JS_ERROR_TYPE"]), NONE;
     type_js_promise: u64 = ty(&["JS_PROMISE_TYPE"]), NONE;
-    type_js_map: u64 = ty(&["JS_MAP_TYPE"]), NONE;
-    type_js_set: u64 = ty(&["JS_SET_TYPE"]), NONE;
-    type_js_weak_map: u64 = ty(&["JS_WEAK_MAP_TYPE"]), NONE;
-    type_js_weak_set: u64 = ty(&["JS_WEAK_SET_TYPE"]), NONE;
-    type_js_array_buffer: u64 = ty(&["JS_ARRAY_BUFFER_TYPE"]), NONE;
     type_weak_fixed_array: Option<u64> = ty(&["WEAK_FIXED_ARRAY_TYPE"]), NONE;
     type_weak_array_list: Option<u64> = ty(&["WEAK_ARRAY_LIST_TYPE"]), NONE;
     type_strong_descriptor_array: Option<u64> = ty(&["STRONG_DESCRIPTOR_ARRAY_TYPE"]), NONE;
     type_cell: Option<u64> = ty(&["CELL_TYPE"]), NONE;
-
     type_js_typed_array: u64 = ty(&["JS_TYPED_ARRAY_TYPE"]), NONE;
+    /// Node 12 and 13 export no collection types. V8 7.9 to 9.x number Map, Set, WeakMap
+    /// and WeakSet right after JS_TYPED_ARRAY_TYPE, below JS_OBJECT_TYPE; V8 7.8 numbers
+    /// them alphabetically above it (src/objects/instance-type.h).
+    type_js_map: u64 = ty(&["JS_MAP_TYPE"]), Otherwise::Derived(
+        "JS_TYPED_ARRAY_TYPE + 1 where typed arrays precede JS_OBJECT_TYPE, else JS_ERROR_TYPE + 2 (after JS_GENERATOR_OBJECT_TYPE)",
+        |r| collection_type(r, 1, "type_js_error", 2));
+    type_js_set: u64 = ty(&["JS_SET_TYPE"]), Otherwise::Derived(
+        "JS_TYPED_ARRAY_TYPE + 2 where typed arrays precede JS_OBJECT_TYPE, else JS_REG_EXP_TYPE + 2 (after JS_REG_EXP_STRING_ITERATOR_TYPE)",
+        |r| collection_type(r, 2, "type_js_regexp", 2));
+    type_js_weak_map: u64 = ty(&["JS_WEAK_MAP_TYPE"]), Otherwise::Derived(
+        "JS_TYPED_ARRAY_TYPE + 3 where typed arrays precede JS_OBJECT_TYPE, else JS_TYPED_ARRAY_TYPE - 2",
+        |r| collection_type(r, 3, "type_js_typed_array", -2));
+    type_js_weak_set: u64 = ty(&["JS_WEAK_SET_TYPE"]), Otherwise::Derived(
+        "JS_TYPED_ARRAY_TYPE + 4 where typed arrays precede JS_OBJECT_TYPE, else JS_TYPED_ARRAY_TYPE - 1",
+        |r| collection_type(r, 4, "type_js_typed_array", -1));
+    type_js_array_buffer: u64 = ty(&["JS_ARRAY_BUFFER_TYPE"]), NONE;
     type_js_data_view: u64 = ty(&["JS_DATA_VIEW_TYPE"]), NONE;
 
     /// Instance-type bit of external strings without a cached data pointer.
@@ -671,13 +746,14 @@ impl Layout {
     }
 
     /// Whether `ty` can hold an object's properties or elements: FixedArray and its
-    /// subclasses (V8 numbers hash tables right after FIXED_ARRAY_TYPE, before
-    /// BYTE_ARRAY_TYPE), FixedDoubleArray, ByteArray, PropertyArray, SwissNameDictionary.
+    /// subclasses (the hash tables), FixedDoubleArray, ByteArray, PropertyArray,
+    /// SwissNameDictionary.
     pub fn is_backing_store_type(&self, ty: u16) -> bool {
         let ty = u64::from(ty);
         let l = self;
-        (l.type_fixed_array..=l.type_byte_array).contains(&ty)
+        (l.type_fixed_array..=l.last_backing_store_fixed_array_type).contains(&ty)
             || ty == l.type_fixed_double_array
+            || ty == l.type_byte_array
             || ty == l.type_property_array
             || Some(ty) == l.type_swiss_name_dictionary
     }
@@ -692,20 +768,53 @@ impl Layout {
         )
     }
 
-    /// Drop fallbacks that contradict the target's own metadata.
-    fn check_fallbacks(&mut self) {
-        let hole_from_fallback =
-            self.origins.iter().any(|(n, _, o)| *n == "type_hole" && matches!(o, Origin::Fallback(_)));
-        if let Some(hole) = self.type_hole.filter(|_| hole_from_fallback) {
-            if self.type_names.contains_key(&(hole as u16)) {
-                self.type_hole = None;
-                for (n, v, o) in &mut self.origins {
-                    if *n == "type_hole" {
-                        (*v, *o) = (None, Origin::Absent);
-                    }
-                }
+    /// The layout of `meta`, its fallbacks checked against it.
+    pub fn checked(meta: &Metadata, version: Version) -> Result<Layout> {
+        let mut layout = Layout::from_metadata(meta, version)?;
+        layout.check_fallbacks()?;
+        Ok(layout)
+    }
+
+    /// Check fallback instance types against the target's own: a number the metadata
+    /// gives another type is wrong. The hole's (optional) is then dropped; any other
+    /// fails the load, naming both.
+    fn check_fallbacks(&mut self) -> Result<()> {
+        let Layout { origins, type_names, type_hole, .. } = self;
+        for (name, value, origin) in origins.iter_mut() {
+            if !name.starts_with("type_") || !matches!(origin, Origin::Fallback(_)) {
+                continue;
             }
+            let Some(other) = value.and_then(|v| u16::try_from(v).ok()).and_then(|t| type_names.get(&t)) else {
+                continue;
+            };
+            if *name != "type_hole" {
+                return Err(Error::Unsupported(format!(
+                    "the fallback for {name} ({}) is {other}'s number in this V8's metadata: its instance types are not numbered as the table expects",
+                    value.unwrap_or_default()
+                )));
+            }
+            (*value, *origin, *type_hole) = (None, Origin::Absent, None);
         }
+        Ok(())
+    }
+
+    /// For a V8 the table was never checked on: a warning naming the values that then
+    /// are guesses (the fallbacks; values from the metadata follow the target anyway).
+    pub fn unverified(&self) -> Option<String> {
+        let v = (self.version.major, self.version.minor);
+        if VERIFIED_V8.contains(&v) {
+            return None;
+        }
+        let guesses: Vec<&str> =
+            self.origins.iter().filter(|(_, _, o)| matches!(o, Origin::Fallback(_))).map(|(n, _, _)| *n).collect();
+        Some(format!(
+            "V8 {}.{} is not among the versions this module was checked on ({}): these {} values are fallbacks, unverified for it: {} (see ::v8layout)",
+            v.0,
+            v.1,
+            VERIFIED_V8.iter().map(|(a, b)| format!("{a}.{b}")).collect::<Vec<_>>().join(" "),
+            guesses.len(),
+            guesses.join(", ")
+        ))
     }
 
     /// Bits to shift a tagged word right to get a Smi's value.
@@ -762,7 +871,7 @@ pub const CHUNK_HEADERS: &[ChunkHeader] = &[
     },
     ChunkHeader {
         name: "BasicMemoryChunk",
-        seen_in: "V8 10-11 (node 18, 20)",
+        seen_in: "V8 8.6-11 (node 15-21)",
         metadata: None,
         self_word: None,
         flags: 1,
@@ -771,6 +880,50 @@ pub const CHUNK_HEADERS: &[ChunkHeader] = &[
         area_end: 4,
         heap: 2,
     },
+    // Tried after the above: each of them is implausible on these older chunks (their
+    // area_start words hold the heap pointer), while these match nothing newer.
+    ChunkHeader {
+        name: "MemoryChunk {size, flags, marking bitmap, heap, tagged base, area}",
+        seen_in: "V8 7.8-7.9 (node 12, 13)",
+        metadata: None,
+        self_word: None,
+        flags: 1,
+        size: 0,
+        area_start: 5,
+        area_end: 6,
+        heap: 3,
+    },
+    ChunkHeader {
+        name: "BasicMemoryChunk {size, flags, marking bitmap, heap, area}",
+        seen_in: "V8 8.4 (node 14)",
+        metadata: None,
+        self_word: None,
+        flags: 1,
+        size: 0,
+        area_start: 4,
+        area_end: 5,
+        heap: 3,
+    },
+];
+
+/// The V8 versions (major, minor) whose layout has been checked end to end: node 12 to 26
+/// (tests/metadata holds each one's metadata; a unit test keeps the two lists equal).
+pub const VERIFIED_V8: &[(u32, u32)] = &[
+    (7, 8),
+    (7, 9),
+    (8, 4),
+    (8, 6),
+    (9, 4),
+    (9, 6),
+    (10, 2),
+    (10, 8),
+    (11, 3),
+    (11, 8),
+    (12, 4),
+    (12, 9),
+    (13, 6),
+    (14, 1),
+    (14, 6),
 ];
 
 /// Check the build is one we can read: 64-bit words, no pointer compression.
@@ -806,9 +959,7 @@ pub fn load(t: &dyn Target) -> Result<(Layout, Metadata)> {
     let meta = Metadata::load(t);
     check_supported(&meta)?;
     let version = Version::load(t).unwrap_or_default();
-    let mut layout = Layout::from_metadata(&meta, version)?;
-    layout.check_fallbacks();
-    Ok((layout, meta))
+    Ok((Layout::checked(&meta, version)?, meta))
 }
 
 #[cfg(test)]
@@ -847,6 +998,72 @@ mod tests {
         let with_a = Resolved { values: HashMap::from([("a", 16)]) };
         assert_eq!(resolve(&m, v(11, 3), &with_a, &Source::None, &derived).0, Some(24));
         assert_eq!(resolve(&m, v(11, 3), &none, &Source::None, &derived).0, None);
+    }
+
+    /// A committed metadata table (tests/metadata/node-VERSION.tsv, written by
+    /// tests/metadata/extract.py): `# V8 a.b.c.d`, then `symbol<TAB>value` lines.
+    fn committed(text: &str) -> (Metadata, Version) {
+        let v8 = text.lines().find_map(|l| l.strip_prefix("# V8 ")).expect("a `# V8` line");
+        let parts: Vec<u32> = v8.split('.').map(|p| p.parse().unwrap()).collect();
+        let version = Version { major: parts[0], minor: parts[1], build: parts[2], patch: parts[3] };
+        let values = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                let (name, value) = l.split_once('\t').unwrap();
+                (name.strip_prefix("v8dbg_").unwrap().to_string(), value.parse().unwrap())
+            })
+            .collect();
+        (Metadata { values }, version)
+    }
+
+    /// Every node version under test resolves its whole layout from its own metadata
+    /// table and the fallbacks above: no version-specific value lives anywhere else.
+    #[test]
+    fn every_committed_version_resolves() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/metadata");
+        let mut tables: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+        tables.retain(|p| p.extension().is_some_and(|e| e == "tsv"));
+        tables.sort();
+        assert!(tables.len() >= 15, "{tables:?}");
+        let failures: Vec<String> = tables
+            .iter()
+            .filter_map(|p| {
+                let (meta, version) = committed(&std::fs::read_to_string(p).unwrap());
+                let file = p.file_name().unwrap().to_string_lossy().into_owned();
+                check_supported(&meta)
+                    .err()
+                    .or_else(|| Layout::checked(&meta, version).err())
+                    .map(|e| format!("{file}: {e}"))
+            })
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        let mut versions: Vec<(u32, u32)> = tables
+            .iter()
+            .map(|p| committed(&std::fs::read_to_string(p).unwrap()).1)
+            .map(|v| (v.major, v.minor))
+            .collect();
+        versions.sort();
+        assert_eq!(versions, VERIFIED_V8, "VERIFIED_V8 lists the versions of tests/metadata");
+    }
+
+    /// A V8 newer than any checked loads (from its metadata and the fallbacks), with a
+    /// warning that names every fallback.
+    #[test]
+    fn an_unknown_version_loads_with_a_warning() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/metadata");
+        let (meta, known) = committed(&std::fs::read_to_string(dir.join("node-26.12.1.tsv")).unwrap());
+        assert_eq!(Layout::checked(&meta, known).unwrap().unverified(), None);
+        let future = Version { major: 15, minor: 2, build: 1, patch: 0 };
+        let layout = Layout::checked(&meta, future).unwrap();
+        let warning = layout.unverified().unwrap();
+        assert!(
+            warning.starts_with("V8 15.2 is not among the versions this module was checked on (7.8 7.9 "),
+            "{warning}"
+        );
+        assert!(warning.contains(" values are fallbacks, unverified for it: "), "{warning}");
+        assert!(warning.contains(" dictionary_index_shift, "), "{warning}");
+        assert!(warning.contains(", allocation_areas_window (see ::v8layout)"), "{warning}");
     }
 
     #[test]

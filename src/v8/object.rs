@@ -39,6 +39,9 @@ pub enum Location {
     Field { index: u64, inobject: bool },
     /// In the descriptor itself (a constant, e.g. a method on a prototype).
     Descriptor,
+    /// In the object as a raw float64 at this field index, not a tagged word (V8 before
+    /// 8.0 unboxes in-object double fields).
+    UnboxedDouble { index: u64 },
 }
 
 /// One own property.
@@ -117,7 +120,14 @@ impl Heap<'_> {
                     as u64;
                 let location = if (details & l.prop_location_mask) >> l.prop_location_shift == l.prop_location_field {
                     let index = (details & l.prop_index_mask) >> l.prop_index_shift;
-                    Location::Field { index, inobject: index < m.inobject_properties() }
+                    let inobject = index < m.inobject_properties();
+                    let double = (details & l.prop_representation_mask) >> l.prop_representation_shift
+                        == l.prop_representation_double;
+                    if inobject && double && l.double_fields_unboxed == 1 {
+                        Location::UnboxedDouble { index }
+                    } else {
+                        Location::Field { index, inobject }
+                    }
                 } else {
                     Location::Descriptor
                 };
@@ -204,7 +214,7 @@ impl Heap<'_> {
             Value::Heap(a) => {
                 self.is_hole(key) || self.oddball_kind(a).ok().flatten() == i64::try_from(self.l.oddball_undefined).ok()
             }
-            Value::Weak(_) => true,
+            Value::Weak(_) | Value::Double(_) => true,
         }
     }
 
@@ -280,6 +290,9 @@ impl Heap<'_> {
                 let value = match d.location {
                     Location::Field { index, .. } => self.field_value(obj, m, index)?,
                     Location::Descriptor => d.value,
+                    Location::UnboxedDouble { index } => {
+                        Value::Double(self.word(obj, (m.inobject_start + index) * self.l.tagged_size)?)
+                    }
                 };
                 Ok(Property { key: d.key, value, accessor: d.accessor, enumerable: d.enumerable })
             })

@@ -150,6 +150,7 @@ impl Printer<'_, '_> {
             Value::Smi(n) => {
                 let _ = write!(self.out, "{n}");
             }
+            Value::Double(bits) => self.out.push_str(&number(f64::from_bits(bits))),
             Value::Weak(a) if a.0 == 0 => self.out.push_str("<cleared weak reference>"),
             Value::Weak(a) => {
                 let _ = write!(self.out, "<weak reference to {a}>");
@@ -311,6 +312,7 @@ impl Printer<'_, '_> {
                 match h.value(a, l.js_date_value)? {
                     Value::Smi(n) => n as f64,
                     Value::Heap(n) => f64::from_bits(h.t.read_u64(n.offset(l.heap_number_value)?)?),
+                    Value::Double(bits) => f64::from_bits(bits),
                     Value::Weak(_) => f64::NAN,
                 }
             };
@@ -323,7 +325,7 @@ impl Printer<'_, '_> {
         if ty == l.type_js_primitive_wrapper {
             let inner = h.value(a, l.js_primitive_wrapper_value)?;
             let kind = match inner {
-                Value::Smi(_) => "Number",
+                Value::Smi(_) | Value::Double(_) => "Number",
                 Value::Heap(v) => match u64::from(h.type_of(v)?) {
                     t if t < l.first_nonstring_type => "String",
                     t if t == l.type_heap_number => "Number",

@@ -117,6 +117,7 @@ pub fn js_refs(h: &Heap, obj: Addr) -> Result<Vec<(Addr, Via)>> {
 fn key_text(h: &Heap, key: Value) -> String {
     match key {
         Value::Smi(n) => n.to_string(),
+        Value::Double(bits) => super::print::number(f64::from_bits(bits)),
         Value::Heap(a) if h.is_string(a) => match h.read_string(a, MAX_NAME) {
             Ok(s) => format!("\"{}\"{}", s.text, if s.truncated { "..." } else { "" }),
             Err(_) => a.to_string(),

@@ -134,6 +134,7 @@ impl Heap<'_> {
                 Err(Error::NotA { addr: a, what: "a property name" })
             }
             Value::Weak(a) => Err(Error::NotA { addr: a, what: "a property name" }),
+            Value::Double(_) => Err(Error::Msg("a raw double is not a property name".into())),
         }
     }
 }

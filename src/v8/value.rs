@@ -12,6 +12,9 @@ pub enum Value {
     Heap(Addr),
     /// A weak reference (to this untagged address), or a cleared one (`Addr(0)`).
     Weak(Addr),
+    /// The bits of a raw float64: an in-object double field of V8 before 8.0 (never
+    /// from decoding a tagged word).
+    Double(u64),
 }
 
 impl Value {
@@ -33,6 +36,7 @@ impl Value {
             Value::Smi(n) => (n << l.smi_shift()) as u64,
             Value::Heap(a) => tagged(a, l),
             Value::Weak(a) => a.0 | l.heap_object_tag_mask,
+            Value::Double(bits) => bits,
         }
     }
 

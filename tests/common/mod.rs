@@ -14,7 +14,10 @@ pub mod corrupt;
 pub mod snapshot;
 
 /// The node versions under test (installed by `make nodes`).
-pub const NODE_VERSIONS: &[&str] = &["18.20.8", "20.20.2", "22.23.3", "24.21.0", "26.10.0"];
+pub const NODE_VERSIONS: &[&str] = &[
+    "12.22.12", "13.14.0", "14.21.3", "15.14.0", "16.20.2", "17.9.1", "18.20.8", "19.8.1", "20.20.2", "21.7.3",
+    "22.23.5", "23.11.1", "24.22.3", "25.9.0", "26.12.1",
+];
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -339,24 +342,64 @@ macro_rules! test_every_version {
     // With more attributes for each test (e.g. `#[test] #[ignore = "why"]`).
     ($check:ident, $(#[$attr:meta])+) => {
         $(#[$attr])+
+        fn node12() {
+            $check("12.22.12");
+        }
+        $(#[$attr])+
+        fn node13() {
+            $check("13.14.0");
+        }
+        $(#[$attr])+
+        fn node14() {
+            $check("14.21.3");
+        }
+        $(#[$attr])+
+        fn node15() {
+            $check("15.14.0");
+        }
+        $(#[$attr])+
+        fn node16() {
+            $check("16.20.2");
+        }
+        $(#[$attr])+
+        fn node17() {
+            $check("17.9.1");
+        }
+        $(#[$attr])+
         fn node18() {
             $check("18.20.8");
+        }
+        $(#[$attr])+
+        fn node19() {
+            $check("19.8.1");
         }
         $(#[$attr])+
         fn node20() {
             $check("20.20.2");
         }
         $(#[$attr])+
+        fn node21() {
+            $check("21.7.3");
+        }
+        $(#[$attr])+
         fn node22() {
-            $check("22.23.3");
+            $check("22.23.5");
+        }
+        $(#[$attr])+
+        fn node23() {
+            $check("23.11.1");
         }
         $(#[$attr])+
         fn node24() {
-            $check("24.21.0");
+            $check("24.22.3");
+        }
+        $(#[$attr])+
+        fn node25() {
+            $check("25.9.0");
         }
         $(#[$attr])+
         fn node26() {
-            $check("26.10.0");
+            $check("26.12.1");
         }
         /// Debian's packaged node 18: PIE, its V8 and metadata in libnode.so.108.
         $(#[$attr])+
@@ -364,4 +407,23 @@ macro_rules! test_every_version {
             $check($crate::common::DEBIAN_NODE);
         }
     };
+}
+
+/// The one object in `fixture`'s core under node `version` that has the property
+/// `marker`, as `::findjsobjects` prints it. Node 12-15 also keep the object literal's
+/// boilerplate, which has the marker too but `uninitialized` in the fields not known when
+/// the literal was compiled: the one whose `probe` member is that is left out.
+pub fn marked_object(version: &str, fixture: &str, marker: &str, probe: &str) -> String {
+    let (node, core) = (node(version), core(version, fixture));
+    let r = mdb_core(&node, &core, &[&format!("::findjsobjects -p {marker} | ::findjsobjects")]);
+    let candidates: Vec<String> = r.ok().lines().skip(2).map(str::to_string).collect();
+    let found: Vec<String> = candidates
+        .into_iter()
+        .filter(|a| {
+            let r = mdb_core(&node, &core, &[&format!("{a}::jsprint -d 0 {probe}")]);
+            r.ok().lines().nth(2) != Some("uninitialized")
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "one object has the property {marker} on node {version}: {found:?}");
+    found[0].clone()
 }

@@ -755,7 +755,7 @@ mod tests {
         check_node20_core(&core, &node);
 
         // Another node's binary.
-        if let Some(node22) = cached_node("22.23.3") {
+        if let Some(node22) = cached_node("22.23.5") {
             let err = open_error(&core, Some(&node22));
             let expected = format!("node binary {} does not match the core: BuildID ", node22.display());
             assert!(err.starts_with(&expected), "{err}");
@@ -788,7 +788,7 @@ mod tests {
     /// that is then deleted.
     #[test]
     fn kernel_core_node26() {
-        let Some(cached) = cached_node("26.10.0") else {
+        let Some(cached) = cached_node("26.12.1") else {
             return;
         };
         let dir = TempDir::new("kcore26");
