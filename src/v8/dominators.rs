@@ -16,7 +16,9 @@
 //!   end is below its start is empty;
 //! - an edge whose target is not below the node count is ignored;
 //! - self loops, duplicate edges and cycles are allowed and change nothing;
-//! - a root that is not a node makes every node unreachable.
+//! - a root that is not a node makes every node unreachable;
+//! - node ids are u32 and u32::MAX marks the unreachable: a graph of u32::MAX nodes or more
+//!   is refused (every node unreachable, every retained size 0).
 
 /// A graph in CSR form: node i's successors are targets[offsets[i] as usize..offsets[i + 1] as usize].
 #[derive(Clone, Copy)]
@@ -51,11 +53,11 @@ impl Csr<'_> {
 /// Immediate dominator of each node reachable from `root` (root → root; unreachable → u32::MAX).
 pub fn immediate_dominators(g: Csr<'_>, root: u32) -> Vec<u32> {
     let n = g.node_count();
-    // pre[v]: node v's DFS number plus one, 0 while unvisited; at the end, the result.
-    let mut pre = vec![0u32; n];
-    if (root as usize) >= n {
+    if (root as usize) >= n || n >= UNREACHABLE as usize {
         return vec![UNREACHABLE; n];
     }
+    // pre[v]: node v's DFS number plus one, 0 while unvisited; at the end, the result.
+    let mut pre = vec![0u32; n];
     // Depth-first numbering. vert[i] is the node numbered i, parent[i] its DFS parent's
     // number; cursor[i] is the index in `targets` of node i's next edge to explore. The walk
     // returns to the parent when a node's edges are exhausted, so it needs no stack.
@@ -190,6 +192,9 @@ fn eval(v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], path: &mu
 /// `immediate_dominators`). A node missing from `shallow` has shallow size 0.
 pub fn retained_sizes(idom: &[u32], shallow: &[u32]) -> Vec<u64> {
     let n = idom.len();
+    if n >= UNREACHABLE as usize {
+        return vec![0; n];
+    }
     let dominator = |v: usize| Some(idom[v] as usize).filter(|&d| d < n && d != v);
     // The dominator tree's children lists, in CSR form.
     let mut off = vec![0u32; n + 1];
