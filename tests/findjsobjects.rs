@@ -221,7 +221,7 @@ fn usage_errors_and_bad_addresses() {
         assert_eq!(r.status, 1, "{cmd}");
         assert!(r.stderr.contains(&format!("mdb: findjsobjects: {message}")), "{cmd}: {}", r.stderr);
         assert!(
-            r.stderr.contains("Usage: [address]::findjsobjects [-ablmrv] [-c cons | -k kind | -p prop]\nmdb: try '::help findjsobjects' for more information\n"),
+            r.stderr.contains("Usage: [address]::findjsobjects [-ablmrsv] [-c cons | -k kind | -p prop]\nmdb: try '::help findjsobjects' for more information\n"),
             "{cmd}: {}",
             r.stderr
         );

@@ -189,8 +189,47 @@ fn snapshot_sizes(path: &std::path::Path) -> std::collections::HashMap<String, (
     out
 }
 
+/// Whether the snapshot has a chain of property edges named `names` from some node to a
+/// node named `to` (each edge of type "property").
+fn snapshot_has_path(path: &std::path::Path, names: &[&str], to: &str) -> bool {
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let meta = &s["snapshot"]["meta"];
+    let list = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect()
+    };
+    let (node_fields, edge_fields) = (list(&meta["node_fields"]), list(&meta["edge_fields"]));
+    let edge_types = list(&meta["edge_types"][0]);
+    let at = |f: &[String], name: &str| f.iter().position(|x| x == name).unwrap();
+    let (strings, nodes, edges) =
+        (s["strings"].as_array().unwrap(), s["nodes"].as_array().unwrap(), s["edges"].as_array().unwrap());
+    let (nf, ef) = (node_fields.len(), edge_fields.len());
+    let (name_at, count_at) = (at(&node_fields, "name"), at(&node_fields, "edge_count"));
+    let (ety, ename, eto) = (at(&edge_fields, "type"), at(&edge_fields, "name_or_index"), at(&edge_fields, "to_node"));
+    let v = |x: &serde_json::Value| x.as_u64().unwrap() as usize;
+    // (from node index, edge name, to node index) of every property edge.
+    let mut props = Vec::new();
+    let mut e = 0;
+    for (i, node) in nodes.chunks_exact(nf).enumerate() {
+        for _ in 0..v(&node[count_at]) {
+            let edge = &edges[e * ef..(e + 1) * ef];
+            if edge_types[v(&edge[ety])] == "property" {
+                props.push((i, strings[v(&edge[ename])].as_str().unwrap().to_string(), v(&edge[eto]) / nf));
+            }
+            e += 1;
+        }
+    }
+    let node_name = |i: usize| strings[v(&nodes[i * nf + name_at])].as_str().unwrap();
+    // Walk back from every node named `to` along the names, last first.
+    let mut ends: Vec<usize> = (0..nodes.len() / nf).filter(|&i| node_name(i) == to).collect();
+    for name in names.iter().rev() {
+        ends = props.iter().filter(|(_, n, t)| n == name && ends.contains(t)).map(|p| p.0).collect();
+    }
+    !ends.is_empty()
+}
+
 /// V8's own heap snapshot of the same process as the oracle: per class of the fixture,
-/// the same objects and the same shallow sizes.
+/// the same objects and the same shallow sizes; and the retaining path of a global's
+/// object names the same property edges as the snapshot's.
 fn snapshot_oracle(version: &str) {
     let dir = common::Scratch::new(&format!("graph-oracle-{version}"));
     let (core, snapshot) = common::core_and_snapshot(version, "retainers.js", &[], &dir.0);
@@ -202,6 +241,10 @@ fn snapshot_oracle(version: &str) {
         assert_eq!((n, size), oracle[class], "{class}: ours (objects, bytes) vs the snapshot's");
         assert_eq!(n, count, "{class}");
     }
+    let r = mdb_core(&node(version), &core, &["::findjsobjects -c GlobalItem | ::findjsobjects | ::jsretainers"]);
+    assert_eq!(r.ok().lines().nth(2), Some("1 × globalThis.leak.item → GlobalItem"), "{}", r.stdout);
+    assert!(snapshot_has_path(&snapshot, &["leak", "item"], "GlobalItem"));
+    assert!(!snapshot_has_path(&snapshot, &["leak", "nothing"], "GlobalItem"), "the check can fail");
 }
 mod snapshot_oracle_on {
     use super::snapshot_oracle;
