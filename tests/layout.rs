@@ -53,7 +53,8 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 "js_typed_array_length",
                 "type_uncached_external_one_byte_string",
                 "type_swiss_name_dictionary",
-                "type_external_one_byte_string"
+                "type_external_one_byte_string",
+                "type_context_cell"
             ]
             .contains(&name),
             "required entry {name} absent on node {version}"
