@@ -58,7 +58,8 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 "scope_info_is_fixed_array",
                 "type_interceptor_info",
                 "type_internal_class",
-                "type_error_stack_data"
+                "type_error_stack_data",
+                "type_context_cell"
             ]
             .contains(&name),
             "required entry {name} absent on node {version}"
