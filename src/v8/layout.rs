@@ -492,8 +492,12 @@ layout! {
     fp_function: i64 = c(&["off_fp_function"]), NONE;
     /// Where the caller's stack pointer was: the receiver, then the arguments above it.
     fp_args: i64 = c(&["off_fp_args"]), NONE;
-    fp_bytecode_array: i64 = c(&["off_fp_bytecode_array"]), NONE;
-    fp_bytecode_offset: i64 = c(&["off_fp_bytecode_offset"]), NONE;
+    /// An interpreted frame's bytecode array and offset, below the function and (since V8
+    /// 8.9) the argument count (InterpreterFrameConstants; exported since V8 9.5).
+    fp_bytecode_array: i64 = c(&["off_fp_bytecode_array"]), Otherwise::Known(
+        "InterpreterFrameConstants::kBytecodeArrayFromFp (src/execution/frame-constants.h)", &[((8, 9), -32), ((0, 0), -24)]);
+    fp_bytecode_offset: i64 = c(&["off_fp_bytecode_offset"]), Otherwise::Known(
+        "InterpreterFrameConstants::kBytecodeOffsetFromFp (src/execution/frame-constants.h)", &[((8, 9), -40), ((0, 0), -32)]);
     /// StandardFrameConstants::kArgCOffset: a JavaScript frame's argument count (receiver
     /// included, since V8 10), the slot below the function.
     fp_argc: i64 = Source::None, Otherwise::Derived(

@@ -215,6 +215,12 @@ impl Drop for Fixture {
 
 static CORE_LOCK: Mutex<()> = Mutex::new(());
 
+fn path_hash(path: &Path) -> u64 {
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    h.finish()
+}
+
 fn content_hash(path: &Path) -> u64 {
     let mut h = DefaultHasher::new();
     std::fs::read(path).expect("read fixture").hash(&mut h);
@@ -276,7 +282,8 @@ fn cached_core(version: &str, fixture: &str, kind: &str, make: impl FnOnce(&Path
     let lock = std::fs::File::create(dir.join(".lock")).unwrap();
     // SAFETY: flock on a file descriptor this function owns; released when `lock` closes.
     assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0, "lock the core cache");
-    let hash = content_hash(&root().join("tests/fixtures").join(fixture));
+    // The checkout's path is part of the key: a core names its scripts by their paths.
+    let hash = content_hash(&root().join("tests/fixtures").join(fixture)) ^ path_hash(&root());
     let stem = format!("{}-{version}{kind}", fixture.trim_end_matches(".js"));
     let path = dir.join(format!("{stem}-{hash:016x}.core"));
     if path.is_file() {
