@@ -224,7 +224,11 @@ impl Heap<'_> {
         let dict = self.pointer(obj, l.js_global_object_dictionary, "the global object's dictionary")?;
         let slots = self.slots(dict)?;
         let capacity = self.hash_table_capacity(dict, &slots)?;
-        let start = l.name_dictionary_prefix_start + l.name_dictionary_prefix_size;
+        // The entries end the table. (A GlobalDictionary's prefix is shorter than a
+        // NameDictionary's, and no metadata gives its size.)
+        let start = (slots.len() as u64)
+            .checked_sub(capacity * l.global_dictionary_entry_size)
+            .ok_or(Error::Corrupt { addr: dict, why: "global dictionary shorter than its capacity".into() })?;
         let mut out = Vec::new();
         for i in 0..capacity {
             let Some(cell) = slots.get((start + i * l.global_dictionary_entry_size) as usize).and_then(|v| v.heap())
