@@ -2,9 +2,17 @@
 //!
 //! ```text
 //! > ::jsgraph
-//! jsgraph:         heap objects => 60523
-//! jsgraph:   shallow size (bytes) => 4316552
-//! ...
+//! jsgraph:                     heap objects => 44867
+//! jsgraph:             shallow size (bytes) => 3325368
+//! jsgraph:                       references => 289825
+//! jsgraph:                  weak references => 5489
+//! jsgraph:                            roots => 19095
+//! jsgraph:                reachable objects => 42821
+//! jsgraph:           reachable size (bytes) => 3121496
+//! jsgraph:         sized by the next object => 1801
+//! jsgraph: unreadable heap bytes (left out) => 0
+//! jsgraph:   native memory searched (bytes) => 782450688
+//! jsgraph:           elapsed time (seconds) => 0.86
 //! ```
 
 use std::fmt::Write;
@@ -27,19 +35,19 @@ without a size formula here), heap page bytes that could not be read (left out),
 native memory searched for roots, and the build time. ::help jsretainers says what
 counts as a root.
 
-Example:
+Example (tests/fixtures/retainers.js, node 20):
   > ::jsgraph
-  jsgraph:                     heap objects => 60523
-  jsgraph:           shallow size (bytes) => 4316552
-  jsgraph:                       references => 210007
-  jsgraph:                  weak references => 9021
-  jsgraph:                            roots => 4410
-  jsgraph:                reachable objects => 57012
-  jsgraph:         reachable size (bytes) => 4105320
-  jsgraph:         sized by the next object => 2210
-  jsgraph:   unreadable heap bytes (left out) => 0
-  jsgraph:     native memory searched (bytes) => 52133888
-  jsgraph:           elapsed time (seconds) => 0.21
+  jsgraph:                     heap objects => 44867
+  jsgraph:             shallow size (bytes) => 3325368
+  jsgraph:                       references => 289825
+  jsgraph:                  weak references => 5489
+  jsgraph:                            roots => 19095
+  jsgraph:                reachable objects => 42821
+  jsgraph:           reachable size (bytes) => 3121496
+  jsgraph:         sized by the next object => 1801
+  jsgraph: unreadable heap bytes (left out) => 0
+  jsgraph:   native memory searched (bytes) => 782450688
+  jsgraph:           elapsed time (seconds) => 0.86
 ",
     options: Spec(""),
     run,

@@ -1,9 +1,9 @@
 //! `::jssize`: the shallow and retained size of a heap object, and its distance.
 //!
 //! ```text
-//! > 2e2fa5b0b3c9::jssize
+//! > c3f080b60d1::jssize
 //!           OBJECT  SHALLOW   RETAINED DISTANCE TYPE
-//!     2e2fa5b0b3c9       40        112        5 CacheEntry
+//!      c3f080b60d1       40         64        5 CacheEntry
 //! ```
 
 use std::fmt::Write;
@@ -30,10 +30,10 @@ computed the first time), its distance from the roots (as DevTools counts it: se
 ::help jsretainers) and what it is. An object no root reaches retains 0 and has no
 distance (`-`). Piped many addresses, it prints one row each under one header.
 
-Example:
-  > 2e2fa5b0b3c9::jssize
+Example (tests/fixtures/retainers.js, node 20: a CacheEntry and its url string):
+  > c3f080b60d1::jssize
             OBJECT  SHALLOW   RETAINED DISTANCE TYPE
-      2e2fa5b0b3c9       40        112        5 CacheEntry
+       c3f080b60d1       40         64        5 CacheEntry
 ",
     options: Spec(""),
     run,
