@@ -8,7 +8,7 @@ use crate::mdb::io::Output;
 use crate::mdb::{Call, Flags, Session};
 use crate::target::{Addr, Error, Result};
 use crate::v8::census::{Census, Group, Kinds};
-use crate::v8::graph::Graph;
+use crate::v8::graph::{Graph, UNREACHABLE};
 use crate::v8::refs::{Namer, Via};
 use crate::v8::value::{tagged, untag};
 
@@ -259,7 +259,9 @@ fn references(
     let (v8, g, h) = (s.v8()?, s.graph("findjsobjects")?, s.heap()?);
     let namer = Namer { h: &h, meta: &v8.metadata, g: &g };
     let ids: Vec<u32> = targets.iter().filter_map(|&a| g.id(a)).collect();
-    let direct = g.referrers(&ids);
+    // Garbage refers to nothing a program can reach: only live referrers count.
+    let live = |r: &(u32, u32)| g.dist[r.0 as usize] != UNREACHABLE;
+    let direct: Vec<(u32, u32)> = g.referrers(&ids).into_iter().filter(live).collect();
     // Backing stores and property cells stand for their owners (up to two levels: a
     // global's dictionary holds property cells).
     let mut owners: Vec<(u32, u32)> = Vec::new();
@@ -267,7 +269,7 @@ fn references(
     for _ in 0..2 {
         level.sort_unstable();
         level.dedup();
-        let up = g.referrers(&level);
+        let up: Vec<(u32, u32)> = g.referrers(&level).into_iter().filter(live).collect();
         level = up.iter().map(|r| r.0).filter(|&f| namer.hidden(f)).collect();
         owners.extend(up);
     }

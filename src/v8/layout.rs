@@ -799,6 +799,15 @@ impl Layout {
             }
             (*value, *origin, *type_hole) = (None, Origin::Absent, None);
         }
+        // A type known by a fallback is named after its entry (type_js_map: JSMap), for
+        // the commands that print V8 type names.
+        for (name, value, origin) in origins.iter() {
+            if let (Some(ty), Origin::Fallback(_)) = (value.and_then(|v| u16::try_from(v).ok()), origin) {
+                if let Some(words) = name.strip_prefix("type_") {
+                    type_names.entry(ty).or_insert_with(|| class_name(words));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -825,6 +834,17 @@ impl Layout {
     pub fn smi_shift(&self) -> u32 {
         (self.smi_shift_size + self.smi_value_shift) as u32
     }
+}
+
+/// A V8 class name from a layout entry's words: `js_weak_map` is `JSWeakMap`.
+fn class_name(words: &str) -> String {
+    words
+        .split('_')
+        .map(|w| match w {
+            "js" => "JS".to_string(),
+            w => w[..1].to_uppercase() + &w[1..],
+        })
+        .collect()
 }
 
 /// How a heap chunk's header is laid out. No metadata describes chunks, and the layout
