@@ -27,8 +27,9 @@ const CLASSES: &[(&str, u64)] = &[
 ];
 
 /// memlab's summary of a snapshot (tests/memlab/summary.js) with the trace of `class`.
-fn memlab(version: &str, snapshot: &std::path::Path, class: &str) -> Value {
-    let out = common::node_command(version)
+fn memlab(snapshot: &std::path::Path, class: &str) -> Value {
+    // memlab needs a recent node, whichever node made the snapshot.
+    let out = common::node_command(common::MEMLAB_NODE)
         .arg(root().join("tests/memlab/summary.js"))
         .arg(npm_package("@memlab/core"))
         .arg(snapshot)
@@ -60,7 +61,7 @@ fn export(version: &str) {
         std::fs::read_dir(&dir.0).unwrap().flatten().filter(|e| e.path().to_string_lossy().ends_with(".tmp")).collect();
     assert!(leftovers.is_empty(), "scratch files left: {leftovers:?}");
 
-    let (a, b) = (memlab(version, &ours, "GlobalItem"), memlab(version, &theirs, "GlobalItem"));
+    let (a, b) = (memlab(&ours, "GlobalItem"), memlab(&theirs, "GlobalItem"));
     for &(class, count) in CLASSES {
         assert_eq!(a["objects"][class], b["objects"][class], "{version} {class}: (objects, self size), ours vs V8's");
         assert_eq!(a["objects"][class][0], count, "{version} {class}");

@@ -26,7 +26,8 @@ fn snapshot(version: &str, dir: &Scratch) -> std::path::PathBuf {
 /// memlab's dominator (node ordinal) and retained size of every node.
 fn memlab(version: &str, snapshot: &std::path::Path, dir: &Scratch) -> Vec<(usize, u64)> {
     let out = dir.0.join("memlab.txt");
-    let status = node_command(version)
+    // memlab needs a recent node, whichever node made the snapshot.
+    let status = node_command(common::MEMLAB_NODE)
         .arg(root().join("tests/memlab/dominators.js"))
         .arg(npm_package("@memlab/core"))
         .arg(snapshot)

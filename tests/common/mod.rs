@@ -23,6 +23,10 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The node that runs memlab (npm @memlab/core) in the tests, whatever node made the
+/// snapshot it reads: memlab's dependencies need a recent one.
+pub const MEMLAB_NODE: &str = "20.20.2";
+
 /// Debian 12's own node 18 (`make debian-node`): a PIE executable whose V8, and so every
 /// `v8dbg_*` symbol, is in libnode.so.108. A "version" for the functions below.
 pub const DEBIAN_NODE: &str = "debian-18";

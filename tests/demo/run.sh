@@ -33,6 +33,13 @@ echo
 echo "> $rep::jsprint      (one of them)"
 mdb -e "$rep::jsprint" | sed -n '3,$p'
 echo
-echo "Every CacheEntry is a value of one Map, keyed by URL: that Map is the cache that never"
-echo "evicts. Next: ::findjsobjects -c Map to see it among the Maps, and ::help findjsobjects."
+echo "> $rep::findjsobjects | ::jsretainers      (why are they alive? the shortest paths from a root, grouped)"
+mdb -e "$rep::findjsobjects | ::jsretainers" | sed -n '3,$p'
+echo
+echo "> ::findjsobjects -s      (how much does each group hold? the largest retained size last)"
+mdb -e '::findjsobjects -s' | tail -n 4
+echo
+echo "Every CacheEntry is a value of one Map, keyed by URL, held by the module's closures:"
+echo "that Map is the cache that never evicts, and it holds the memory shown as RETAINED."
+echo "Next: ::jsheapsnapshot FILE to open the heap in Chrome DevTools, and ::help jsretainers."
 rm -f "$core"
