@@ -83,7 +83,7 @@ fn paths(version: &str) {
 }
 mod paths_on {
     use super::paths;
-    crate::test_every_version!(paths);
+    crate::test_every_line!(paths);
 }
 
 fn references(version: &str) {
@@ -102,7 +102,7 @@ fn references(version: &str) {
 }
 mod references_on {
     use super::references;
-    crate::test_every_version!(references);
+    crate::test_every_line!(references);
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn sizes(version: &str) {
 }
 mod sizes_on {
     use super::sizes;
-    crate::test_every_version!(sizes);
+    crate::test_every_line!(sizes);
 }
 
 /// Per constructor: objects and total shallow size among the snapshot's nodes of type
@@ -248,5 +248,5 @@ fn snapshot_oracle(version: &str) {
 }
 mod snapshot_oracle_on {
     use super::snapshot_oracle;
-    crate::test_every_version!(snapshot_oracle);
+    crate::test_every_line!(snapshot_oracle);
 }

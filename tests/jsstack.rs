@@ -162,7 +162,7 @@ fn jsstack_of_a_spinning_process(version: &str) {
     assert_eq!(tier("turbofan"), "optimized", "{verbose}");
     assert_eq!(tier("baseline"), "baseline", "{verbose}");
     assert_eq!(tier("processImmediate"), "interpreted", "{verbose}");
-    if !["18.20.8", "20.20.2", "22.23.3", common::DEBIAN_NODE].contains(&version) {
+    if !["18.20.8", "20.20.2", "22.23.5", common::DEBIAN_NODE].contains(&version) {
         assert_eq!(tier("maglev"), "optimized", "{verbose}");
     }
     let marker = on_spin_core(version, &["::jsstack -v -n 0 -f spin -p spinMarker"]);

@@ -257,7 +257,7 @@ fn references(
     out: &mut Output,
 ) -> Result<()> {
     let (v8, g, h) = (s.v8()?, s.graph("findjsobjects")?, s.heap()?);
-    let namer = Namer { h: &h, meta: &v8.metadata, g: &g };
+    let namer = Namer::new(&h, &v8.metadata, &g);
     let ids: Vec<u32> = targets.iter().filter_map(|&a| g.id(a)).collect();
     // Garbage refers to nothing a program can reach: only live referrers count.
     let live = |r: &(u32, u32)| g.dist[r.0 as usize] != UNREACHABLE;

@@ -39,7 +39,7 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         return Err(Error::Usage("name the file to write (e.g. ::jsheapsnapshot /var/tmp/core.heapsnapshot)".into()));
     };
     let path = file.text();
-    let namer = Namer { h: &h, meta: &v8.metadata, g: &g };
+    let namer = Namer::new(&h, &v8.metadata, &g);
     let w = heapsnapshot::write(&namer, Path::new(&path), &mut progress("jsheapsnapshot", "writing the snapshot"))?;
     let _ =
         writeln!(out, "wrote {path}: {} nodes, {} edges, {} strings, {} bytes", w.nodes, w.edges, w.strings, w.bytes);

@@ -31,7 +31,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let (paths, depth) = (opts.number('n', DEFAULT_PATHS)?, opts.number('d', DEFAULT_DEPTH)?);
     let (v8, g, h) = (s.v8()?, s.graph("jsretainers")?, s.heap()?);
     let l = &v8.layout;
-    let namer = Namer { h: &h, meta: &v8.metadata, g: &g };
+    let namer = Namer::new(&h, &v8.metadata, &g);
     let id_of = |a: Addr| g.object(untag(a, l), l);
     if call.flags.contains(Flags::PIPE) {
         // Piped: one shortest path per object, grouped by what they have in common.

@@ -50,7 +50,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         UNREACHABLE => "-".to_string(),
         d => d.to_string(),
     };
-    let namer = Namer { h: &h, meta: &v8.metadata, g: &g };
+    let namer = Namer::new(&h, &v8.metadata, &g);
     if call.flags.header() {
         let _ = writeln!(out, "{:>16} {:>8} {:>10} {:>8} TYPE", "OBJECT", "SHALLOW", "RETAINED", "DISTANCE");
     }

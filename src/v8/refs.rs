@@ -9,6 +9,10 @@
 //! elements arrays, dictionaries, a Map's hash table, a global's property cells) are
 //! left out: `obj → PropertyArray → value` reads `obj.name`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use super::graph::Graph;
 use super::heap::Heap;
 use super::layout::Metadata;
@@ -131,9 +135,26 @@ pub struct Namer<'a> {
     pub h: &'a Heap<'a>,
     pub meta: &'a Metadata,
     pub g: &'a Graph,
+    /// The named references of the JavaScript objects named so far: a path through a
+    /// Map of 40,000 entries would otherwise read all of them at every step.
+    js: RefCell<HashMap<u32, Rc<Vec<(Addr, Via)>>>>,
 }
 
-impl Namer<'_> {
+impl<'a> Namer<'a> {
+    pub fn new(h: &'a Heap<'a>, meta: &'a Metadata, g: &'a Graph) -> Namer<'a> {
+        Namer { h, meta, g, js: RefCell::default() }
+    }
+
+    /// [`js_refs`] of JavaScript object `id`, read once.
+    fn js_refs(&self, id: u32) -> Rc<Vec<(Addr, Via)>> {
+        if let Some(r) = self.js.borrow().get(&id) {
+            return r.clone();
+        }
+        let r = Rc::new(js_refs(self.h, self.addr(id)).unwrap_or_default());
+        self.js.borrow_mut().insert(id, r.clone());
+        r
+    }
+
     /// A JavaScript object (global objects included, which V8 numbers apart).
     pub fn is_js(&self, id: u32) -> bool {
         self.h.l.is_js_object_type(self.g.types[id as usize]) || self.is_global(id)
@@ -159,12 +180,8 @@ impl Namer<'_> {
         let (h, l) = (self.h, self.h.l);
         let target = self.addr(to);
         if self.is_js(from) {
-            let named: Vec<Via> = js_refs(h, self.addr(from))
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|(a, _)| *a == target)
-                .map(|(_, v)| v)
-                .collect();
+            let named: Vec<Via> =
+                self.js_refs(from).iter().filter(|(a, _)| *a == target).map(|(_, v)| v.clone()).collect();
             if !named.is_empty() {
                 return named;
             }
