@@ -150,7 +150,7 @@ demo: build
 bench: build
 	tests/bench/run.sh $(HOST) $(MODULE)
 
-# tests/stress.rs (200 variants in make test) with 10,000 variants; STRESS_VARIANTS=N to change.
+# tests/stress.rs (100 variants in make test) with 10,000 variants; STRESS_VARIANTS=N to change.
 STRESS_VARIANTS ?= 10000
 stress: build $(NODE_CACHE)/20.20.2/bin/node
 	STRESS_VARIANTS=$(STRESS_VARIANTS) $(CARGO) test --release --test stress -- --nocapture
