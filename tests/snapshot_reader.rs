@@ -24,7 +24,7 @@ fn snapshot(version: &str, dir: &Scratch) -> std::path::PathBuf {
 }
 
 /// memlab's dominator (node ordinal) and retained size of every node.
-fn memlab(version: &str, snapshot: &std::path::Path, dir: &Scratch) -> Vec<(usize, u64)> {
+fn memlab(snapshot: &std::path::Path, dir: &Scratch) -> Vec<(usize, u64)> {
     let out = dir.0.join("memlab.txt");
     // memlab needs a recent node, whichever node made the snapshot.
     let status = node_command(common::MEMLAB_NODE)
@@ -65,7 +65,7 @@ fn check(version: &'static str) {
     // the root's retained size in memlab is the total of all nodes, here that of the reachable.
     let idom = s.dominators();
     let retained = s.retained_sizes(&idom);
-    let memlab = memlab(version, &path, &dir);
+    let memlab = memlab(&path, &dir);
     assert_eq!(memlab.len(), s.node_count());
     let reachable: Vec<usize> = (0..s.node_count()).filter(|&v| idom[v].is_some()).collect();
     assert!(reachable.len() * 100 > s.node_count() * 99, "{} of {} reachable", reachable.len(), s.node_count());

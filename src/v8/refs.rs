@@ -130,6 +130,9 @@ fn key_text(h: &Heap, key: Value) -> String {
     }
 }
 
+/// A JavaScript object's named references, shared.
+type Refs = Rc<Vec<(Addr, Via)>>;
+
 /// Names an object's edges: the heap, its metadata and the graph.
 pub struct Namer<'a> {
     pub h: &'a Heap<'a>,
@@ -137,7 +140,7 @@ pub struct Namer<'a> {
     pub g: &'a Graph,
     /// The named references of the JavaScript objects named so far: a path through a
     /// Map of 40,000 entries would otherwise read all of them at every step.
-    js: RefCell<HashMap<u32, Rc<Vec<(Addr, Via)>>>>,
+    js: RefCell<HashMap<u32, Refs>>,
 }
 
 impl<'a> Namer<'a> {
@@ -146,7 +149,7 @@ impl<'a> Namer<'a> {
     }
 
     /// [`js_refs`] of JavaScript object `id`, read once.
-    fn js_refs(&self, id: u32) -> Rc<Vec<(Addr, Via)>> {
+    fn js_refs(&self, id: u32) -> Refs {
         if let Some(r) = self.js.borrow().get(&id) {
             return r.clone();
         }
