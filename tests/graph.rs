@@ -114,15 +114,7 @@ fn garbage_addresses_are_errors() {
     assert!(r.stderr.contains("is not the start of a heap object"), "{}", r.stderr);
 }
 
-/// The fixture's classes, each with a known population.
-const CLASSES: &[(&str, u64)] = &[
-    ("CacheEntry", 100),
-    ("ListenerItem", 1000),
-    ("TimerState", 1),
-    ("PendingThing", 1),
-    ("RegistryItem", 1),
-    ("GlobalItem", 1),
-];
+use common::RETAINERS_CLASSES as CLASSES;
 
 /// `::findjsobjects -s` rows by constructor: (objects, SIZE, RETAINED), groups summed.
 fn sized_groups(out: &str) -> std::collections::HashMap<String, (u64, u64, u64)> {

@@ -16,15 +16,7 @@ mod common;
 use common::{core_and_snapshot, mdb_core, node, npm_package, root, Scratch};
 use serde_json::Value;
 
-/// The fixture's classes and how many objects of each it keeps.
-const CLASSES: &[(&str, u64)] = &[
-    ("CacheEntry", 100),
-    ("ListenerItem", 1000),
-    ("TimerState", 1),
-    ("PendingThing", 1),
-    ("RegistryItem", 1),
-    ("GlobalItem", 1),
-];
+use common::RETAINERS_CLASSES as CLASSES;
 
 /// memlab's summary of a snapshot (tests/memlab/summary.js) with the trace of `class`.
 fn memlab(snapshot: &std::path::Path, class: &str) -> Value {

@@ -29,6 +29,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// tests/fixtures/retainers.js's classes, and how many objects of each it keeps.
+pub const RETAINERS_CLASSES: &[(&str, u64)] = &[
+    ("CacheEntry", 100),
+    ("ListenerItem", 1000),
+    ("TimerState", 1),
+    ("PendingThing", 1),
+    ("RegistryItem", 1),
+    ("GlobalItem", 1),
+];
+
 /// The node that runs memlab (npm @memlab/core) in the tests, whatever node made the
 /// snapshot it reads: memlab's dependencies need a recent one.
 pub const MEMLAB_NODE: &str = "20.20.2";
