@@ -242,3 +242,64 @@ mod snapshot_oracle_on {
     use super::snapshot_oracle;
     crate::test_every_line!(snapshot_oracle);
 }
+
+/// Per name of the snapshot's "object" nodes: their retained size as DevTools counts a
+/// constructor's (HeapSnapshot.ts: the retained sizes of its objects that no other of
+/// them dominates), over the dominator tree computed from the snapshot.
+fn snapshot_class_retained(snap: &common::snapshot::Snapshot) -> std::collections::HashMap<String, u64> {
+    let idom = snap.dominators();
+    let retained = snap.retained_sizes(&idom);
+    let object = |v: usize| snap.type_of(v) == "object";
+    let mut out = std::collections::HashMap::new();
+    for v in (0..snap.node_count()).filter(|&v| object(v) && idom[v].is_some()) {
+        let name = snap.name_of(v);
+        // Up the dominator tree: is an object of the same name above it?
+        let mut x = idom[v].unwrap();
+        let mut depth = 0;
+        while x != 0 && !(object(x) && snap.name_of(x) == name) && depth < snap.node_count() {
+            x = idom[x].unwrap();
+            depth += 1;
+        }
+        if x == 0 {
+            *out.entry(name.to_string()).or_default() += retained[v];
+        }
+    }
+    out
+}
+
+/// Retained sizes against the dominator tree computed from V8's own snapshot of the same
+/// process: each of the fixture's classes (one group each), and `process`, within 1%.
+fn retained_oracle(version: &str) {
+    let dir = common::Scratch::new(&format!("graph-retained-{version}"));
+    let (core, snapshot) = common::core_and_snapshot(version, "retainers.js", &[], &dir.0);
+    let r = mdb_core(&node(version), &core, &["::findjsobjects -s"]);
+    assert!(!r.stdout.contains("internal error") && !r.stdout.contains("panicked"), "{}", r.stdout);
+    let ours = sized_groups(r.ok());
+    let oracle = snapshot_class_retained(&common::snapshot::Snapshot::read(&snapshot));
+    let classes = CLASSES.iter().map(|c| c.0).chain(["process"]);
+    let report: Vec<String> = classes
+        .map(|class| {
+            let (mine, theirs) = (ours[class].2, oracle.get(class).copied().unwrap_or(0));
+            let ok = mine.abs_diff(theirs) * 100 <= theirs;
+            format!("{} {class}: ours {mine}, the snapshot's {theirs}", if ok { "ok" } else { "DIFFERS" })
+        })
+        .collect();
+    // Differences not explained yet (the lead's issue note has them): on node 18, the
+    // empty classes hold 224 bytes more here, on node 24 GlobalItem 264 bytes less, and
+    // `process` differs on both node 18 builds. Each must still differ, so that the
+    // list stays exact.
+    let unexplained: &[(&str, &[&str])] = &[
+        ("18.20.8", &["TimerState", "PendingThing", "GlobalItem", "process"]),
+        (common::DEBIAN_NODE, &["process"]),
+        ("24.22.3", &["GlobalItem"]),
+    ];
+    let known: &[&str] = unexplained.iter().find(|u| u.0 == version).map_or(&[], |u| u.1);
+    for line in &report {
+        let class = line.split(' ').nth(1).unwrap().trim_end_matches(':');
+        assert_eq!(line.starts_with("DIFFERS"), known.contains(&class), "{}", report.join("\n"));
+    }
+}
+mod retained_oracle_on {
+    use super::retained_oracle;
+    crate::test_every_version!(retained_oracle);
+}

@@ -18,13 +18,16 @@
 //! FixedDoubleArray contents. Edges carry no names: a path names each edge when it is
 //! printed ([`super::edges`]), by reading the object again.
 //!
-//! **Roots.** No metadata locates V8's root lists, so a root is any strong pointer to an
-//! object start held in memory outside the V8 heap (not in any heap chunk, FROM pages
-//! included, and not executable): the Isolate (its roots table, handle scope data and
-//! Heap: the words within `allocation_areas_window` bytes of the Heap pointer that page
-//! headers hold), and every other native memory (global handle blocks, node's persistent
-//! handles, handle scope blocks, thread stacks, the binary's data). Stale words in freed
-//! native memory make this conservative: it may keep some garbage alive, never the reverse.
+//! **Roots.** No metadata locates V8's root lists, so roots are found by where a strong
+//! pointer to an object start lies in memory outside the V8 heap (not in any heap chunk,
+//! FROM pages included, and not executable), classed by [`RootKind`]: the Isolate (the
+//! words within `allocation_areas_window` bytes of the Heap pointer that page headers
+//! hold, and the vectors of objects those words point to), global handle blocks (their
+//! strong nodes only), the threads' stacks, and any other native memory. Every
+//! internalized string is a root too (the string table's, as V8's snapshots count it).
+//! Native memory holds stale words (freed buffers), so its pointers are roots only of
+//! objects the other roots do not reach: they may keep some garbage alive, never the
+//! reverse, and change no reachable object's dominators.
 //! A synthetic root node (id [`Graph::root`]) points to every root object.
 //!
 //! **Distance** is DevTools' (see [`Graph::distances`]): the number of strong edges from
@@ -48,6 +51,8 @@ pub const WEAK: u32 = 1 << 31;
 pub const UNREACHABLE: u32 = u32::MAX;
 /// Native memory is read in blocks of this many bytes when looking for roots.
 const ROOT_BLOCK: usize = 1 << 20;
+/// The longest vector of objects of the Isolate's looked at (bytes).
+const MAX_VECTOR: u64 = 1 << 24;
 /// Pass 2 marks the sizes it took from the next object's start with this bit.
 const FALLBACK: u32 = 1 << 31;
 /// The most objects the graph holds (ids must stay below the weak bit).
@@ -56,19 +61,32 @@ const MAX_OBJECTS: usize = (WEAK - 2) as usize;
 /// A root object: its id, and where the pointer to it was found.
 pub type Root = (u32, RootKind, u64);
 
-/// Where a root pointer was found.
+/// Where a root pointer was found, the most certain first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RootKind {
     /// Within `allocation_areas_window` bytes of the Isolate's Heap.
     Isolate,
-    /// Any other memory outside the V8 heap.
+    /// An internalized string: the string table (native memory since V8 9.1) holds
+    /// them, weakly for the GC, strongly for V8's heap snapshots.
+    StringTable,
+    /// A strong node of a global handle block.
+    GlobalHandles,
+    /// A thread's stack, from its stack pointer up.
+    Stack,
+    /// Any other memory outside the V8 heap, for objects the other roots do not reach.
     Native,
 }
 
 impl RootKind {
+    pub const ALL: [RootKind; 5] =
+        [RootKind::Isolate, RootKind::StringTable, RootKind::GlobalHandles, RootKind::Stack, RootKind::Native];
+
     pub fn label(self) -> &'static str {
         match self {
             RootKind::Isolate => "(Isolate)",
+            RootKind::StringTable => "(Internalized strings)",
+            RootKind::GlobalHandles => "(Global handles)",
+            RootKind::Stack => "(Stack roots)",
             RootKind::Native => "(native memory)",
         }
     }
@@ -335,10 +353,23 @@ impl Graph {
         }
 
         // The roots, then the synthetic root's edges.
-        let (roots, native) = find_roots(h, regions, &chunks, &g.index, &mut meter)?;
+        let (mut roots, native) = find_roots(h, regions, &chunks, &g.index, &mut meter)?;
+        roots.extend(
+            (0..g.root())
+                .filter(|&i| l.is_internalized_string_type(g.types[i as usize]))
+                .map(|i| (i, RootKind::StringTable, g.addrs[i as usize])),
+        );
+        roots.sort_unstable_by_key(|r| (r.0, r.1, r.2));
+        roots.dedup_by_key(|r| r.0);
         stats.native_bytes = native;
-        g.roots = roots;
+        // The end of the last object's edges, the start of the synthetic root's.
         g.offsets.push(g.targets.len() as u32);
+        // Native memory holds stale words (freed buffers: a heap snapshot's own tables
+        // name nearly every object): they keep alive only what no other root reaches.
+        let certain: Vec<u32> = roots.iter().filter(|r| r.1 != RootKind::Native).map(|r| r.0).collect();
+        let reached = g.reached(&certain);
+        g.roots = roots.into_iter().filter(|r| r.1 != RootKind::Native || !reached[r.0 as usize]).collect();
+        drop(reached);
         g.targets.extend(g.roots.iter().map(|r| r.0));
         g.offsets.push(g.targets.len() as u32);
         stats.roots = g.roots.len() as u64;
@@ -351,6 +382,25 @@ impl Graph {
         stats.seconds = started.elapsed().as_secs_f64();
         g.stats = stats;
         Ok(g)
+    }
+
+    /// Which objects strong edges reach from `seeds` (the seeds included).
+    fn reached(&self, seeds: &[u32]) -> Vec<bool> {
+        let mut seen = vec![false; self.addrs.len()];
+        let mut stack: Vec<u32> = Vec::new();
+        for &s in seeds {
+            if !std::mem::replace(&mut seen[s as usize], true) {
+                stack.push(s);
+            }
+        }
+        while let Some(x) = stack.pop() {
+            for &t in self.edges(x) {
+                if t & WEAK == 0 && !std::mem::replace(&mut seen[t as usize], true) {
+                    stack.push(t);
+                }
+            }
+        }
+        seen
     }
 
     /// Distances from the roots over strong edges, as DevTools counts them: objects
@@ -573,8 +623,10 @@ fn page_edges(shared: &Arc<Shared>, p: &Page, b: &[u8]) -> (u32, Vec<u32>, Vec<u
 }
 
 /// Strong pointers to object starts in memory outside the V8 heap: readable,
-/// non-executable regions, less every heap chunk. Returns the roots (one per object,
-/// the first place found) and the bytes searched.
+/// non-executable regions, less every heap chunk, each classed by where it is
+/// ([`RootKind`]; words of a global handle block other than its strong nodes' object
+/// slots are no roots). Returns the roots (one per object, the first kind and then the
+/// lowest address found) and the bytes searched.
 fn find_roots(
     h: &Heap,
     regions: &[Region],
@@ -587,13 +639,16 @@ fn find_roots(
     heaps.sort_unstable();
     heaps.dedup();
     let window = l.allocation_areas_window;
-    let kind = |at: u64| {
-        if heaps.iter().any(|&hp| at >= hp.saturating_sub(window) && at < hp.saturating_add(window)) {
-            RootKind::Isolate
-        } else {
-            RootKind::Native
-        }
-    };
+    let in_isolate =
+        |at: u64| heaps.iter().any(|&hp| at >= hp.saturating_sub(window) && at < hp.saturating_add(window));
+    // Each thread's stack: from its stack pointer to the end of its mapping.
+    let stacks: Vec<(u64, u64)> =
+        h.t.threads()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|tid| h.t.register(tid, "rsp").ok())
+            .filter_map(|sp| regions.iter().find(|r| r.start.0 <= sp && sp < r.end()).map(|r| (sp, r.end())))
+            .collect();
     let mut holes: Vec<(u64, u64)> = chunks.iter().map(|p| (p.base.0, p.chunk_end.max(p.end))).collect();
     holes.sort_unstable();
     let mut spans = Vec::new();
@@ -609,24 +664,42 @@ fn find_roots(
             spans.push((at, r.end()));
         }
     }
-    let mut found: Vec<Root> = Vec::new();
+    let blocks = HandleBlocks::of(l);
+    // (object, where) of every pointer; global handle blocks and their strong nodes.
+    let mut found: Vec<(u32, u64)> = Vec::new();
+    let (mut block_starts, mut strong) = (Vec::new(), Vec::new());
     let mut searched = 0u64;
-    let mut buf = vec![0u8; ROOT_BLOCK];
+    let mut buf = vec![0u8; ROOT_BLOCK + blocks.len];
     meter.total += spans.iter().map(|(s, e)| e - s).sum::<u64>();
     for (start, end) in spans {
         let mut at = start;
+        // The end of the last handle block found: none starts inside one.
+        let mut block_end = 0u64;
         while at < end {
             let len = ((end - at) as usize).min(ROOT_BLOCK);
+            // Read ahead by a block's length, where the span goes on, to see whole blocks.
+            let ahead = ((end - at) as usize).min(ROOT_BLOCK + blocks.len);
             // A region's unreadable tail (a core holds a prefix of each) ends its search.
-            if h.t.read(Addr(at), &mut buf[..len]).is_err() {
+            let avail = if h.t.read(Addr(at), &mut buf[..ahead]).is_ok() {
+                ahead
+            } else if h.t.read(Addr(at), &mut buf[..len]).is_ok() {
+                len
+            } else {
                 break;
-            }
+            };
             for (k, w) in words(&buf[..len]).enumerate() {
                 if w & l.heap_object_tag_mask == l.heap_object_tag {
                     if let Some(id) = index.id(w - l.heap_object_tag) {
-                        let where_ = at + (k as u64) * 8;
-                        found.push((id, kind(where_), where_));
+                        found.push((id, at + (k as u64) * 8));
                     }
+                }
+            }
+            for o in (0..len).step_by(HandleBlocks::ALIGN) {
+                if at + (o as u64) >= block_end && blocks.is_block(&buf[..avail], o) {
+                    let b = at + o as u64;
+                    block_starts.push(b);
+                    strong.extend(blocks.strong_nodes(&buf[o..avail]).map(|off| b + off));
+                    block_end = b + blocks.len as u64;
                 }
             }
             at += len as u64;
@@ -635,10 +708,130 @@ fn find_roots(
             (meter.progress)(meter.done, meter.total)?;
         }
     }
-    // One root per object: the Isolate's before native memory's, then the lowest address.
-    found.sort_unstable_by_key(|r| (r.0, r.1, r.2));
-    found.dedup_by_key(|r| r.0);
-    Ok((found, searched))
+    let in_heap = |a: u64| {
+        let i = holes.partition_point(|&(s, _)| s <= a);
+        i > 0 && a < holes[i - 1].1
+    };
+    let vector_start = found.len();
+    for &hp in &heaps {
+        found.extend(isolate_vectors(h, index, hp, &in_heap));
+    }
+    let mut vectors: Vec<u64> = found[vector_start..].iter().map(|f| f.1).collect();
+    vectors.sort_unstable();
+    block_starts.sort_unstable();
+    strong.sort_unstable();
+    let in_block = |at: u64| {
+        let i = block_starts.partition_point(|&b| b <= at);
+        i > 0 && at < block_starts[i - 1] + blocks.len as u64
+    };
+    let mut roots: Vec<Root> = found
+        .into_iter()
+        .filter_map(|(id, at)| {
+            let kind = if in_block(at) {
+                strong.binary_search(&at).ok()?;
+                RootKind::GlobalHandles
+            } else if in_isolate(at) || vectors.binary_search(&at).is_ok() {
+                RootKind::Isolate
+            } else if stacks.iter().any(|&(s, e)| s <= at && at < e) {
+                RootKind::Stack
+            } else {
+                RootKind::Native
+            };
+            Some((id, kind, at))
+        })
+        .collect();
+    // One root per object: the most certain kind, then the lowest address.
+    roots.sort_unstable_by_key(|r| (r.0, r.1, r.2));
+    roots.dedup_by_key(|r| r.0);
+    Ok((roots, searched))
+}
+
+/// The Isolate's vectors of objects in native memory (the startup object cache, a
+/// `std::vector<Object>`): every (begin, end, capacity) triple of words around the Heap
+/// `hp` whose [begin, end) lies outside the V8 heap, holds only Smis and pointers to
+/// object starts and at least one of these. Returns (object, where) of each pointer.
+fn isolate_vectors(h: &Heap, index: &Index, hp: u64, in_heap: &dyn Fn(u64) -> bool) -> Vec<(u32, u64)> {
+    let l = h.l;
+    let start = hp.saturating_sub(l.allocation_areas_window);
+    let Ok(b) = h.t.read_vec(Addr(start), (2 * l.allocation_areas_window) as usize) else { return Vec::new() };
+    let w: Vec<u64> = words(&b).collect();
+    let mut out = Vec::new();
+    for t in w.windows(3) {
+        let (begin, end, cap) = (t[0], t[1], t[2]);
+        let len = end.wrapping_sub(begin);
+        if begin == 0 || begin >= end || end > cap || len % 8 != 0 || len > MAX_VECTOR || in_heap(begin) {
+            continue;
+        }
+        let Ok(v) = h.t.read_vec(Addr(begin), len as usize) else { continue };
+        let ids: Option<Vec<Option<u32>>> = words(&v)
+            .map(|x| {
+                if x & l.smi_tag_mask == l.smi_tag {
+                    Some(None)
+                } else {
+                    index
+                        .id(x.wrapping_sub(l.heap_object_tag))
+                        .map(Some)
+                        .filter(|_| x & l.heap_object_tag_mask == l.heap_object_tag)
+                }
+            })
+            .collect();
+        for (k, id) in ids.into_iter().flatten().enumerate() {
+            if let Some(id) = id {
+                out.push((id, begin + 8 * k as u64));
+            }
+        }
+    }
+    out
+}
+
+/// The shape of V8's global handle blocks (GlobalHandles::NodeBlock), found in native
+/// memory by their nodes' indexes: node k of a block, at k times the node's size from its
+/// start, has index k.
+struct HandleBlocks {
+    nodes: usize,
+    node: usize,
+    index: usize,
+    flags: usize,
+    mask: u8,
+    normal: u8,
+    /// The nodes' bytes.
+    len: usize,
+}
+
+impl HandleBlocks {
+    /// Blocks are allocated by malloc, 16-byte aligned.
+    const ALIGN: usize = 16;
+
+    fn of(l: &Layout) -> HandleBlocks {
+        let nodes = l.global_handle_block_nodes as usize;
+        let node = l.global_handle_node_size as usize;
+        HandleBlocks {
+            nodes,
+            node,
+            index: l.global_handle_node_index as usize,
+            flags: l.global_handle_node_flags as usize,
+            mask: l.global_handle_state_mask as u8,
+            normal: l.global_handle_state_normal as u8,
+            len: nodes * node,
+        }
+    }
+
+    /// Whether a block starts at `b[o..]` (and all of it is in `b`).
+    fn is_block(&self, b: &[u8], o: usize) -> bool {
+        let at = |k: usize| b.get(o + k * self.node + self.index).copied();
+        at(0) == Some(0)
+            && at(1) == Some(1)
+            && o + self.len <= b.len()
+            && (2..self.nodes).all(|k| at(k) == Some(k as u8))
+    }
+
+    /// The offsets of the object slots of the strong nodes of the block that starts `b`.
+    fn strong_nodes<'a>(&'a self, b: &'a [u8]) -> impl Iterator<Item = u64> + 'a {
+        (0..self.nodes)
+            .map(|k| k * self.node)
+            .filter(|&n| b[n + self.flags] & self.mask == self.normal)
+            .map(|n| n as u64)
+    }
 }
 
 impl Retained {

@@ -730,11 +730,32 @@ layout! {
     allocation_areas_window: u64 = Source::None, Otherwise::Known(
         "measured: Heap - 0x50 (node 18), - 0xd208 (node 20), - 0xf2f8 (node 26); LinearAllocationArea in src/heap/linear-allocation-area.h",
         &[((0, 0), 0x40000)]);
+
+    /// kIsNotInternalizedMask: the instance-type bit of strings not in the string table.
+    string_not_internalized_mask: u64 = Source::None, Otherwise::Known("kIsNotInternalizedMask (src/objects/instance-type.h)", &[((0, 0), 0x20)]);
+
+    // --- Global handles (never exported; src/handles/global-handles.cc, the same since V8 7).
+    /// GlobalHandles::NodeBlock holds this many nodes, at its start.
+    global_handle_block_nodes: u64 = Source::None, Otherwise::Known("kBlockSize (src/handles/global-handles.cc)", &[((0, 0), 256)]);
+    /// sizeof(GlobalHandles::Node): object_, class_id_, index_, flags_, data_, weak_callback_.
+    global_handle_node_size: u64 = Source::None, Otherwise::Known("sizeof(GlobalHandles::Node) (src/handles/global-handles.cc)", &[((0, 0), 32)]);
+    /// NodeBase::index_, the node's index in its block.
+    global_handle_node_index: u64 = Source::None, Otherwise::Known("offsetof(NodeBase, index_) (src/handles/global-handles.cc)", &[((0, 0), 10)]);
+    /// NodeBase::flags_, whose low bits are the node's state.
+    global_handle_node_flags: u64 = Source::None, Otherwise::Known("offsetof(NodeBase, flags_) (src/handles/global-handles.cc)", &[((0, 0), 11)]);
+    /// Node::NodeState, the low three bits of flags_.
+    global_handle_state_mask: u64 = Source::None, Otherwise::Known("Node::NodeState = BitField8<State, 0, 3> (src/handles/global-handles.cc)", &[((0, 0), 7)]);
+    /// Node::NORMAL: a strong handle (FREE is 0, WEAK 2, PENDING 3, NEAR_DEATH 4).
+    global_handle_state_normal: u64 = Source::None, Otherwise::Known("Node::State::NORMAL (src/handles/global-handles.cc)", &[((0, 0), 1)]);
 }
 
 impl Layout {
     pub fn is_string_type(&self, ty: u16) -> bool {
         u64::from(ty) < self.first_nonstring_type
+    }
+
+    pub fn is_internalized_string_type(&self, ty: u16) -> bool {
+        self.is_string_type(ty) && u64::from(ty) & self.string_not_internalized_mask == 0
     }
 
     /// Types of the objects `::findjsobjects` reports: ordinary JavaScript objects of
@@ -1087,7 +1108,8 @@ mod tests {
         );
         assert!(warning.contains(" values are fallbacks, unverified for it: "), "{warning}");
         assert!(warning.contains(" dictionary_index_shift, "), "{warning}");
-        assert!(warning.contains(", allocation_areas_window (see ::v8layout)"), "{warning}");
+        assert!(warning.contains(", allocation_areas_window, "), "{warning}");
+        assert!(warning.contains(", global_handle_state_normal (see ::v8layout)"), "{warning}");
     }
 
     #[test]
