@@ -2,7 +2,7 @@
 //! `v8.writeHeapSnapshot()` writes, which Chrome DevTools' Memory panel and memlab load.
 //!
 //! **Nodes.** Node 0 is the synthetic root, node 1 `(GC roots)`, then one synthetic node
-//! per kind of root ([`RootKind`]: `(Isolate)`, `(native memory)`), then every object of
+//! per kind of root ([`RootKind`]: `(Isolate)` ... `(native memory)`), then every object of
 //! the graph that a root reaches, in id order (garbage is left out: V8 collects it
 //! before it takes a snapshot). Each object's type and name follow V8's heap snapshot
 //! generator: JavaScript objects are `object`s named by their constructor, functions
