@@ -137,6 +137,8 @@ $(DEBIAN_NODE):
 
 test: build nodes npm-packages debian-node illumos-check
 	$(CARGO) test --release --workspace -- --test-threads=2
+	# The fuzz targets still compile (they run under make fuzz, on nightly).
+	$(CARGO) check --manifest-path fuzz/Cargo.toml --bins
 
 # The snapshot oracle (tests/snapshot_oracle.rs): per-constructor counts against V8's own
 # heap snapshot of an acorn heap, two fresh cores per version (about 5 minutes). make test
