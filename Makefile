@@ -25,9 +25,10 @@ NODE_VERSIONS  := 12.22.12 13.14.0 14.21.3 15.14.0 16.20.2 17.9.1 18.20.8 19.8.1
 NODE_CACHE     := .cache/node
 NODES          := $(foreach v,$(NODE_VERSIONS),$(NODE_CACHE)/$(v)/bin/node)
 # npm packages the tests use (tests/fixtures/acorn.js; memlab's heap analysis for
-# tests/snapshot_reader.rs), installed into .cache/npm without install scripts (memlab's
-# puppeteer would download a browser).
-NPM_PACKAGES   := acorn@8.15.0 @memlab/core@2.0.5
+# tests/snapshot_reader.rs; Chrome DevTools' heap snapshot worker, TypeScript sources that
+# typescript compiles as they load, for tests/heapsnapshot.rs), installed into .cache/npm
+# without install scripts (memlab's puppeteer would download a browser).
+NPM_PACKAGES   := acorn@8.15.0 @memlab/core@2.0.5 chrome-devtools-frontend@1.0.1705227 typescript@5.9.3
 NPM_CACHE      := .cache/npm
 MODULE         := target/release/v8.so
 HOST           := target/release/mdb
