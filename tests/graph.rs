@@ -83,7 +83,7 @@ fn paths(version: &str) {
 }
 mod paths_on {
     use super::paths;
-    crate::test_every_line!(paths);
+    crate::test_every_version!(paths);
 }
 
 fn references(version: &str) {
@@ -102,7 +102,7 @@ fn references(version: &str) {
 }
 mod references_on {
     use super::references;
-    crate::test_every_line!(references);
+    crate::test_every_version!(references);
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn sizes(version: &str) {
 }
 mod sizes_on {
     use super::sizes;
-    crate::test_every_line!(sizes);
+    crate::test_every_version!(sizes);
 }
 
 /// Per constructor: objects and total shallow size among the snapshot's nodes of type
@@ -240,5 +240,5 @@ fn snapshot_oracle(version: &str) {
 }
 mod snapshot_oracle_on {
     use super::snapshot_oracle;
-    crate::test_every_line!(snapshot_oracle);
+    crate::test_every_version!(snapshot_oracle);
 }

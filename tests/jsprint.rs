@@ -168,7 +168,7 @@ fn bad_addresses_and_usage() {
 /// copies are followed, so dead objects that point at a moved object print it.
 #[test]
 fn sweep_every_object() {
-    let versions = common::NODE_VERSIONS.iter().chain([&common::DEBIAN_NODE]);
+    let versions = common::NODE_LINES.iter().chain([&common::DEBIAN_NODE]);
     let mut wrong = Vec::new();
     for version in versions {
         for fixture in ["population.js", "values.js"] {

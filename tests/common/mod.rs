@@ -13,17 +13,11 @@ use std::sync::Mutex;
 pub mod corrupt;
 pub mod snapshot;
 
-/// The node versions under test (installed by `make nodes`).
+/// The node versions under test, the latest release of each line (installed by `make nodes`).
 pub const NODE_LINES: &[&str] = &[
     "12.22.12", "13.14.0", "14.21.3", "15.14.0", "16.20.2", "17.9.1", "18.20.8", "19.8.1", "20.20.2", "21.7.3",
     "22.23.5", "23.11.1", "24.22.3", "25.9.0", "26.12.1",
 ];
-
-/// The lines every test runs on (test_every_version!). The scan, the census, the heap
-/// graph and the code commands are tested on every line of [`NODE_LINES`]
-/// (test_every_line!); the rest of the suite does not pass on the others yet (see the
-/// issue notes: ::jsprint's sweep on 12-17, ::jsstack's tiers and node 23's DataView).
-pub const NODE_VERSIONS: &[&str] = &["18.20.8", "20.20.2", "22.23.5", "24.22.3", "26.12.1"];
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -360,114 +354,37 @@ impl Drop for Scratch {
     }
 }
 
-/// One `#[test]` per version of [`NODE_VERSIONS`] (and Debian's node), each calling `check(version)`.
+/// The release of node line `major` in [`NODE_LINES`] (`line(20)` is "20.20.2").
+pub fn line(major: u32) -> &'static str {
+    let found = NODE_LINES.iter().find(|v| v.split('.').next() == Some(&major.to_string()));
+    found.unwrap_or_else(|| panic!("no node {major} in NODE_LINES"))
+}
+
+/// One `#[test]` per node line of [`NODE_LINES`] and one for Debian's node, each calling
+/// `check(version)`; `test_every_version!(check, #[test] #[ignore = "why"])` gives each
+/// test more attributes.
 #[macro_export]
 macro_rules! test_every_version {
     ($check:ident) => {
         $crate::test_every_version!($check, #[test]);
     };
-    // With more attributes for each test (e.g. `#[test] #[ignore = "why"]`).
     ($check:ident, $(#[$attr:meta])+) => {
-        $(#[$attr])+
-        fn node18() {
-            $check("18.20.8");
-        }
-        $(#[$attr])+
-        fn node20() {
-            $check("20.20.2");
-        }
-        $(#[$attr])+
-        fn node22() {
-            $check("22.23.5");
-        }
-        $(#[$attr])+
-        fn node24() {
-            $check("24.22.3");
-        }
-        $(#[$attr])+
-        fn node26() {
-            $check("26.12.1");
-        }
+        $crate::test_every_version!(@each $check, [$(#[$attr])+],
+            node12 12, node13 13, node14 14, node15 15, node16 16, node17 17, node18 18, node19 19,
+            node20 20, node21 21, node22 22, node23 23, node24 24, node25 25, node26 26);
         /// Debian's packaged node 18: PIE, its V8 and metadata in libnode.so.108.
         $(#[$attr])+
         fn node18_debian() {
             $check($crate::common::DEBIAN_NODE);
         }
     };
-}
-
-/// One `#[test]` per node line of [`NODE_LINES`] (and Debian's node), each calling `check(version)`.
-#[macro_export]
-macro_rules! test_every_line {
-    ($check:ident) => {
-        $crate::test_every_line!($check, #[test]);
+    (@each $check:ident, $attrs:tt, $($name:ident $major:literal),+) => {
+        $($crate::test_every_version!(@one $check, $attrs, $name, $major);)+
     };
-    // With more attributes for each test (e.g. `#[test] #[ignore = "why"]`).
-    ($check:ident, $(#[$attr:meta])+) => {
+    (@one $check:ident, [$(#[$attr:meta])+], $name:ident, $major:literal) => {
         $(#[$attr])+
-        fn node12() {
-            $check("12.22.12");
-        }
-        $(#[$attr])+
-        fn node13() {
-            $check("13.14.0");
-        }
-        $(#[$attr])+
-        fn node14() {
-            $check("14.21.3");
-        }
-        $(#[$attr])+
-        fn node15() {
-            $check("15.14.0");
-        }
-        $(#[$attr])+
-        fn node16() {
-            $check("16.20.2");
-        }
-        $(#[$attr])+
-        fn node17() {
-            $check("17.9.1");
-        }
-        $(#[$attr])+
-        fn node18() {
-            $check("18.20.8");
-        }
-        $(#[$attr])+
-        fn node19() {
-            $check("19.8.1");
-        }
-        $(#[$attr])+
-        fn node20() {
-            $check("20.20.2");
-        }
-        $(#[$attr])+
-        fn node21() {
-            $check("21.7.3");
-        }
-        $(#[$attr])+
-        fn node22() {
-            $check("22.23.5");
-        }
-        $(#[$attr])+
-        fn node23() {
-            $check("23.11.1");
-        }
-        $(#[$attr])+
-        fn node24() {
-            $check("24.22.3");
-        }
-        $(#[$attr])+
-        fn node25() {
-            $check("25.9.0");
-        }
-        $(#[$attr])+
-        fn node26() {
-            $check("26.12.1");
-        }
-        /// Debian's packaged node 18: PIE, its V8 and metadata in libnode.so.108.
-        $(#[$attr])+
-        fn node18_debian() {
-            $check($crate::common::DEBIAN_NODE);
+        fn $name() {
+            $check($crate::common::line($major));
         }
     };
 }
