@@ -498,11 +498,24 @@ layout! {
         "InterpreterFrameConstants::kBytecodeArrayFromFp (src/execution/frame-constants.h)", &[((8, 9), -32), ((0, 0), -24)]);
     fp_bytecode_offset: i64 = c(&["off_fp_bytecode_offset"]), Otherwise::Known(
         "InterpreterFrameConstants::kBytecodeOffsetFromFp (src/execution/frame-constants.h)", &[((8, 9), -40), ((0, 0), -32)]);
-    /// StandardFrameConstants::kArgCOffset: a JavaScript frame's argument count (receiver
-    /// included, since V8 10), the slot below the function.
+    /// 1 where a JavaScript frame's receiver is just above the return address with the
+    /// arguments above it in order, and the frame keeps the argument count (V8 8.9 reversed
+    /// the arguments on the stack); before, the receiver is above the arguments, which
+    /// were pushed first to last, as many as the function's formal parameters (an
+    /// arguments adaptor frame made up any difference).
+    js_args_reversed: u64 = Source::None, Otherwise::Known(
+        "V8_REVERSE_JSARGS, on since V8 8.9 (src/execution/frame-constants.h)", &[((8, 9), 1), ((0, 0), 0)]);
+    /// StandardFrameConstants::kArgCOffset: a JavaScript frame's argument count, the slot
+    /// below the function (where the arguments are reversed).
     fp_argc: i64 = Source::None, Otherwise::Derived(
         "StandardFrameConstants::kArgCOffset = function slot - pointer size",
         |r| Some(r.get("fp_function")? - r.get("pointer_size")?));
+    /// 1 where that count includes the receiver (kJSArgcIncludesReceiver, V8 10 on).
+    js_argc_includes_receiver: u64 = Source::None, Otherwise::Known(
+        "kJSArgcIncludesReceiver (src/common/globals.h)", &[((10, 0), 1), ((0, 0), 0)]);
+    /// SharedFunctionInfo's formal parameter count, a u16 (the argument count of a frame
+    /// before V8 8.9).
+    sfi_formal_parameter_count: u64 = f("SharedFunctionInfo", &["internal_formal_parameter_count", "formal_parameter_count"]), NONE;
 
     // --- Other JavaScript objects.
     js_date_value: u64 = f("JSDate", &["value"]), NONE;

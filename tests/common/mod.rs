@@ -65,9 +65,9 @@ pub fn node_command(version: &str) -> Command {
     command
 }
 
-/// `process.versions.v8` of a node binary.
-pub fn v8_version(node: &Path) -> String {
-    let out = Command::new(node).args(["-p", "process.versions.v8"]).output().expect("run node");
+/// `process.versions.v8` of node `version`.
+pub fn v8_version(version: &str) -> String {
+    let out = node_command(version).args(["-p", "process.versions.v8"]).output().expect("run node");
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
