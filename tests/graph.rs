@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::{core, mdb_core, node, root};
+use common::{core_and_snapshot, mdb_core, node, root};
 
 fn run(version: &str, commands: &[&str]) -> String {
-    let r = mdb_core(&node(version), &core(version, "retainers.js"), commands);
+    let r = mdb_core(&node(version), &core_and_snapshot(version, "retainers.js").0, commands);
     for bad in ["internal error", "panicked"] {
         assert!(!r.stdout.contains(bad) && !r.stderr.contains(bad), "{commands:?}:\n{}\n{}", r.stdout, r.stderr);
     }
@@ -107,10 +107,10 @@ mod references_on {
 
 #[test]
 fn garbage_addresses_are_errors() {
-    let r = mdb_core(&node("20.20.2"), &core("20.20.2", "retainers.js"), &["1234::jsretainers"]);
+    let r = mdb_core(&node("20.20.2"), &core_and_snapshot("20.20.2", "retainers.js").0, &["1234::jsretainers"]);
     assert_ne!(r.status, 0);
     assert!(r.stderr.contains("is not the start of a heap object"), "{}", r.stderr);
-    let r = mdb_core(&node("20.20.2"), &core("20.20.2", "retainers.js"), &["1234::jsfindrefs"]);
+    let r = mdb_core(&node("20.20.2"), &core_and_snapshot("20.20.2", "retainers.js").0, &["1234::jsfindrefs"]);
     assert!(r.stderr.contains("is not the start of a heap object"), "{}", r.stderr);
 }
 
@@ -223,8 +223,7 @@ fn snapshot_has_path(path: &std::path::Path, names: &[&str], to: &str) -> bool {
 /// the same objects and the same shallow sizes; and the retaining path of a global's
 /// object names the same property edges as the snapshot's.
 fn snapshot_oracle(version: &str) {
-    let dir = common::Scratch::new(&format!("graph-oracle-{version}"));
-    let (core, snapshot) = common::core_and_snapshot(version, "retainers.js", &[], &dir.0);
+    let (core, snapshot) = core_and_snapshot(version, "retainers.js");
     let r = mdb_core(&node(version), &core, &["::findjsobjects -s"]);
     assert!(!r.stdout.contains("internal error") && !r.stdout.contains("panicked"), "{}", r.stdout);
     let (ours, oracle) = (sized_groups(r.ok()), snapshot_sizes(&snapshot));

@@ -34,7 +34,7 @@ fn memlab(snapshot: &std::path::Path, class: &str) -> Value {
 
 fn export(version: &str) {
     let dir = Scratch::new(&format!("heapsnapshot-{version}"));
-    let (core, theirs) = core_and_snapshot(version, "retainers.js", &[], &dir.0);
+    let (core, theirs) = core_and_snapshot(version, "retainers.js");
     let ours = dir.0.join("export.heapsnapshot");
     let r = mdb_core(&node(version), &core, &[&format!("::jsheapsnapshot {}", ours.display())]);
     let out = r.ok();

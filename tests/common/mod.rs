@@ -313,10 +313,25 @@ fn cached_core(version: &str, fixture: &str, kind: &str, make: impl FnOnce(&Path
     path
 }
 
+/// A gcore'd core of `fixture` under node `version` and V8's own heap snapshot of the
+/// same process just before it (the fixture writes it to `$SNAPSHOT`), made once and
+/// cached as [`core`] caches cores: the one core of the fixture for every test of it.
+pub fn core_and_snapshot(version: &str, fixture: &str) -> (PathBuf, PathBuf) {
+    let snapshot = |core: &Path| core.with_extension("heapsnapshot");
+    let core = cached_core(version, fixture, "-snapshot", |path| {
+        let (core, snapshot) = fresh_core_and_snapshot(version, fixture, &[], path.parent().unwrap());
+        std::fs::rename(snapshot, path.with_extension("heapsnapshot")).unwrap();
+        std::fs::rename(core, path).unwrap();
+    });
+    assert!(snapshot(&core).is_file(), "{fixture} wrote no heap snapshot to $SNAPSHOT");
+    let snapshot = snapshot(&core);
+    (core, snapshot)
+}
+
 /// A gcore'd core of `fixture` under node `version` in `dir`, with `env` for the
 /// fixture and `$SNAPSHOT` naming where it writes V8's own heap snapshot just before it
 /// is dumped. Returns the core and the snapshot. Not cached: each call is a fresh run.
-pub fn core_and_snapshot(version: &str, fixture: &str, env: &[(&str, &Path)], dir: &Path) -> (PathBuf, PathBuf) {
+pub fn fresh_core_and_snapshot(version: &str, fixture: &str, env: &[(&str, &Path)], dir: &Path) -> (PathBuf, PathBuf) {
     let (core, snapshot) = (dir.join(format!("{fixture}.core")), dir.join(format!("{fixture}.heapsnapshot")));
     let script = root().join("tests/fixtures").join(fixture);
     let mut command = node_command(version);
