@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{core_and_snapshot, mdb_core, node, root};
+use common::{core, core_and_snapshot, mdb_core, node, root};
 
 fn run(version: &str, commands: &[&str]) -> String {
     let r = mdb_core(&node(version), &core_and_snapshot(version, "retainers.js").0, commands);
@@ -126,7 +126,7 @@ fn scan_objects_start_graph_objects(version: &str) {
 }
 mod scan_objects_start_graph_objects_on {
     use super::scan_objects_start_graph_objects;
-    crate::test_every_line!(scan_objects_start_graph_objects);
+    crate::test_every_version!(scan_objects_start_graph_objects);
 }
 
 #[test]
