@@ -7,7 +7,7 @@ mod common;
 use common::{core, core_and_snapshot, mdb_core, node, root};
 
 fn run(version: &str, commands: &[&str]) -> String {
-    let r = mdb_core(&node(version), &core_and_snapshot(version, "retainers.js").0, commands);
+    let r = mdb_core(&node(version), &core(version, "retainers.js"), commands);
     for bad in ["internal error", "panicked"] {
         assert!(!r.stdout.contains(bad) && !r.stderr.contains(bad), "{commands:?}:\n{}\n{}", r.stdout, r.stderr);
     }
@@ -131,10 +131,10 @@ mod scan_objects_start_graph_objects_on {
 
 #[test]
 fn garbage_addresses_are_errors() {
-    let r = mdb_core(&node("20.20.2"), &core_and_snapshot("20.20.2", "retainers.js").0, &["1234::jsretainers"]);
+    let r = mdb_core(&node("20.20.2"), &core("20.20.2", "retainers.js"), &["1234::jsretainers"]);
     assert_ne!(r.status, 0);
     assert!(r.stderr.contains("is not the start of a heap object"), "{}", r.stderr);
-    let r = mdb_core(&node("20.20.2"), &core_and_snapshot("20.20.2", "retainers.js").0, &["1234::jsfindrefs"]);
+    let r = mdb_core(&node("20.20.2"), &core("20.20.2", "retainers.js"), &["1234::jsfindrefs"]);
     assert!(r.stderr.contains("is not the start of a heap object"), "{}", r.stderr);
 }
 

@@ -315,7 +315,9 @@ fn cached_core(version: &str, fixture: &str, kind: &str, make: impl FnOnce(&Path
 
 /// A gcore'd core of `fixture` under node `version` and V8's own heap snapshot of the
 /// same process just before it (the fixture writes it to `$SNAPSHOT`), made once and
-/// cached as [`core`] caches cores: the one core of the fixture for every test of it.
+/// cached as [`core`] caches cores, for the tests that compare against that snapshot.
+/// (Writing it leaves native handles to a few objects, which changes retaining paths:
+/// node 13's ListenerItem; tests of paths take [`core`].)
 pub fn core_and_snapshot(version: &str, fixture: &str) -> (PathBuf, PathBuf) {
     let snapshot = |core: &Path| core.with_extension("heapsnapshot");
     let core = cached_core(version, fixture, "-snapshot", |path| {
