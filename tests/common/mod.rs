@@ -305,7 +305,9 @@ fn cached_core(version: &str, fixture: &str, kind: &str, make: impl FnOnce(&Path
     }
     for old in std::fs::read_dir(&dir).unwrap().flatten().filter(|_| !shared) {
         let name = old.file_name().to_string_lossy().into_owned();
-        if name.starts_with(&format!("{stem}-")) {
+        // `<stem>-<hash>.<ext>` only: not another kind's `<stem>-<kind>-<hash>`.
+        let rest = name.strip_prefix(&format!("{stem}-")).unwrap_or_default();
+        if rest.split('.').next().is_some_and(|h| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit())) {
             let _ = std::fs::remove_file(old.path());
         }
     }
