@@ -101,4 +101,4 @@ fn check(version: &'static str) {
     assert_eq!(r.stderr.trim(), format!("mdb: v8str: {obj} is not a string"));
 }
 
-test_every_line!(check);
+test_every_version!(check);

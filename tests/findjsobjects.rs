@@ -201,7 +201,7 @@ fn check(version: &'static str) {
     assert!(point_ref[0].starts_with(&format!("{} referred to by ", all_points[0])) && point_ref[0].ends_with(']'));
 }
 
-test_every_line!(check);
+test_every_version!(check);
 
 #[test]
 fn usage_errors_and_bad_addresses() {

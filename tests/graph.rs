@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{core, mdb_core, node, root};
+use common::{core, core_and_snapshot, mdb_core, node, root};
 
 fn run(version: &str, commands: &[&str]) -> String {
     let r = mdb_core(&node(version), &core(version, "retainers.js"), commands);
@@ -83,7 +83,7 @@ fn paths(version: &str) {
 }
 mod paths_on {
     use super::paths;
-    crate::test_every_line!(paths);
+    crate::test_every_version!(paths);
 }
 
 fn references(version: &str) {
@@ -102,7 +102,7 @@ fn references(version: &str) {
 }
 mod references_on {
     use super::references;
-    crate::test_every_line!(references);
+    crate::test_every_version!(references);
 }
 
 /// The scan and the graph find objects two ways (map words, and a walk object to object by
@@ -126,7 +126,7 @@ fn scan_objects_start_graph_objects(version: &str) {
 }
 mod scan_objects_start_graph_objects_on {
     use super::scan_objects_start_graph_objects;
-    crate::test_every_line!(scan_objects_start_graph_objects);
+    crate::test_every_version!(scan_objects_start_graph_objects);
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn sizes(version: &str) {
 }
 mod sizes_on {
     use super::sizes;
-    crate::test_every_line!(sizes);
+    crate::test_every_version!(sizes);
 }
 
 /// Per constructor: objects and total shallow size among the snapshot's nodes of type
@@ -247,8 +247,7 @@ fn snapshot_has_path(path: &std::path::Path, names: &[&str], to: &str) -> bool {
 /// the same objects and the same shallow sizes; and the retaining path of a global's
 /// object names the same property edges as the snapshot's.
 fn snapshot_oracle(version: &str) {
-    let dir = common::Scratch::new(&format!("graph-oracle-{version}"));
-    let (core, snapshot) = common::core_and_snapshot(version, "retainers.js", &[], &dir.0);
+    let (core, snapshot) = core_and_snapshot(version, "retainers.js");
     let r = mdb_core(&node(version), &core, &["::findjsobjects -s"]);
     assert!(!r.stdout.contains("internal error") && !r.stdout.contains("panicked"), "{}", r.stdout);
     let (ours, oracle) = (sized_groups(r.ok()), snapshot_sizes(&snapshot));
@@ -264,7 +263,7 @@ fn snapshot_oracle(version: &str) {
 }
 mod snapshot_oracle_on {
     use super::snapshot_oracle;
-    crate::test_every_line!(snapshot_oracle);
+    crate::test_every_version!(snapshot_oracle);
 }
 
 /// Per name of the snapshot's "object" nodes: their retained size as DevTools counts a
@@ -294,8 +293,7 @@ fn snapshot_class_retained(snap: &common::snapshot::Snapshot) -> std::collection
 /// Retained sizes against the dominator tree computed from V8's own snapshot of the same
 /// process: each of the fixture's classes (one group each), and `process`, within 1%.
 fn retained_oracle(version: &str) {
-    let dir = common::Scratch::new(&format!("graph-retained-{version}"));
-    let (core, snapshot) = common::core_and_snapshot(version, "retainers.js", &[], &dir.0);
+    let (core, snapshot) = common::core_and_snapshot(version, "retainers.js");
     let r = mdb_core(&node(version), &core, &["::findjsobjects -s"]);
     assert!(!r.stdout.contains("internal error") && !r.stdout.contains("panicked"), "{}", r.stdout);
     let ours = sized_groups(r.ok());

@@ -26,4 +26,4 @@ fn check(version: &'static str) {
     }
 }
 
-test_every_line!(check);
+test_every_version!(check);

@@ -153,16 +153,18 @@ fn jsstack_of_a_spinning_process(version: &str) {
         assert!(block[4].ends_with(&format!(" (SMI: value = {n})")), "{block:?}");
         assert!(block[5].ends_with("String) \"spin-label\""), "{block:?}");
     }
-    // The tiers: TurboFan (optimized), Sparkplug (baseline), Maglev where V8 runs it
-    // (V8 13+: node 22 ships it disabled), the interpreter.
+    // The tiers: TurboFan (optimized), Sparkplug (baseline) where V8 has it (9.1+), Maglev
+    // where V8 runs it (13+: node 22 ships it disabled), the interpreter.
     let tier = |f: &str| {
         let header = frame_block(&verbose, f)[0];
         header.split(" (").nth(1).and_then(|t| t.split(" frame").next()).unwrap_or_default().to_string()
     };
     assert_eq!(tier("turbofan"), "optimized", "{verbose}");
-    assert_eq!(tier("baseline"), "baseline", "{verbose}");
+    let v8: Vec<u32> = common::v8_version(version).split('.').take(2).map(|n| n.parse().unwrap()).collect();
+    let sparkplug = (v8[0], v8[1]) >= (9, 1);
+    assert_eq!(tier("baseline"), if sparkplug { "baseline" } else { "interpreted" }, "{verbose}");
     assert_eq!(tier("processImmediate"), "interpreted", "{verbose}");
-    if !["18.20.8", "20.20.2", "22.23.5", common::DEBIAN_NODE].contains(&version) {
+    if v8[0] >= 13 {
         assert_eq!(tier("maglev"), "optimized", "{verbose}");
     }
     let marker = on_spin_core(version, &["::jsstack -v -n 0 -f spin -p spinMarker"]);
@@ -172,7 +174,8 @@ fn jsstack_of_a_spinning_process(version: &str) {
     // Every thread: the worker spins in workerSpin on its own isolate.
     let all = on_spin_core(version, &["::jsstack -T"]);
     let threads: Vec<&str> = all.split("thread ").skip(1).collect();
-    assert!(threads[0].starts_with("1:\njs:     spin\n"), "{all}");
+    // (The main thread may be in a builtin at the moment of the core: elided above spin.)
+    assert!(threads[0].starts_with("1:\n") && js_lines(threads[0]).first() == Some(&"js:     spin"), "{all}");
     assert!(threads.iter().skip(1).any(|t| js_lines(t).first() == Some(&"js:     workerSpin")), "{all}");
 }
 mod spinning_jsstack {

@@ -7,7 +7,7 @@ use common::{core, mdb, mdb_core, node, v8_version, Fixture, Scratch};
 
 /// `process.versions.v8` without node's `-node.N` suffix.
 fn expected_version(version: &str) -> String {
-    let v = v8_version(&node(version));
+    let v = v8_version(version);
     v.split('-').next().unwrap().to_string()
 }
 

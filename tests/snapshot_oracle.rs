@@ -22,7 +22,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{core_and_snapshot, mdb_core, node, npm_package, Scratch};
+use common::{fresh_core_and_snapshot, mdb_core, node, npm_package, Scratch};
 
 /// The constructors acorn 8 defines (`var X = function X(...)` in dist/acorn.js), and
 /// the fixture's Churn, whose million objects all died in the young generation.
@@ -81,7 +81,7 @@ fn check(version: &'static str) {
     for run in [1, 2] {
         // Cores of this fixture are over a gigabyte: made afresh each run, never kept.
         let dir = Scratch::new(&format!("oracle-{version}-{run}"));
-        let (core, snapshot) = core_and_snapshot(version, "acorn.js", &[("ACORN", &acorn)], &dir.0);
+        let (core, snapshot) = fresh_core_and_snapshot(version, "acorn.js", &[("ACORN", &acorn)], &dir.0);
         let r = mdb_core(&node(version), &core, &["::findjsobjects"]);
         let out = r.ok();
         // Progress lines appear when a scan takes over a second (a loaded machine).

@@ -215,7 +215,7 @@ fn js_details(h: &Heap, fp: Addr, function: Addr, style: &Style, out: &mut Outpu
             let _ = writeln!(out, "    file: unknown ({e})");
         }
     }
-    match h.frame_arguments(fp) {
+    match h.frame_arguments(fp, function) {
         Ok((this, args)) => {
             let named = std::iter::once(("this".to_string(), this));
             for (name, v) in named.chain(args.into_iter().enumerate().map(|(i, v)| (format!("arg{}", i + 1), v))) {

@@ -39,6 +39,8 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         )));
     }
     let view = View::load(&h, obj, &m)?;
-    let _ = writeln!(out, "{:x}", view.data.0);
+    let data =
+        view.data.ok_or_else(|| Error::Msg(format!("{obj} has no backing store: its bytes are in its typed array")))?;
+    let _ = writeln!(out, "{:x}", data.0);
     Ok(())
 }

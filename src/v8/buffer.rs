@@ -7,8 +7,10 @@ use crate::target::{Addr, Error, Result};
 /// The bytes of an ArrayBuffer or a view of one.
 #[derive(Clone, Debug)]
 pub struct View {
-    /// Where the first byte is (the backing store, in the C++ heap, or on the V8 heap).
-    pub data: Addr,
+    /// Where the first byte is (the backing store, in the C++ heap, or on the V8 heap);
+    /// none for the buffer V8 before 10 allocates with a typed array on the V8 heap,
+    /// without a backing store (its bytes are in the typed array).
+    pub data: Option<Addr>,
     pub byte_length: u64,
 }
 
@@ -28,8 +30,9 @@ impl View {
             }
         };
         if ty == l.type_js_array_buffer {
+            let store = raw(l.js_array_buffer_backing_store)?;
             return Ok(View {
-                data: Addr(raw(l.js_array_buffer_backing_store)?),
+                data: (store != 0).then_some(Addr(store)),
                 byte_length: checked(raw(l.js_array_buffer_byte_length)?)?,
             });
         }
@@ -39,7 +42,7 @@ impl View {
             // base_pointer is the ByteArray and external_pointer the offset to its data.
             let base = raw(l.js_typed_array_base_pointer)?;
             let external = raw(l.js_typed_array_external_pointer)?;
-            return Ok(View { data: Addr(base.wrapping_add(external)), byte_length });
+            return Ok(View { data: Some(Addr(base.wrapping_add(external))), byte_length });
         }
         if ty == l.type_js_data_view {
             let buffer = h.pointer(a, l.js_view_buffer, "a DataView with a buffer")?;
@@ -47,7 +50,7 @@ impl View {
                 return Err(Error::NotA { addr: buffer, what: "an ArrayBuffer" });
             }
             let store = h.t.read_u64(buffer.offset(l.js_array_buffer_backing_store)?)?;
-            return Ok(View { data: Addr(store.wrapping_add(raw(l.js_view_byte_offset)?)), byte_length });
+            return Ok(View { data: Some(Addr(store.wrapping_add(raw(l.js_view_byte_offset)?))), byte_length });
         }
         Err(Error::NotA { addr: a, what: "an ArrayBuffer, typed array or DataView" })
     }

@@ -161,22 +161,30 @@ impl Heap<'_> {
         self.l.frame_types.get(&ty).map(|name| Kind::V8(name.clone()))
     }
 
-    /// A JavaScript frame's receiver and arguments: the argument count slot (receiver
-    /// included), then the receiver just above the saved return address and the
-    /// arguments above it, first to last.
-    pub fn frame_arguments(&self, fp: Addr) -> Result<(Value, Vec<Value>)> {
+    /// A JavaScript frame's receiver and arguments, first to last. Where V8 reverses the
+    /// arguments ([`Layout::js_args_reversed`](super::layout::Layout)), the receiver is
+    /// just above the saved return address, the arguments above it, and the argument count
+    /// is in the frame; before, the receiver is above the arguments, pushed in order, as
+    /// many as `function`'s formal parameters.
+    pub fn frame_arguments(&self, fp: Addr, function: Addr) -> Result<(Value, Vec<Value>)> {
         let l = self.l;
         let slot = |off: i64| {
             let at = fp.0.checked_add_signed(off).ok_or(Error::Overflow(fp))?;
             self.t.read_u64(Addr(at))
         };
-        let argc = slot(l.fp_argc)?;
-        if argc == 0 || argc > MAX_ARGS + 1 {
-            return Err(Error::Corrupt { addr: fp, why: format!("argument count {argc}") });
-        }
-        let words: Vec<u64> = (0..argc as i64).map(|i| slot(l.fp_args + 8 * i)).collect::<Result<_>>()?;
-        let mut values = words.into_iter().map(|w| Value::decode(w, l));
-        let receiver = values.next().ok_or(Error::Corrupt { addr: fp, why: "no receiver".into() })?;
-        Ok((receiver, values.collect()))
+        let reversed = l.js_args_reversed == 1;
+        let count = if reversed {
+            slot(l.fp_argc)?.checked_sub(l.js_argc_includes_receiver)
+        } else {
+            let shared = self.pointer(function, l.js_function_shared, "a function with a SharedFunctionInfo")?;
+            Some(u64::from(self.t.read_u16(shared.offset(l.sfi_formal_parameter_count)?)?))
+        };
+        let n = count.filter(|&n| n <= MAX_ARGS).ok_or(Error::Corrupt { addr: fp, why: "argument count".into() })?;
+        // The slots of the receiver and of the arguments, first to last, counted from the
+        // one above the return address.
+        let (receiver, args): (u64, Vec<u64>) =
+            if reversed { (0, (1..=n).collect()) } else { (n, (0..n).rev().collect()) };
+        let at = |k: u64| slot(l.fp_args + (l.pointer_size * k) as i64).map(|w| Value::decode(w, l));
+        Ok((at(receiver)?, args.into_iter().map(at).collect::<Result<_>>()?))
     }
 }

@@ -498,26 +498,42 @@ layout! {
         "InterpreterFrameConstants::kBytecodeArrayFromFp (src/execution/frame-constants.h)", &[((8, 9), -32), ((0, 0), -24)]);
     fp_bytecode_offset: i64 = c(&["off_fp_bytecode_offset"]), Otherwise::Known(
         "InterpreterFrameConstants::kBytecodeOffsetFromFp (src/execution/frame-constants.h)", &[((8, 9), -40), ((0, 0), -32)]);
-    /// StandardFrameConstants::kArgCOffset: a JavaScript frame's argument count (receiver
-    /// included, since V8 10), the slot below the function.
+    /// 1 where a JavaScript frame's receiver is just above the return address with the
+    /// arguments above it in order, and the frame keeps the argument count (V8 8.9 reversed
+    /// the arguments on the stack); before, the receiver is above the arguments, which
+    /// were pushed first to last, as many as the function's formal parameters (an
+    /// arguments adaptor frame made up any difference).
+    js_args_reversed: u64 = Source::None, Otherwise::Known(
+        "V8_REVERSE_JSARGS, on since V8 8.9 (src/execution/frame-constants.h)", &[((8, 9), 1), ((0, 0), 0)]);
+    /// StandardFrameConstants::kArgCOffset: a JavaScript frame's argument count, the slot
+    /// below the function (where the arguments are reversed).
     fp_argc: i64 = Source::None, Otherwise::Derived(
         "StandardFrameConstants::kArgCOffset = function slot - pointer size",
         |r| Some(r.get("fp_function")? - r.get("pointer_size")?));
+    /// 1 where that count includes the receiver (kJSArgcIncludesReceiver, V8 10 on).
+    js_argc_includes_receiver: u64 = Source::None, Otherwise::Known(
+        "kJSArgcIncludesReceiver (src/common/globals.h)", &[((10, 0), 1), ((0, 0), 0)]);
+    /// SharedFunctionInfo's formal parameter count, a u16 (the argument count of a frame
+    /// before V8 8.9).
+    sfi_formal_parameter_count: u64 = f("SharedFunctionInfo", &["internal_formal_parameter_count", "formal_parameter_count"]), NONE;
 
     // --- Other JavaScript objects.
     js_date_value: u64 = f("JSDate", &["value"]), NONE;
     /// 1 where JSDate's value is a raw float64 rather than a tagged Number (the metadata
     /// still says Object there).
     js_date_value_is_double: u64 = Source::None, Otherwise::Known(
-        "JSDate keeps a raw float64 value since V8 13 (src/objects/js-date.h)", &[((13, 0), 1), ((0, 0), 0)]);
+        "JSDate keeps a raw float64 value since V8 12.9 (src/objects/js-date.h; measured on node 22.23.5 and 23.11.1)",
+        &[((12, 9), 1), ((0, 0), 0)]);
     js_regexp_source: u64 = f("JSRegExp", &["source"]), NONE;
     js_array_buffer_backing_store: u64 = f("JSArrayBuffer", &["backing_store"]), NONE;
     js_array_buffer_byte_length: u64 = f("JSArrayBuffer", &["byte_length"]), NONE;
     js_view_byte_offset: u64 = f("JSArrayBufferView", &["byte_offset"]), NONE;
     js_view_byte_length: u64 = f("JSArrayBufferView", &["byte_length"]), NONE;
-    /// JSArrayBufferView::kBufferOffset; V8 13 inserted a slot before it.
+    /// JSArrayBufferView::kBufferOffset; V8 12.9 inserted a raw slot before it (the C++
+    /// heap wrapper of JSAPIObjectWithEmbedderSlots; node 23 has it, node 22's 12.4 not).
     js_view_buffer: u64 = f("JSArrayBufferView", &["buffer"]), Otherwise::Known(
-        "JSArrayBufferView::kBufferOffset (src/objects/js-array-buffer.tq)", &[((13, 0), 32), ((0, 0), 24)]);
+        "JSArrayBufferView::kBufferOffset (src/objects/js-array-buffer.tq; measured on node 22.23.5 and 23.11.1)",
+        &[((12, 9), 32), ((0, 0), 24)]);
     js_typed_array_length: Option<u64> = f("JSTypedArray", &["length"]), NONE;
     js_typed_array_external_pointer: u64 = f("JSTypedArray", &["external_pointer"]), NONE;
     js_typed_array_base_pointer: u64 = f("JSTypedArray", &["base_pointer"]), Otherwise::Derived(

@@ -638,8 +638,13 @@ impl Printer<'_, '_> {
     fn bytes(&mut self, a: Addr, m: &MapInfo) -> Result<()> {
         let h = self.h;
         let view = super::buffer::View::load(h, a, m)?;
+        let name = h.constructor_name(m);
+        let Some(at) = view.data else {
+            let _ = write!(self.out, "{name} {{ byteLength: {}, [bytes]: <in its typed array> }}", view.byte_length);
+            return Ok(());
+        };
         let shown = view.byte_length.min(MAX_BYTES);
-        let data = if shown == 0 { Vec::new() } else { h.t.read_vec(view.data, shown as usize)? };
+        let data = if shown == 0 { Vec::new() } else { h.t.read_vec(at, shown as usize)? };
         let hex: Vec<String> = data.iter().map(|b| format!("{b:02x}")).collect();
         let more = if view.byte_length > shown {
             format!(
@@ -650,7 +655,6 @@ impl Printer<'_, '_> {
         } else {
             String::new()
         };
-        let name = h.constructor_name(m);
         if name == "Buffer" {
             let _ = write!(self.out, "<Buffer{}{}{more}>", if hex.is_empty() { "" } else { " " }, hex.join(" "));
         } else {

@@ -13,17 +13,11 @@ use std::sync::Mutex;
 pub mod corrupt;
 pub mod snapshot;
 
-/// The node versions under test (installed by `make nodes`).
+/// The node versions under test, the latest release of each line (installed by `make nodes`).
 pub const NODE_LINES: &[&str] = &[
     "12.22.12", "13.14.0", "14.21.3", "15.14.0", "16.20.2", "17.9.1", "18.20.8", "19.8.1", "20.20.2", "21.7.3",
     "22.23.5", "23.11.1", "24.22.3", "25.9.0", "26.12.1",
 ];
-
-/// The lines every test runs on (test_every_version!). The scan, the census, the heap
-/// graph and the code commands are tested on every line of [`NODE_LINES`]
-/// (test_every_line!); the rest of the suite does not pass on the others yet (see the
-/// issue notes: ::jsprint's sweep on 12-17, ::jsstack's tiers and node 23's DataView).
-pub const NODE_VERSIONS: &[&str] = &["18.20.8", "20.20.2", "22.23.5", "24.22.3", "26.12.1"];
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -71,9 +65,9 @@ pub fn node_command(version: &str) -> Command {
     command
 }
 
-/// `process.versions.v8` of a node binary.
-pub fn v8_version(node: &Path) -> String {
-    let out = Command::new(node).args(["-p", "process.versions.v8"]).output().expect("run node");
+/// `process.versions.v8` of node `version`.
+pub fn v8_version(version: &str) -> String {
+    let out = node_command(version).args(["-p", "process.versions.v8"]).output().expect("run node");
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -311,7 +305,9 @@ fn cached_core(version: &str, fixture: &str, kind: &str, make: impl FnOnce(&Path
     }
     for old in std::fs::read_dir(&dir).unwrap().flatten().filter(|_| !shared) {
         let name = old.file_name().to_string_lossy().into_owned();
-        if name.starts_with(&format!("{stem}-")) {
+        // `<stem>-<hash>.<ext>` only: not another kind's `<stem>-<kind>-<hash>`.
+        let rest = name.strip_prefix(&format!("{stem}-")).unwrap_or_default();
+        if rest.split('.').next().is_some_and(|h| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit())) {
             let _ = std::fs::remove_file(old.path());
         }
     }
@@ -319,10 +315,27 @@ fn cached_core(version: &str, fixture: &str, kind: &str, make: impl FnOnce(&Path
     path
 }
 
+/// A gcore'd core of `fixture` under node `version` and V8's own heap snapshot of the
+/// same process just before it (the fixture writes it to `$SNAPSHOT`), made once and
+/// cached as [`core`] caches cores, for the tests that compare against that snapshot.
+/// (Writing it leaves native handles to a few objects, which changes retaining paths:
+/// node 13's ListenerItem; tests of paths take [`core`].)
+pub fn core_and_snapshot(version: &str, fixture: &str) -> (PathBuf, PathBuf) {
+    let snapshot = |core: &Path| core.with_extension("heapsnapshot");
+    let core = cached_core(version, fixture, "-snapshot", |path| {
+        let (core, snapshot) = fresh_core_and_snapshot(version, fixture, &[], path.parent().unwrap());
+        std::fs::rename(snapshot, path.with_extension("heapsnapshot")).unwrap();
+        std::fs::rename(core, path).unwrap();
+    });
+    assert!(snapshot(&core).is_file(), "{fixture} wrote no heap snapshot to $SNAPSHOT");
+    let snapshot = snapshot(&core);
+    (core, snapshot)
+}
+
 /// A gcore'd core of `fixture` under node `version` in `dir`, with `env` for the
 /// fixture and `$SNAPSHOT` naming where it writes V8's own heap snapshot just before it
 /// is dumped. Returns the core and the snapshot. Not cached: each call is a fresh run.
-pub fn core_and_snapshot(version: &str, fixture: &str, env: &[(&str, &Path)], dir: &Path) -> (PathBuf, PathBuf) {
+pub fn fresh_core_and_snapshot(version: &str, fixture: &str, env: &[(&str, &Path)], dir: &Path) -> (PathBuf, PathBuf) {
     let (core, snapshot) = (dir.join(format!("{fixture}.core")), dir.join(format!("{fixture}.heapsnapshot")));
     let script = root().join("tests/fixtures").join(fixture);
     let mut command = node_command(version);
@@ -360,114 +373,37 @@ impl Drop for Scratch {
     }
 }
 
-/// One `#[test]` per version of [`NODE_VERSIONS`] (and Debian's node), each calling `check(version)`.
+/// The release of node line `major` in [`NODE_LINES`] (`line(20)` is "20.20.2").
+pub fn line(major: u32) -> &'static str {
+    let found = NODE_LINES.iter().find(|v| v.split('.').next() == Some(&major.to_string()));
+    found.unwrap_or_else(|| panic!("no node {major} in NODE_LINES"))
+}
+
+/// One `#[test]` per node line of [`NODE_LINES`] and one for Debian's node, each calling
+/// `check(version)`; `test_every_version!(check, #[test] #[ignore = "why"])` gives each
+/// test more attributes.
 #[macro_export]
 macro_rules! test_every_version {
     ($check:ident) => {
         $crate::test_every_version!($check, #[test]);
     };
-    // With more attributes for each test (e.g. `#[test] #[ignore = "why"]`).
     ($check:ident, $(#[$attr:meta])+) => {
-        $(#[$attr])+
-        fn node18() {
-            $check("18.20.8");
-        }
-        $(#[$attr])+
-        fn node20() {
-            $check("20.20.2");
-        }
-        $(#[$attr])+
-        fn node22() {
-            $check("22.23.5");
-        }
-        $(#[$attr])+
-        fn node24() {
-            $check("24.22.3");
-        }
-        $(#[$attr])+
-        fn node26() {
-            $check("26.12.1");
-        }
+        $crate::test_every_version!(@each $check, [$(#[$attr])+],
+            node12 12, node13 13, node14 14, node15 15, node16 16, node17 17, node18 18, node19 19,
+            node20 20, node21 21, node22 22, node23 23, node24 24, node25 25, node26 26);
         /// Debian's packaged node 18: PIE, its V8 and metadata in libnode.so.108.
         $(#[$attr])+
         fn node18_debian() {
             $check($crate::common::DEBIAN_NODE);
         }
     };
-}
-
-/// One `#[test]` per node line of [`NODE_LINES`] (and Debian's node), each calling `check(version)`.
-#[macro_export]
-macro_rules! test_every_line {
-    ($check:ident) => {
-        $crate::test_every_line!($check, #[test]);
+    (@each $check:ident, $attrs:tt, $($name:ident $major:literal),+) => {
+        $($crate::test_every_version!(@one $check, $attrs, $name, $major);)+
     };
-    // With more attributes for each test (e.g. `#[test] #[ignore = "why"]`).
-    ($check:ident, $(#[$attr:meta])+) => {
+    (@one $check:ident, [$(#[$attr:meta])+], $name:ident, $major:literal) => {
         $(#[$attr])+
-        fn node12() {
-            $check("12.22.12");
-        }
-        $(#[$attr])+
-        fn node13() {
-            $check("13.14.0");
-        }
-        $(#[$attr])+
-        fn node14() {
-            $check("14.21.3");
-        }
-        $(#[$attr])+
-        fn node15() {
-            $check("15.14.0");
-        }
-        $(#[$attr])+
-        fn node16() {
-            $check("16.20.2");
-        }
-        $(#[$attr])+
-        fn node17() {
-            $check("17.9.1");
-        }
-        $(#[$attr])+
-        fn node18() {
-            $check("18.20.8");
-        }
-        $(#[$attr])+
-        fn node19() {
-            $check("19.8.1");
-        }
-        $(#[$attr])+
-        fn node20() {
-            $check("20.20.2");
-        }
-        $(#[$attr])+
-        fn node21() {
-            $check("21.7.3");
-        }
-        $(#[$attr])+
-        fn node22() {
-            $check("22.23.5");
-        }
-        $(#[$attr])+
-        fn node23() {
-            $check("23.11.1");
-        }
-        $(#[$attr])+
-        fn node24() {
-            $check("24.22.3");
-        }
-        $(#[$attr])+
-        fn node25() {
-            $check("25.9.0");
-        }
-        $(#[$attr])+
-        fn node26() {
-            $check("26.12.1");
-        }
-        /// Debian's packaged node 18: PIE, its V8 and metadata in libnode.so.108.
-        $(#[$attr])+
-        fn node18_debian() {
-            $check($crate::common::DEBIAN_NODE);
+        fn $name() {
+            $check($crate::common::line($major));
         }
     };
 }
