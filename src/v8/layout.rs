@@ -776,7 +776,36 @@ impl Layout {
     pub fn checked(meta: &Metadata, version: Version) -> Result<Layout> {
         let mut layout = Layout::from_metadata(meta, version)?;
         layout.check_fallbacks()?;
+        layout.name_context_types();
         Ok(layout)
+    }
+
+    /// The metadata bounds the context types (First/LastContextType) without naming them:
+    /// V8 7.8 to 14 number the same ten in this order (torque-generated
+    /// instance-types.h: the classes of src/objects/contexts.tq by name). Named only
+    /// where the range has exactly ten.
+    fn name_context_types(&mut self) {
+        const CONTEXT_TYPES: [&str; 10] = [
+            "AwaitContext",
+            "BlockContext",
+            "CatchContext",
+            "DebugEvaluateContext",
+            "EvalContext",
+            "FunctionContext",
+            "ModuleContext",
+            "NativeContext",
+            "ScriptContext",
+            "WithContext",
+        ];
+        let (first, last) = (self.first_context_type, self.last_context_type);
+        if last.checked_sub(first) != Some(CONTEXT_TYPES.len() as u64 - 1) {
+            return;
+        }
+        for (ty, name) in (first..=last).zip(CONTEXT_TYPES) {
+            if let Ok(ty) = u16::try_from(ty) {
+                self.type_names.entry(ty).or_insert_with(|| name.to_string());
+            }
+        }
     }
 
     /// Check fallback instance types against the target's own: a number the metadata
