@@ -242,6 +242,28 @@ mod internals {
         let si = c.out(&[&format!("{scope_info}::v8scopeinfo")]);
         assert!(si.starts_with("1 parameter\n2 context local variables\n"), "{si}");
 
+        // An Error whose stack was never read: its frames from V8's call sites, innermost
+        // first, each function with its script and the line it is defined at.
+        let error_object = c.member("unformatted");
+        let printed = c.out(&[&format!("{error_object}::jsprint")]);
+        let lines: Vec<&str> = printed.lines().collect();
+        let expected = [
+            "{".to_string(),
+            "    \"stack\": [call sites, never formatted: function (script, line it is defined at)".to_string(),
+            format!("        at thrower ({file} line 29)"),
+            format!("        at middle ({file} line 32)"),
+            format!("        at outer ({file} line 35)"),
+            format!("        at <anonymous> ({file} line 1)"),
+        ];
+        assert_eq!(lines[..6], expected, "{printed}");
+        // Then node's module loader, to Error.stackTraceLimit (10) frames.
+        assert_eq!(lines.len(), 2 + 10 + 3, "{printed}");
+        assert!(
+            lines[6..12].iter().all(|l| l.starts_with("        at ") && l.contains("(node:internal/")),
+            "{printed}"
+        );
+        assert_eq!(lines[12..], ["    ],", "    \"message\": \"never formatted\",", "}"], "{printed}");
+
         // Not what each expects: one line each.
         assert_eq!(error(&format!("{object}::v8function")), format!("mdb: v8function: {object} is not a JSFunction"));
         assert_eq!(error(&format!("{object}::v8context")), format!("mdb: v8context: {object} is not a Context"));

@@ -106,6 +106,36 @@ impl Heap<'_> {
         })
     }
 
+    /// The functions of an Error's call sites, innermost first, from the FixedArray V8
+    /// keeps until the stack is formatted: CallSiteInfo objects (V8 10 to 12), or from V8
+    /// 13 a flat array of a few slots a frame. A frame of no JavaScript function (a
+    /// WebAssembly one) is None. Older V8 keeps frames this module does not decode.
+    pub fn call_site_functions(&self, sites: Addr) -> Result<Vec<Option<Addr>>> {
+        let l = self.l;
+        let slots = self.slots(sites)?;
+        let function = |v: Value| v.heap().filter(|&f| self.is_function(f));
+        let is_info = |v: &Value| {
+            v.heap().is_some_and(|a| self.type_of(a).is_ok_and(|t| Some(u64::from(t)) == l.type_call_site_info))
+        };
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        if slots.first().is_some_and(is_info) {
+            return slots
+                .iter()
+                .map(|s| match s.heap().filter(|_| is_info(s)) {
+                    Some(info) => Ok(function(self.value(info, l.call_site_info_function)?)),
+                    None => Err(Error::NotA { addr: sites, what: "an array of CallSiteInfo" }),
+                })
+                .collect();
+        }
+        if l.call_sites_raw_frame_slots == 0 {
+            return Err(Error::Unsupported(format!("V8 {} keeps call sites this module does not decode", l.version)));
+        }
+        let frame = l.call_sites_raw_frame_slots as usize;
+        Ok(slots.chunks(frame).map(|f| f.get(l.call_sites_raw_function as usize).copied().and_then(function)).collect())
+    }
+
     /// Up to `count` lines of the source of the script a function is defined in,
     /// starting at the function's first line: (line number, text) pairs.
     pub fn function_source(&self, f: Addr, count: u64) -> Result<Vec<(u64, String)>> {

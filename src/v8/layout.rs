@@ -660,6 +660,22 @@ layout! {
     error_stack_data_stack: u64 = f("ErrorStackData", &["call_site_infos_or_formatted_stack"]), Otherwise::Derived(
         "ErrorStackData::kCallSiteInfosOrFormattedStackOffset = HeapObject header (src/objects/struct.tq)",
         |r| r.get("tagged_size"));
+    /// An unformatted Error's call sites, V8 10 to 12: one CallSiteInfo a frame.
+    type_call_site_info: Option<u64> = ty(&["CALL_SITE_INFO_TYPE"]), NONE;
+    /// CallSiteInfo's `function` (not exported): after the receiver, and from V8 12 after
+    /// the code object moved first too.
+    call_site_info_function: u64 = Source::None, Otherwise::Known(
+        "CallSiteInfo::kFunctionOffset (src/objects/call-site-info.tq; measured on node 18.20.8 and 20.20.2: 16, 22.23.5: 24)",
+        &[((12, 0), 24), ((0, 0), 16)]);
+    /// From V8 13 the call sites stay one flat FixedArray until the stack is formatted
+    /// (the raw capture array): this many slots a frame (code, receiver, function,
+    /// offset, parameters, flags); 0 before.
+    call_sites_raw_frame_slots: u64 = Source::None, Otherwise::Known(
+        "the raw capture array of src/execution/isolate.cc (measured on node 24.22.3 and 26.12.1)",
+        &[((13, 0), 6), ((0, 0), 0)]);
+    /// Which of a raw frame's slots holds the function.
+    call_sites_raw_function: u64 = Source::None, Otherwise::Known(
+        "the raw capture array's function slot (measured on node 24.22.3 and 26.12.1)", &[((0, 0), 2)]);
     type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
     type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), Otherwise::Derived(
         "JS_GLOBAL_OBJECT_TYPE - 1 (src/objects/instance-type.h, V8 7-13; node 12, 13 omit it)",
