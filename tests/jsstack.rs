@@ -83,6 +83,10 @@ fn jsstack_of_a_kernel_core(version: &str) {
     assert!(lines[..first_js].iter().any(|l| l.contains("internal frame")), "{out}");
     let last_js = lines.iter().rposition(|l| l.starts_with("js:")).unwrap();
     assert!(lines[last_js..].iter().any(|l| l.starts_with("native: ") && l.contains("node")), "{out}");
+    // C++ names demangled, as mdb ($G) showed them to mdb_v8: no mangled name left.
+    assert!(lines.iter().any(|l| l.starts_with("native: v8::internal::Runtime_Throw+0x")), "{out}");
+    assert!(lines.iter().any(|l| l.starts_with("native: node::Start+0x")), "{out}");
+    assert!(!lines.iter().any(|l| l.starts_with("native: _Z")), "{out}");
 
     let verbose = on_abort_core(version, &["::jsstack -v -n 0"]);
     let file = common::root().join("tests/fixtures/jsstack_abort.js");
