@@ -1,6 +1,6 @@
 //! The corruption campaign: seeded variants of a small real core (values.js under node 20,
 //! without its all-zero segments; tests/common/corrupt.rs makes them), each opened by the host with every dcmd and walker run on it, under a
-//! timeout and an address-space limit. No run may crash (die of a signal), panic, hang or
+//! CPU-time limit, a timeout and an address-space limit. No run may crash (die of a signal), panic, hang or
 //! exceed the limit.
 //!
 //! `make test` runs 100 variants (each now also builds the heap graph and walks the stacks); `make stress` runs 10,000 (`STRESS_VARIANTS`).
@@ -52,8 +52,12 @@ const COMMANDS: &[&str] = &[
     "::walk jsobj | ::v8type",
 ];
 
-/// How long one host run may take before it counts as hung.
-const TIMEOUT: Duration = Duration::from_secs(60);
+/// The CPU time one host run may use before it counts as hung (`RLIMIT_CPU`: a busy
+/// machine slows a run down, it does not make it spin).
+const CPU_LIMIT: Duration = Duration::from_secs(60);
+/// How long one host run may take on the clock before it counts as hung (one blocked,
+/// not spinning).
+const TIMEOUT: Duration = Duration::from_secs(600);
 /// The address-space limit of a host run (`RLIMIT_AS`).
 const ADDRESS_SPACE: u64 = 4 << 30;
 
@@ -73,13 +77,18 @@ impl Outcome {
     }
 }
 
-/// Run the host on `core` with [`COMMANDS`], under [`TIMEOUT`] and [`ADDRESS_SPACE`].
+/// Run the host on `core` with [`COMMANDS`], under [`CPU_LIMIT`], [`TIMEOUT`] and
+/// [`ADDRESS_SPACE`].
 // The child is reaped by wait4, for its resource usage, not by `Child::wait`.
 #[allow(clippy::zombie_processes)]
 fn run(node: &Path, core: &Path) -> Outcome {
     common::module();
     let mut command = Command::new("prlimit");
-    command.arg(format!("--as={ADDRESS_SPACE}")).arg("--").arg(common::host());
+    command
+        .arg(format!("--as={ADDRESS_SPACE}"))
+        .arg(format!("--cpu={}", CPU_LIMIT.as_secs()))
+        .arg("--")
+        .arg(common::host());
     for c in std::iter::once(&"::load v8.so").chain(COMMANDS) {
         command.arg("-e").arg(c);
     }
@@ -124,6 +133,11 @@ fn run(node: &Path, core: &Path) -> Outcome {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+    // RLIMIT_CPU ends a spinning run with SIGXCPU (SIGKILL at the hard limit).
+    let out_of_cpu = libc::WIFSIGNALED(status)
+        && [libc::SIGXCPU, libc::SIGKILL].contains(&libc::WTERMSIG(status))
+        && usage_seconds(&usage) >= CPU_LIMIT.as_secs_f64();
+    hung |= out_of_cpu;
     let signaled = libc::WIFSIGNALED(status) && !hung;
     Outcome {
         signal: signaled.then(|| libc::WTERMSIG(status)),
@@ -132,6 +146,12 @@ fn run(node: &Path, core: &Path) -> Outcome {
         peak_kib: usage.ru_maxrss as u64,
         output: stdout.join().unwrap() + &stderr.join().unwrap(),
     }
+}
+
+/// The CPU time (user and system) a run used.
+fn usage_seconds(u: &libc::rusage) -> f64 {
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(u.ru_utime) + secs(u.ru_stime)
 }
 
 /// The campaign's figures.
@@ -215,7 +235,9 @@ fn corruption_campaign() {
                 let verdict = match (o.signal, o.panicked(), o.hung) {
                     (Some(sig), ..) => Some(format!("killed by signal {sig}")),
                     (_, true, _) => Some("panicked".to_string()),
-                    (_, _, true) => Some(format!("hung (killed after {} s)", TIMEOUT.as_secs())),
+                    (_, _, true) => {
+                        Some(format!("hung (over {} s of CPU or {} s in all)", CPU_LIMIT.as_secs(), TIMEOUT.as_secs()))
+                    }
                     _ => None,
                 };
                 let mut f = figures.lock().unwrap();

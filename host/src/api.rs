@@ -518,8 +518,7 @@ pub unsafe extern "C" fn mdb_free(p: *mut c_void, _size: usize) {
 api! {
 #[no_mangle]
 pub unsafe extern "C" fn mdb_flush() {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    state::flush();
 }
 }
 

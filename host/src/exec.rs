@@ -391,7 +391,7 @@ fn read_addresses(text: &[u8]) -> Result<Vec<u64>> {
 }
 
 fn run_shell(cmd: &str, input: &[u8]) -> Result<()> {
-    let _ = std::io::stdout().flush();
+    state::flush();
     let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into());
     let mut child = std::process::Command::new(shell)
         .arg("-c")

@@ -5,7 +5,7 @@
 //! across a call into the module: dcmds call back into the API re-entrantly.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crate::frame::{self, Abort};
 use mdb_host::target::Target;
@@ -55,7 +55,16 @@ struct Out {
     continuous: bool,
     /// The pager was told to quit: the rest of this command's output is dropped.
     discard: bool,
+    /// Terminal output not written yet. Output to a file or pipe is written in blocks
+    /// (a write a line made `::walk ... | ::jsprint` into a file syscall-bound); a
+    /// terminal gets each line as it is made.
+    pending: Vec<u8>,
+    /// stdout is a terminal.
+    tty: bool,
 }
+
+/// How much terminal output is held before it is written.
+const PENDING_LIMIT: usize = 64 << 10;
 
 /// mdb's pager: after a screenful of lines on the terminal, it asks before going on.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -96,7 +105,7 @@ pub fn output(stream: i32, bytes: &[u8]) {
             (0, Some(buf)) => buf.extend_from_slice(&text),
             (0, None) => o.page(&text),
             _ => {
-                let _ = std::io::stdout().flush();
+                o.flush();
                 let _ = std::io::stderr().write_all(&text);
             }
         }
@@ -106,11 +115,13 @@ pub fn output(stream: i32, bytes: &[u8]) {
 impl Out {
     /// Write to the terminal through the pager.
     fn page(&mut self, mut text: &[u8]) {
-        let mut stdout = std::io::stdout();
         while !text.is_empty() && !self.discard {
             let line_end = text.iter().position(|&b| b == b'\n').map(|i| i + 1);
             let (line, rest) = text.split_at(line_end.unwrap_or(text.len()));
-            let _ = stdout.write_all(line);
+            self.pending.extend_from_slice(line);
+            if self.tty || self.pending.len() >= PENDING_LIMIT {
+                self.flush();
+            }
             text = rest;
             if line_end.is_none() {
                 break;
@@ -124,7 +135,7 @@ impl Out {
             if !full {
                 continue;
             }
-            let _ = stdout.flush();
+            self.flush();
             match self.ask() {
                 Answer::Page => self.lines = 0,
                 Answer::Line => self.lines -= 1,
@@ -135,6 +146,14 @@ impl Out {
                 }
             }
         }
+    }
+
+    /// Write what is pending.
+    fn flush(&mut self) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(&self.pending);
+        let _ = stdout.flush();
+        self.pending.clear();
     }
 
     /// mdb's prompt, answered with one key from the terminal.
@@ -187,7 +206,11 @@ pub fn set_pager(terminal: bool) {
         None if terminal => Pager::Terminal { rows: terminal_rows() },
         None => Pager::Off,
     };
-    OUT.with(|o| o.borrow_mut().pager = pager);
+    OUT.with(|o| {
+        let mut o = o.borrow_mut();
+        o.pager = pager;
+        o.tty = std::io::stdout().is_terminal();
+    });
 }
 
 /// The terminal's height (24 if it does not say).
@@ -228,7 +251,12 @@ pub fn finish_line() {
     if column(1) != 0 {
         output(1, b"\n");
     }
-    let _ = std::io::stdout().flush();
+    flush();
+}
+
+/// Write all pending output (mdb_flush; before a shell command and at each command's end).
+pub fn flush() {
+    OUT.with(|o| o.borrow_mut().flush());
 }
 
 /// Change the margin by `delta`; returns the old margin.

@@ -1,7 +1,6 @@
 //! `::jsfunctions`: every JavaScript function in the heap, one line per function (its
 //! closures counted together).
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::Dcmd;
@@ -40,12 +39,6 @@ Example:
     run,
 };
 
-/// One function: its SharedFunctionInfo's closures, in address order.
-struct Function {
-    closures: Vec<Addr>,
-    name: String,
-}
-
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     if opts.flag('X') || opts.value('x').is_some() {
@@ -54,31 +47,19 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let h = s.heap()?;
     let l = h.l;
     let (census, _) = s.census("jsfunctions")?;
-    let mut by_sfi: HashMap<u64, Function> = HashMap::new();
-    let mut order = Vec::new();
-    for group in census.groups.iter().filter(|g| g.function.is_some()) {
-        for &f in census.instances(group) {
-            let Ok(sfi) = h.word(Addr(f), l.js_function_shared) else { continue };
-            let entry = by_sfi.entry(sfi).or_insert_with(|| {
-                order.push(sfi);
-                Function { closures: Vec::new(), name: group.function.clone().unwrap_or_default() }
-            });
-            entry.closures.push(Addr(f));
-        }
-    }
+    let functions = census.functions(&h);
     if let Some(given) = call.addr {
         let f = untag(given, l);
-        let sfi = h.word(f, l.js_function_shared)?;
-        let function = by_sfi.get(&sfi).filter(|_| h.is_function(f));
+        let shared = h.word(f, l.js_function_shared)?;
+        let function = functions.by_shared.get(&shared).filter(|_| h.is_function(f));
         let function = function.ok_or(Error::Msg(format!("{given} is not a JavaScript function")))?;
-        function.closures.iter().for_each(|&c| out.addr(Addr(tagged(c, l))));
+        functions.list[*function].closures.iter().for_each(|&c| out.addr(Addr(tagged(c, l))));
         return Ok(());
     }
     let name_filter = opts.string('n');
     let file_filter = opts.string('s');
     let mut rows = Vec::new();
-    for sfi in order {
-        let f = &by_sfi[&sfi];
+    for f in &functions.list {
         let (Some(&first), true) = (f.closures.first(), name_filter.as_ref().is_none_or(|n| f.name.contains(n))) else {
             continue;
         };

@@ -106,6 +106,20 @@ pub struct Census {
     /// instances, then properties (the biggest last).
     pub groups: Vec<Group>,
     pub stats: CensusStats,
+    /// The functions grouped by SharedFunctionInfo, made on first use.
+    functions: std::cell::OnceCell<Functions>,
+}
+
+/// One function (a SharedFunctionInfo): its name and its closures, in address order.
+pub struct Function {
+    pub name: String,
+    pub closures: Vec<Addr>,
+}
+
+/// The census's functions, in census order, and each's index by SharedFunctionInfo.
+pub struct Functions {
+    pub list: Vec<Function>,
+    pub by_shared: HashMap<u64, usize>,
 }
 
 /// What the census remembers about one map while grouping.
@@ -215,7 +229,26 @@ impl Census {
             ))
         });
         stats.seconds = started.elapsed().as_secs_f64();
-        Ok(Census { groups, stats })
+        Ok(Census { groups, stats, functions: Default::default() })
+    }
+
+    /// The closures of the census grouped by function (one read each, the first time).
+    pub fn functions(&self, h: &Heap) -> &Functions {
+        self.functions.get_or_init(|| {
+            let mut f = Functions { list: Vec::new(), by_shared: HashMap::new() };
+            for group in self.groups.iter().filter(|g| g.function.is_some()) {
+                for &closure in self.instances(group) {
+                    let Ok(shared) = h.word(Addr(closure), h.l.js_function_shared) else { continue };
+                    let i = *f.by_shared.entry(shared).or_insert_with(|| {
+                        let name = group.function.clone().unwrap_or_default();
+                        f.list.push(Function { name, closures: Vec::new() });
+                        f.list.len() - 1
+                    });
+                    f.list[i].closures.push(Addr(closure));
+                }
+            }
+            f
+        })
     }
 
     /// The objects of group `g`, representative first.

@@ -143,6 +143,17 @@ pub struct Graph {
     index: Index,
     /// Dominators and retained sizes, computed on first use.
     retained: std::cell::OnceCell<Retained>,
+    /// The strong edges reversed, built on the first [`Graph::referrers`] call.
+    reverse: std::cell::OnceCell<Reverse>,
+}
+
+/// The strong edges reversed, in CSR form: the objects (never the synthetic root) with an
+/// edge to node t are `sources[offsets[t]..offsets[t + 1]]`, ascending, each once,
+/// self-references left out. It costs one more u32 an edge, so it is built only when
+/// something asks who refers to what.
+struct Reverse {
+    offsets: Vec<u32>,
+    sources: Vec<u32>,
 }
 
 /// The dominator tree over the graph (strong edges, from the synthetic root) and what it
@@ -201,26 +212,63 @@ impl Graph {
         Some((self.roots[i].1, self.roots[i].2))
     }
 
-    /// Every node with a strong edge to one of `targets` (a set of ids), and the target:
-    /// one pass over all edges.
+    /// Every object with a strong edge to one of `targets` (ids), and that target, sorted
+    /// and each pair once. The first call builds the reverse edge index; later calls cost
+    /// only the referrers they return.
     pub fn referrers(&self, targets: &[u32]) -> Vec<(u32, u32)> {
-        let mut wanted = vec![false; self.addrs.len() + 1];
-        for &t in targets {
-            if let Some(w) = wanted.get_mut(t as usize) {
-                *w = true;
-            }
-        }
-        let mut out = Vec::new();
-        for from in 0..self.root() {
-            for &t in self.edges(from) {
-                if t & WEAK == 0 && wanted[t as usize] && t != from {
-                    out.push((from, t));
-                }
-            }
-        }
+        let r = self.reverse.get_or_init(|| self.reversed());
+        let mut out: Vec<(u32, u32)> = targets
+            .iter()
+            .filter(|&&t| (t as usize) < self.addrs.len())
+            .flat_map(|&t| {
+                r.sources[r.offsets[t as usize] as usize..r.offsets[t as usize + 1] as usize]
+                    .iter()
+                    .map(move |&f| (f, t))
+            })
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// [`Reverse`], by counting: two passes over the edges.
+    fn reversed(&self) -> Reverse {
+        let strong = |from: u32| self.edges(from).iter().copied().filter(move |&t| t & WEAK == 0 && t != from);
+        let mut offsets = vec![0u32; self.addrs.len() + 2];
+        for from in 0..self.root() {
+            for t in strong(from) {
+                offsets[t as usize + 1] += 1;
+            }
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let mut fill = offsets.clone();
+        let mut sources = vec![0u32; offsets[offsets.len() - 1] as usize];
+        for from in 0..self.root() {
+            for t in strong(from) {
+                let slot = &mut fill[t as usize];
+                // An object with two edges to t is one referrer of t.
+                if *slot == offsets[t as usize] || sources[*slot as usize - 1] != from {
+                    sources[*slot as usize] = from;
+                    *slot += 1;
+                }
+            }
+        }
+        // Duplicates left gaps at the ends of their ranges: close them up.
+        let mut out = 0usize;
+        let mut compact = vec![0u32; offsets.len()];
+        for t in 0..offsets.len() - 1 {
+            compact[t] = out as u32;
+            for i in offsets[t]..fill[t] {
+                sources[out] = sources[i as usize];
+                out += 1;
+            }
+        }
+        compact[offsets.len() - 1] = out as u32;
+        sources.truncate(out);
+        sources.shrink_to_fit();
+        Reverse { offsets: compact, sources }
     }
 
     /// Build the graph of the heap in `regions`.
@@ -261,6 +309,7 @@ impl Graph {
             stats: GraphStats::default(),
             index: Index { page_bits: l.page_size_bits, ..Index::default() },
             retained: std::cell::OnceCell::new(),
+            reverse: std::cell::OnceCell::new(),
         };
         let page_words = 1usize << (l.page_size_bits - 3);
         let mut large: Vec<Page> = Vec::new();

@@ -11,8 +11,9 @@
 //!    an object whose map word points to a meta map.
 //! 3. **Objects** (a second pass). Every word that points to a map starts an object
 //!    candidate. A candidate of a JavaScript object type is kept if its properties slot
-//!    is a Smi or points to a backing store and its elements slot points to a backing
-//!    store (this rejects the look-alikes inside maps and functions).
+//!    is a Smi or points to a store of names and its elements slot points to a store of
+//!    the kind its map's elements kind calls for (this rejects the look-alikes inside
+//!    maps, functions and native contexts).
 //!
 //! Each pass reads each page's live area in one block; nothing is read word by word. The
 //! word loops run on a helper thread ([`crate::helper`]) while this thread reads the
@@ -741,16 +742,37 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
     let layout = Arc::new(l.clone());
 
     // Pass 2: objects.
-    let mut store_cache = Memo::new(12);
-    let mut backing_store = |word: u64| -> bool {
-        store_cache.get_or(word, || {
-            word & l.heap_object_tag_mask == l.heap_object_tag
-                && h.t
-                    .read_u64(Addr(word - l.heap_object_tag))
-                    .ok()
-                    .and_then(|m| maps.get(m))
-                    .is_some_and(|ty| l.is_backing_store_type(ty))
-        })
+    let read_type = |word: u64| {
+        (word & l.heap_object_tag_mask == l.heap_object_tag)
+            .then(|| h.t.read_u64(Addr(word - l.heap_object_tag)).ok().and_then(|m| maps.get(m)))
+            .flatten()
+    };
+    let mut store_types: Memo<Option<u16>> = Memo::new(12);
+    let mut kinds: Memo<Option<u64>> = Memo::new(10);
+    // Whether a candidate's properties and elements are what its map says they can be:
+    // this rejects look-alikes, such as a map pointer in a native context's slots.
+    let mut plausible = |o: &Found| -> bool {
+        let (double, bytes) = (l.type_fixed_double_array, l.type_byte_array);
+        let props_ok = o.properties & l.smi_tag_mask == l.smi_tag
+            || store_types
+                .get_or(o.properties, || read_type(o.properties))
+                .is_some_and(|t| l.is_backing_store_type(t) && ![double, bytes].contains(&u64::from(t)));
+        let Some(elements) = store_types.get_or(o.elements, || read_type(o.elements)) else { return false };
+        let e = u64::from(elements);
+        let kind = kinds.get_or(o.map, || {
+            let bf2 = h.t.read_u8(Addr(o.map - l.heap_object_tag + l.map_bit_field2)).ok()?;
+            Some((u64::from(bf2) & l.elements_kind_mask) >> l.elements_kind_shift)
+        });
+        let fits_kind = match kind {
+            // The Smi and object kinds keep their elements in a FixedArray proper.
+            Some(k) if k <= l.elements_fast_holey => e == l.type_fixed_array,
+            Some(k) if k == l.elements_double || k == l.elements_double + 1 => e == double || e == l.type_fixed_array,
+            _ => true,
+        };
+        props_ok
+            && l.is_backing_store_type(elements)
+            && fits_kind
+            && (e != bytes || u64::from(o.instance_type) == l.type_js_typed_array)
     };
     each_page(
         h,
@@ -761,9 +783,7 @@ pub fn objects(h: &Heap, regions: &[Region], progress: Progress, found: &mut dyn
         |_, Candidates { any, mut js, free_list_bytes }| {
             stats.candidates += any;
             stats.free_list_bytes += free_list_bytes;
-            js.retain(|o| {
-                (o.properties & l.smi_tag_mask == l.smi_tag || backing_store(o.properties)) && backing_store(o.elements)
-            });
+            js.retain(|o| plausible(o));
             stats.js_objects += js.len() as u64;
             found(&js);
         },
