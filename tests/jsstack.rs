@@ -158,16 +158,18 @@ fn jsstack_of_a_spinning_process(version: &str) {
         assert!(block[5].ends_with("String) \"spin-label\""), "{block:?}");
     }
     // The tiers: TurboFan (optimized), Sparkplug (baseline), Maglev where V8 runs it
-    // (V8 13+: node 22 ships it disabled), the interpreter.
+    // (V8 13+: node 22 ships it disabled), the interpreter. Which compiler made optimized
+    // code is told from V8 12 (node 22) on.
     let tier = |f: &str| {
         let header = frame_block(&verbose, f)[0];
         header.split(" (").nth(1).and_then(|t| t.split(" frame").next()).unwrap_or_default().to_string()
     };
-    assert_eq!(tier("turbofan"), "optimized", "{verbose}");
+    let before_12 = ["18.20.8", "20.20.2", common::DEBIAN_NODE].contains(&version);
+    assert_eq!(tier("turbofan"), if before_12 { "optimized" } else { "TurboFan optimized" }, "{verbose}");
     assert_eq!(tier("baseline"), "baseline", "{verbose}");
     assert_eq!(tier("processImmediate"), "interpreted", "{verbose}");
     if !["18.20.8", "20.20.2", "22.23.5", common::DEBIAN_NODE].contains(&version) {
-        assert_eq!(tier("maglev"), "optimized", "{verbose}");
+        assert_eq!(tier("maglev"), "Maglev optimized", "{verbose}");
     }
     let marker = on_spin_core(version, &["::jsstack -v -n 0 -f spin -p spinMarker"]);
     let block = frame_block(&marker, "spin");

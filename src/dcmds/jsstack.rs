@@ -30,7 +30,8 @@ Options:
   -a            show internal frames too, by V8 frame type
   -v            verbose: frame pointer and pc of each frame, and for JavaScript
                 frames the file, the line the function is defined at, the tier of
-                its code (interpreted, baseline, optimized: Maglev or TurboFan),
+                its code (interpreted, baseline, Maglev optimized, TurboFan
+                optimized; `optimized` before V8 12, whose Code kinds are not exported),
                 `this`, each argument with its type, and the function's source
   -f function   only the JavaScript frames of functions of this name
   -p property   with -v, of `this` and the arguments, only those with this own

@@ -649,6 +649,23 @@ layout! {
     /// number in a raw field instead, which is not read.
     context_cell_value: u64 = Source::None, Otherwise::Known(
         "ContextCell's tagged value, after the map (measured on node 26.10.0, V8 14.6)", &[((0, 0), 8)]);
+    // --- Optimized code (V8 12+): a JavaScript frame's pc is inside an InstructionStream,
+    // whose Code says which compiler made it.
+    type_instruction_stream: Option<u64> = ty(&["INSTRUCTION_STREAM_TYPE"]), NONE;
+    type_code: Option<u64> = ty(&["CODE_TYPE"]), NONE;
+    /// An InstructionStream's Code (not exported): the field after the map.
+    instruction_stream_code: u64 = Source::None, Otherwise::Derived(
+        "InstructionStream::kCodeOffset = HeapObject header (src/objects/instruction-stream.h)", |r| r.get("tagged_size"));
+    code_instruction_stream: Option<u64> = f("Code", &["instruction_stream"]), NONE;
+    code_flags: Option<u64> = f("Code", &["flags"]), NONE;
+    code_kind_mask: Option<u64> = c(&["CodeKindFieldMask"]), NONE;
+    code_kind_shift: Option<u64> = c(&["CodeKindFieldShift"]), NONE;
+    code_kind_baseline: Option<u64> = c(&["CodeKindBaseline"]), NONE;
+    /// CodeKind::MAGLEV and TURBOFAN_JS follow BASELINE (not exported).
+    code_kind_maglev: Option<u64> = Source::None, Otherwise::Derived(
+        "CodeKind::BASELINE + 1 (src/objects/code-kind.h)", |r| Some(r.get("code_kind_baseline")? + 1));
+    code_kind_turbofan: Option<u64> = Source::None, Otherwise::Derived(
+        "CodeKind::BASELINE + 2 (src/objects/code-kind.h)", |r| Some(r.get("code_kind_baseline")? + 2));
     /// What an interpreted or baseline frame's bytecode-array slot holds.
     type_bytecode_array: u64 = ty(&["BYTECODE_ARRAY_TYPE"]), NONE;
     type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
