@@ -250,16 +250,17 @@ mod internals {
         let expected = [
             "{".to_string(),
             "    \"stack\": [call sites, never formatted: function (script, line it is defined at)".to_string(),
-            format!("        at thrower ({file} line 29)"),
-            format!("        at middle ({file} line 32)"),
-            format!("        at outer ({file} line 35)"),
+            format!("        at thrower ({file} line 30)"),
+            format!("        at middle ({file} line 33)"),
+            format!("        at outer ({file} line 36)"),
+            format!("        at unformattedError ({file} line 29)"),
             format!("        at <anonymous> ({file} line 1)"),
         ];
-        assert_eq!(lines[..6], expected, "{printed}");
+        assert_eq!(lines[..7], expected, "{printed}");
         // Then node's module loader, to Error.stackTraceLimit (10) frames.
         assert_eq!(lines.len(), 2 + 10 + 3, "{printed}");
         assert!(
-            lines[6..12].iter().all(|l| l.starts_with("        at ") && l.contains("(node:internal/")),
+            lines[7..12].iter().all(|l| l.starts_with("        at ") && l.contains("(node:internal/")),
             "{printed}"
         );
         assert_eq!(lines[12..], ["    ],", "    \"message\": \"never formatted\",", "}"], "{printed}");

@@ -1,11 +1,11 @@
 //! `addr::v8context`: a V8 Context slot by slot.
 //!
 //! ```text
-//! > 1c5a0c9a4e01::v8context
-//! scope info: 1f0e2b6d9a39 (ScopeInfo)
-//! previous context: 2d2ba8d03c29 (ScriptContext)
-//! native context: 2d2ba8d03b11 (NativeContext)
-//!     slot 0: 3a0c5bd0b1a1 (InternalizedString)
+//! > 126deaddf7b9::v8context
+//! scope info: 17b4679e44c1 (ScopeInfo)
+//! previous context: 3c5c6d4011f9 (NativeContext)
+//! native context: 3c5c6d4011f9 (NativeContext)
+//!     slot 0: 17b4679e44a1 (InternalizedString)
 //!     slot 1: 900000000 (SMI: value = 9)
 //! ```
 
@@ -24,9 +24,7 @@ pub const DCMD: Dcmd = Dcmd {
     name: c"v8context",
     usage: c":[-d]",
     descr: c"print information about a V8 Context object",
-    help: "ADDR::v8context [-d]
-
-Print the V8 Context at ADDR (a function's `context:` in ::v8function, or any
+    help: "Print the V8 Context at ADDR (a function's `context:` in ::v8function, or any
 context's `previous context`) as mdb_v8 did: its fixed slots, labelled, then its
 variable slots, `slot N` counting from the first variable, each `ADDR (TYPE)` as
 ::v8type says. The fixed slots are the scope info (the ScopeInfo that names the
@@ -40,11 +38,11 @@ Options:
         ::jsprint -d 0 does: slot N: ADDR (TYPE) \"name\": VALUE
 
 Example (tests/fixtures/closures.js, node 20: the context myClosure closes over):
-  > 1c5a0c9a4e01::v8context -d
-  scope info: 1f0e2b6d9a39 (ScopeInfo)
-  previous context: 2d2ba8d03c29 (ScriptContext)
-  native context: 2d2ba8d03b11 (NativeContext)
-      slot 0: 3a0c5bd0b1a1 (InternalizedString) \"str\": \"hello world\"
+  > 126deaddf7b9::v8context -d
+  scope info: 17b4679e44c1 (ScopeInfo)
+  previous context: 3c5c6d4011f9 (NativeContext)
+  native context: 3c5c6d4011f9 (NativeContext)
+      slot 0: 17b4679e44a1 (InternalizedString) \"str\": \"hello world\"
       slot 1: 900000000 (SMI: value = 9) \"count\": 9
 ",
     options: Spec("d"),

@@ -2,11 +2,11 @@
 //! the ScopeInfo its SharedFunctionInfo keeps.
 //!
 //! ```text
-//! > 1c5a0c9a4e61::v8function
-//! 1c5a0c9a4e61: JSFunction: myClosure
-//! defined at /home/me/closures.js line 7
-//! context: 1c5a0c9a4e01
-//! shared scope_info: 1f0e2b6d9b11
+//! > 126deaddf7e9::v8function
+//! 126deaddf7e9: JSFunction: myClosure
+//! defined at /work/wt-code/tests/fixtures/closures.js line 7
+//! context: 126deaddf7b9
+//! shared scope_info: 17b4679e4659
 //! ```
 
 use std::fmt::Write;
@@ -22,9 +22,7 @@ pub const DCMD: Dcmd = Dcmd {
     name: c"v8function",
     usage: c":[-d]",
     descr: c"print JSFunction object details",
-    help: "ADDR::v8function [-d]
-
-Print the JSFunction at ADDR as mdb_v8 did: its name, where it is defined, the
+    help: "Print the JSFunction at ADDR as mdb_v8 did: its name, where it is defined, the
 Context it closes over (for ::v8context) and its SharedFunctionInfo's ScopeInfo (for
 ::v8scopeinfo; `shared scope_info not available` until V8 has compiled the function,
 when the SharedFunctionInfo holds only the name). mdb_v8 went on to print the function's
@@ -32,16 +30,16 @@ Code object and its instruction range: not yet supported, and neither is -d (its
 disassembly).
 
 Example (tests/fixtures/closures.js, node 20):
-  > 1c5a0c9a4e61::v8function
-  1c5a0c9a4e61: JSFunction: myClosure
-  defined at /home/me/closures.js line 7
-  context: 1c5a0c9a4e01
-  shared scope_info: 1f0e2b6d9b11
-  > 1c5a0c9a4e01::v8context
-  scope info: 1f0e2b6d9a39 (ScopeInfo)
-  previous context: 2d2ba8d03c29 (ScriptContext)
-  native context: 2d2ba8d03b11 (NativeContext)
-      slot 0: 3a0c5bd0b1a1 (InternalizedString)
+  > 126deaddf7e9::v8function
+  126deaddf7e9: JSFunction: myClosure
+  defined at /work/wt-code/tests/fixtures/closures.js line 7
+  context: 126deaddf7b9
+  shared scope_info: 17b4679e4659
+  > 126deaddf7b9::v8context
+  scope info: 17b4679e44c1 (ScopeInfo)
+  previous context: 3c5c6d4011f9 (NativeContext)
+  native context: 3c5c6d4011f9 (NativeContext)
+      slot 0: 17b4679e44a1 (InternalizedString)
       slot 1: 900000000 (SMI: value = 9)
 ",
     options: Spec("d"),

@@ -1,11 +1,11 @@
 //! `addr::v8scopeinfo`: what a V8 ScopeInfo says about a scope's variables.
 //!
 //! ```text
-//! > 1f0e2b6d9a39::v8scopeinfo
+//! > 17b4679e44c1::v8scopeinfo
 //! 0 parameters
 //! 2 context local variables
-//!     context local variable 0: 3a0c5bd0b1a1 ("str")
-//!     context local variable 1: 3a0c5bd0b1c9 ("count")
+//!     context local variable 0: 17b4679d2e21 ("str")
+//!     context local variable 1: 12d9a8b08209 ("count")
 //! ```
 
 use std::fmt::Write;
@@ -21,24 +21,22 @@ pub const DCMD: Dcmd = Dcmd {
     name: c"v8scopeinfo",
     usage: c":",
     descr: c"print information about a V8 ScopeInfo object",
-    help: "ADDR::v8scopeinfo
-
-Print what the V8 ScopeInfo at ADDR records about its scope, in mdb_v8's format: how
+    help: "Print what the V8 ScopeInfo at ADDR records about its scope, in mdb_v8's format: how
 many parameters the function declares, then how many context local variables the
 scope's context holds, each with its index (its slot in a Context, after the fixed
 slots: ::v8context's `slot N`) and the address of its name. A function's ScopeInfo
 is the `shared scope_info` ::v8function prints; a context's is its `scope info` slot.
 
 V8 no longer records the names of parameters and stack locals in a ScopeInfo (mdb_v8
-printed them for V8 before 7), so there are no `parameter N:` or `stack local
+printed them from the older ScopeInfo layout), so there are no `parameter N:` or `stack local
 variable` lines.
 
 Example (tests/fixtures/closures.js, node 20: makeClosure's `str` and `count`):
-  > 1f0e2b6d9a39::v8scopeinfo
+  > 17b4679e44c1::v8scopeinfo
   0 parameters
   2 context local variables
-      context local variable 0: 3a0c5bd0b1a1 (\"str\")
-      context local variable 1: 3a0c5bd0b1c9 (\"count\")
+      context local variable 0: 17b4679d2e21 (\"str\")
+      context local variable 1: 12d9a8b08209 (\"count\")
 ",
     options: Spec(""),
     run,

@@ -1,8 +1,8 @@
 //! `addr::v8whatis`: the V8 heap object that contains an address, and the offset.
 //!
 //! ```text
-//! > 2a1c6e8d0e31+c::v8whatis -v
-//! 2a1c6e8d0e31 (found Map at 2a1c6e8d0e31 (2a1c6e8d0e3d-0xc) for type JSObject)
+//! > 126deaddfbe9+c::v8whatis -v
+//! 126deaddfbe9 (found Map at 126deaddfbe9 (126deaddfbf5-0xc) for type JSObject)
 //! ```
 
 use std::fmt::Write;
@@ -18,9 +18,7 @@ pub const DCMD: Dcmd = Dcmd {
     name: c"v8whatis",
     usage: c":[-v] [-d bytes]",
     descr: c"attempt to identify containing V8 heap object",
-    help: "ADDR::v8whatis [-v] [-d bytes]
-
-Print the V8 heap object that contains ADDR (tagged, as the other commands print
+    help: "Print the V8 heap object that contains ADDR (tagged, as the other commands print
 objects): the object itself for its own address, else the object whose body holds
 ADDR, such as the FixedArray an element pointer is stored in, or the JSObject whose
 field is at ADDR. ADDR may be tagged or not, aligned or not (a word found by a memory
@@ -39,14 +37,16 @@ Options:
             mdb_v8's walk back): otherwise `no heap object found in previous N bytes`
 
 Example (tests/fixtures/closures.js, node 20: {myArray: [1, {aTest: 'hello_world'}]}):
-  > 2a1c6e8d0e31::v8whatis -v
-  2a1c6e8d0e31 (found Map at 2a1c6e8d0e31 (2a1c6e8d0e31-0x0) for type JSObject)
-  > 2a1c6e8d0e31+c::v8whatis -v
-  2a1c6e8d0e31 (found Map at 2a1c6e8d0e31 (2a1c6e8d0e3d-0xc) for type JSObject)
-  > 2a1c6e8d0e31+c::v8whatis -d 4
-  mdb: v8whatis: 2a1c6e8d0e3d: no heap object found in previous 4 bytes
-  > 2a1c6e8d0f40::v8whatis
-  2a1c6e8d0f21
+  > 126deaddfbe9::v8whatis -v
+  126deaddfbe9 (found Map at 126deaddfbe9 (126deaddfbe9-0x0) for type JSObject)
+  > 126deaddfbe9+c::v8whatis -v
+  126deaddfbe9 (found Map at 126deaddfbe9 (126deaddfbf5-0xc) for type JSObject)
+  > 126deaddfbe9+c::v8whatis -v -d4
+  mdb: v8whatis: 126deaddfbf5: no heap object found in previous 4 bytes
+  > 126deaddfc20::v8whatis -v           (the slot of myArray[1] in the array's elements)
+  126deaddfc09 (found Map at 126deaddfc09 (126deaddfc20-0x18) for type FixedArray)
+  > 126deaddfc00::v8whatis              (the object's in-object field myArray)
+  126deaddfbe9
 ",
     options: Spec("vd:"),
     run,
