@@ -18,7 +18,7 @@
 use std::sync::OnceLock;
 
 use v8::target::{Addr, Error, Region, Result, Target};
-use v8::v8::heap::Heap;
+use v8::v8::heap::{Heap, HeapCache};
 use v8::v8::layout::{self, Layout};
 use v8::v8::value::tagged;
 
@@ -97,6 +97,8 @@ fn node20() -> &'static Layout {
 /// One fuzz input as a heap.
 pub struct FuzzHeap {
     memory: Synthetic,
+    /// A fresh session cache each input: nothing decoded carries over.
+    cache: HeapCache,
     /// The object the target decodes (untagged).
     pub root: Addr,
     /// Control byte 2.
@@ -120,12 +122,17 @@ impl FuzzHeap {
             field.copy_from_slice(&(l.type_map as u16).to_le_bytes());
         }
         let root = Addr(HEAP_BASE + u64::from(u16::from_le_bytes([control[0], control[1]]) & !7));
-        Some(FuzzHeap { memory: Synthetic { base: HEAP_BASE, bytes, symbols: Vec::new() }, root, knob: control[2] })
+        Some(FuzzHeap {
+            memory: Synthetic { base: HEAP_BASE, bytes, symbols: Vec::new() },
+            cache: HeapCache::default(),
+            root,
+            knob: control[2],
+        })
     }
 
     /// The heap, read through the module's decoders.
     pub fn heap(&self) -> Heap<'_> {
-        Heap::new(&self.memory, node20())
+        Heap::new(&self.memory, node20(), &self.cache)
     }
 
     /// node 20's layout.

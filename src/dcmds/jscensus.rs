@@ -4,11 +4,15 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use super::findjsobjects::group_row;
+use super::jsretainers::{group_paths, DEFAULT_DEPTH};
 use super::Dcmd;
 use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{progress, Call, Session};
-use crate::target::{Error, Result};
+use crate::target::{Addr, Error, Result};
+use crate::v8::census::Census;
+use crate::v8::graph::UNREACHABLE;
+use crate::v8::refs::Namer;
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"jscensus",
@@ -49,7 +53,7 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     match (opts.string('s'), opts.string('d')) {
         (Some(file), None) => {
-            let now = current(s)?;
+            let (now, _) = current(s)?;
             std::fs::write(&file, format(&now)).map_err(|e| Error::Msg(format!("cannot write {file}: {e}")))?;
             let objects: u64 = now.iter().map(|r| r.count).sum();
             let _ = writeln!(out, "jscensus: saved {} groups ({objects} objects) to {file}", now.len());
@@ -57,23 +61,32 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         (None, Some(file)) => {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::Msg(format!("cannot read {file}: {e}")))?;
             let before = parse(&text).map_err(|why| Error::Msg(format!("{file}: {why}")))?;
-            print_diff(&before, &current(s)?, out);
+            let (now, live) = current(s)?;
+            let top = print_diff(&before, &now, out);
+            if let Some(i) = top {
+                print_paths(s, &now[i], live.instances(&live.groups[i]), out)?;
+            }
         }
         _ => return Err(Error::Usage("specify one of -s file and -d file".into())),
     }
     Ok(())
 }
 
-/// The current core's census, one row per group (malformed groups left out, as
-/// `::findjsobjects` leaves them out).
-fn current(s: &Session) -> Result<Vec<Row>> {
+/// The current core's census of live objects, one row per group (malformed groups left
+/// out, as `::findjsobjects` leaves them out), and the census of those objects, whose
+/// groups are the rows'. An object is live when the heap graph reaches it from a root:
+/// the scan also finds dead objects that no collection has reclaimed yet (young ones
+/// most of all), which V8's own view (a heap snapshot, which collects first) does not hold.
+fn current(s: &Session) -> Result<(Vec<Row>, Census)> {
     let (census, _) = s.census("jscensus")?;
-    let sizes = census.group_sizes(&s.heap()?, &mut progress("jscensus", "sizing the groups"))?;
-    Ok(census
+    let g = s.graph("jscensus")?;
+    let reached = |a: Addr| g.id(a).is_some_and(|i| g.dist[i as usize] != UNREACHABLE);
+    let live = census.retain(|group, a| !group.malformed() && reached(a));
+    let sizes = live.group_sizes(&s.heap()?, &mut progress("jscensus", "sizing the groups"))?;
+    let rows = live
         .groups
         .iter()
         .zip(sizes)
-        .filter(|(g, _)| !g.malformed())
         .map(|(g, size)| Row {
             label: g.label(),
             nprops: g.nprops,
@@ -81,7 +94,21 @@ fn current(s: &Session) -> Result<Vec<Row>> {
             count: g.count() as u64,
             size,
         })
-        .collect())
+        .collect();
+    Ok((rows, live))
+}
+
+/// The retaining paths of the live objects of the group that grew most (`row`).
+fn print_paths(s: &Session, row: &Row, objects: &[u64], out: &mut Output) -> Result<()> {
+    let (v8, g, h) = (s.v8()?, s.graph("jscensus")?, s.heap()?);
+    let namer = Namer::new(&h, &v8.metadata, &g);
+    let ids: Vec<u32> = objects.iter().filter_map(|&a| g.id(Addr(a))).collect();
+    let _ =
+        writeln!(out, "\nretaining paths of the {} {} objects in this core (as ::jsretainers):", ids.len(), row.label);
+    for line in group_paths(&g, &namer, &ids, DEFAULT_DEPTH) {
+        out.line(&line);
+    }
+    Ok(())
 }
 
 /// A field with `\`, tab, newline and carriage return escaped.
@@ -192,6 +219,8 @@ fn growth(before: u64, after: u64) -> String {
 /// A group's (count, size) in the saved census and in this core.
 struct Change<'a> {
     row: &'a Row,
+    /// Its index in this core's rows, if it has objects here.
+    at: Option<usize>,
     before: (u64, u64),
     after: (u64, u64),
 }
@@ -205,15 +234,23 @@ impl Change<'_> {
 }
 
 /// Every group whose count or size changed, largest count growth first (then size growth).
-fn print_diff(before: &[Row], after: &[Row], out: &mut Output) {
+/// Returns the index in `after` of the group that grew most, if one grew in objects.
+fn print_diff(before: &[Row], after: &[Row], out: &mut Output) -> Option<usize> {
     let old: HashMap<_, &Row> = before.iter().map(|r| (r.key(), r)).collect();
     let new: HashMap<_, &Row> = after.iter().map(|r| (r.key(), r)).collect();
     let now = |r: &'_ Row| (r.count, r.size);
     let mut changed: Vec<Change> = after
         .iter()
-        .map(|r| Change { row: r, before: old.get(&r.key()).map_or((0, 0), |o| now(o)), after: now(r) })
+        .enumerate()
+        .map(|(i, r)| Change {
+            row: r,
+            at: Some(i),
+            before: old.get(&r.key()).map_or((0, 0), |o| now(o)),
+            after: now(r),
+        })
         .chain(before.iter().filter(|r| !new.contains_key(&r.key())).map(|r| Change {
             row: r,
+            at: None,
             before: now(r),
             after: (0, 0),
         }))
@@ -225,6 +262,7 @@ fn print_diff(before: &[Row], after: &[Row], out: &mut Output) {
         "{:>8} {:>8} {:>8} {:>12} {:>12} {:>12} {:>8} CONSTRUCTOR: PROPS",
         "#BEFORE", "#AFTER", "#GROWTH", "BYTES_BEFORE", "BYTES_AFTER", "BYTES_GROWTH", "#PROPS"
     );
+    let top = changed.first().filter(|c| c.growth().0 > 0).and_then(|c| c.at);
     for c in changed {
         let ((count0, size0), (count1, size1)) = (c.before, c.after);
         let prefix = format!(
@@ -236,6 +274,7 @@ fn print_diff(before: &[Row], after: &[Row], out: &mut Output) {
         let width = prefix.len() + DESCRIPTION_WIDTH;
         out.line(&group_row(prefix, &c.row.label, &c.row.props, width));
     }
+    top
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub const DCMD: Dcmd = Dcmd {
 
 /// Paths printed by default, and the deepest path looked for.
 const DEFAULT_PATHS: u64 = 1;
-const DEFAULT_DEPTH: u64 = 64;
+pub const DEFAULT_DEPTH: u64 = 64;
 
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
@@ -35,25 +35,9 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let id_of = |a: Addr| g.object(untag(a, l), l);
     if call.flags.contains(Flags::PIPE) {
         // Piped: one shortest path per object, grouped by what they have in common.
-        let mut groups: HashMap<String, u64> = HashMap::new();
-        let (mut unreachable, mut deep) = (0u64, 0u64);
-        for a in crate::mdb::take_pipe() {
-            match g.path_to(id_of(a)?) {
-                Some(p) if (p.len() as u64) <= depth + 1 => *groups.entry(namer.path_text(&p).1).or_default() += 1,
-                Some(_) => deep += 1,
-                None => unreachable += 1,
-            }
-        }
-        let mut rows: Vec<(String, u64)> = groups.into_iter().collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (pattern, n) in rows {
-            let _ = writeln!(out, "{n} × {pattern}");
-        }
-        if deep > 0 {
-            let _ = writeln!(out, "{deep} × (no path of at most {depth} edges)");
-        }
-        if unreachable > 0 {
-            let _ = writeln!(out, "{unreachable} × (not reachable from a root)");
+        let ids = crate::mdb::take_pipe().into_iter().map(id_of).collect::<Result<Vec<u32>>>()?;
+        for line in group_paths(&g, &namer, &ids, depth) {
+            out.line(&line);
         }
         return Ok(());
     }
@@ -75,6 +59,32 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         out.line(&namer.path_text(&p).0);
     }
     Ok(())
+}
+
+/// The retaining paths of a set of objects: one shortest path per object, one line per
+/// distinct path (its last key or index left out) with the number of objects held that
+/// way, most first; then those with no path of at most `depth` edges, and those no root
+/// reaches.
+pub fn group_paths(g: &Graph, namer: &Namer, ids: &[u32], depth: u64) -> Vec<String> {
+    let mut groups: HashMap<String, u64> = HashMap::new();
+    let (mut unreachable, mut deep) = (0u64, 0u64);
+    for &id in ids {
+        match g.path_to(id) {
+            Some(p) if (p.len() as u64) <= depth + 1 => *groups.entry(namer.path_text(&p).1).or_default() += 1,
+            Some(_) => deep += 1,
+            None => unreachable += 1,
+        }
+    }
+    let mut rows: Vec<(String, u64)> = groups.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut lines: Vec<String> = rows.into_iter().map(|(pattern, n)| format!("{n} × {pattern}")).collect();
+    if deep > 0 {
+        lines.push(format!("{deep} × (no path of at most {depth} edges)"));
+    }
+    if unreachable > 0 {
+        lines.push(format!("{unreachable} × (not reachable from a root)"));
+    }
+    lines
 }
 
 /// Up to `n` distinct shortest paths from the synthetic root to `id` (root first),

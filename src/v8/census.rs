@@ -287,6 +287,29 @@ impl Census {
         Ok(sizes)
     }
 
+    /// The census of the objects `keep(group, object)` accepts: each group with its
+    /// instances that `keep` accepts (in address order still), groups left empty
+    /// dropped, the rest in the same order. The counters are the whole census's.
+    pub fn retain(&self, keep: impl Fn(&Group, Addr) -> bool) -> Census {
+        let groups = self
+            .groups
+            .iter()
+            .filter_map(|g| {
+                let instances: Vec<u64> = g.instances.iter().copied().filter(|&a| keep(g, Addr(a))).collect();
+                (!instances.is_empty()).then(|| Group {
+                    constructor: g.constructor.clone(),
+                    function: g.function.clone(),
+                    props: g.props.clone(),
+                    nprops: g.nprops,
+                    kinds: g.kinds,
+                    array: g.array,
+                    instances,
+                })
+            })
+            .collect();
+        Census { groups, stats: self.stats.clone(), functions: Default::default() }
+    }
+
     /// The group holding the object at `addr`.
     pub fn group_of(&self, addr: Addr) -> Option<&Group> {
         self.groups.iter().find(|g| self.instances(g).binary_search(&addr.0).is_ok())

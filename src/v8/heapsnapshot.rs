@@ -23,19 +23,23 @@
 //! root has a `shortcut` to each global object, then an `element` edge to `(GC roots)`;
 //! `(GC roots)` one to each kind of root, and each kind one to each of its objects.
 //!
-//! **Streaming.** Nodes, edges and strings are written to three scratch files beside
-//! the output while the graph is walked once, then joined behind the header (which
-//! needs the counts): memory is the graph's plus the interned names, never the text.
+//! **Streaming.** The graph is walked once. Nodes are written as they come to a scratch
+//! file beside the output, behind the header (whose edge count, not known yet, is a
+//! blank filled in at the end); strings to a second scratch file; edges are kept in
+//! binary (9 bytes each: a few times the graph's own edge list) and written after the
+//! nodes. The strings are appended and the file renamed to the output: memory is the
+//! graph's plus the edges and the interned names, never the text, and an export that
+//! fails or is interrupted leaves no file.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::graph::{Graph, RootKind, UNREACHABLE};
 use super::refs::{js_refs, Namer, Via};
 use super::scan::words;
-use crate::target::{Addr, Error, Result};
+use crate::target::{Addr, Error, Result, Target};
 
 /// Longest text of a string node (V8's `--heap-snapshot-string-limit` default).
 pub const MAX_STRING_NAME: u64 = 1024;
@@ -154,11 +158,31 @@ impl Scratch {
         write!(self.w, "{sep}{s}").map_err(|e| io_error(&self.path, e))
     }
 
-    /// Copy everything written into `out` (the file is removed when `self` drops).
-    fn append_to(mut self, out: &mut impl Write, out_path: &Path) -> Result<()> {
+    /// Write `s` as it is: text between lists (the next item starts a new list).
+    fn text(&mut self, s: &str) -> Result<()> {
+        self.bytes = 0;
+        self.w.write_all(s.as_bytes()).map_err(|e| io_error(&self.path, e))
+    }
+
+    /// Append numbers as items, formatted without allocating.
+    fn numbers(&mut self, ns: &[u64]) -> Result<()> {
+        for &n in ns {
+            let mut text = [b','; 21];
+            let sep = usize::from(self.bytes != 0);
+            let len = sep + decimal(n, &mut text[sep..]);
+            self.bytes += len as u64;
+            self.w.write_all(&text[..len]).map_err(|e| io_error(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Copy everything written to the end of `out` (file to file, which the kernel does
+    /// without copying through this process; the file is removed when `self` drops).
+    fn append_to(mut self, out: &mut BufWriter<File>, out_path: &Path) -> Result<()> {
         self.w.flush().map_err(|e| io_error(&self.path, e))?;
+        out.flush().map_err(|e| io_error(out_path, e))?;
         let mut f = File::open(&self.path).map_err(|e| io_error(&self.path, e))?;
-        std::io::copy(&mut f, out).map_err(|e| io_error(out_path, e))?;
+        std::io::copy(&mut f, out.get_mut()).map_err(|e| io_error(out_path, e))?;
         Ok(())
     }
 }
@@ -167,6 +191,23 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// Write `n` in decimal at the start of `out` (room for 20 digits); returns its length.
+fn decimal(mut n: u64, out: &mut [u8]) -> usize {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - i;
+    out[..len].copy_from_slice(&digits[i..]);
+    len
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
@@ -217,6 +258,43 @@ impl Strings {
     }
 }
 
+/// Heap bytes read a block at a time: objects are exported in address order, so the
+/// body of most is in the block that the one before it was read with.
+#[derive(Default)]
+struct Block {
+    start: u64,
+    bytes: Vec<u8>,
+}
+
+impl Block {
+    /// The `len` bytes at `addr`: from the block, or from a new block that starts there
+    /// and ends at the end of its page (`1 << page_bits` aligned) or `len` bytes after it,
+    /// whichever is later (memory past an object may not be in the core).
+    fn read(&mut self, t: &dyn Target, addr: u64, len: usize, page_bits: u64) -> Result<&[u8]> {
+        let inside = addr >= self.start && (addr - self.start) as usize + len <= self.bytes.len();
+        if !inside {
+            let page_end = ((addr >> page_bits) + 1) << page_bits;
+            let whole = usize::try_from(page_end - addr).unwrap_or(len).max(len);
+            let block = t.read_vec(Addr(addr), whole).or_else(|_| t.read_vec(Addr(addr), len))?;
+            (self.start, self.bytes) = (addr, block);
+        }
+        let at = (addr - self.start) as usize;
+        Ok(&self.bytes[at..at + len])
+    }
+}
+
+/// Every edge written, in order: its type, its name (strings index) or element index,
+/// and its target's node index.
+#[derive(Default)]
+struct Edges {
+    types: Vec<u8>,
+    names: Vec<u32>,
+    to: Vec<u32>,
+}
+
+/// Room for the edge count in the header, filled in when it is known.
+const COUNT_BLANK: usize = 20;
+
 /// One edge: its type, its name (a strings index) or element index, its target node.
 type Edge = (EdgeType, u64, u64);
 
@@ -226,22 +304,29 @@ struct Writer<'a, 'n> {
     /// collects them before it takes a snapshot: `u32::MAX`).
     index: Vec<u32>,
     strings: Strings,
+    /// The output so far: the header, then the nodes.
     nodes: Scratch,
-    edges: Scratch,
+    edges: Edges,
     written: Written,
     /// Node names by map (JavaScript objects are named by their constructor).
     constructors: HashMap<u64, u32>,
     /// Field names of objects whose slot names depend only on type and offset.
     fields: HashMap<(u16, u64), (EdgeType, u64)>,
+    /// The heap bytes last read.
+    block: Block,
 }
 
 impl Writer<'_, '_> {
     /// Write a node: `slot` is its index for a synthetic node, or `FIRST_OBJECT` plus its
     /// graph id for an object (which makes its id).
     fn node(&mut self, ty: NodeType, name: u32, slot: u64, size: u32, edges: &[Edge]) -> Result<()> {
-        self.nodes.item(&format!("{},{name},{},{size},{},0", ty as u8, 2 * slot + 1, edges.len()))?;
+        let node = [ty as u64, u64::from(name), 2 * slot + 1, u64::from(size), edges.len() as u64, 0];
+        self.nodes.numbers(&node)?;
         for &(t, name, to) in edges {
-            self.edges.item(&format!("{},{name},{}", t as u8, to * NODE_FIELDS as u64))?;
+            let big = || Error::Msg(format!("an edge name or target index of {name} or {to}: too large"));
+            self.edges.types.push(t as u8);
+            self.edges.names.push(u32::try_from(name).map_err(|_| big())?);
+            self.edges.to.push(u32::try_from(to).map_err(|_| big())?);
         }
         self.written.nodes += 1;
         self.written.edges += edges.len() as u64;
@@ -387,8 +472,8 @@ impl Writer<'_, '_> {
             Vec::new()
         } else {
             let size = u64::from(g.sizes[id as usize]).min(MAX_BODY);
-            let body = h.t.read_vec(addr, size as usize)?;
-            words(&body)
+            let body = self.block.read(h.t, addr.0, size as usize, l.page_size_bits)?;
+            words(body)
                 .enumerate()
                 .filter(|(_, w)| w & l.heap_object_tag_mask != 0 && w & 1 == 1)
                 .filter_map(|(k, w)| {
@@ -400,7 +485,7 @@ impl Writer<'_, '_> {
         let mut out = Vec::with_capacity(slots.len());
         let mut named = Vec::new();
         if self.namer.is_js(id) {
-            for (a, via) in js_refs(h, addr).unwrap_or_default() {
+            for (a, via) in js_refs(h, addr, &|k| self.namer.key_name(k)).unwrap_or_default() {
                 if let Some(to) = g.id(a) {
                     named.push(to);
                     out.extend(self.edge(&via, false, to)?);
@@ -444,15 +529,35 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
             }
         })
         .collect();
+    let node_count = next;
+    let mut nodes = Scratch::new(path, "nodes")?;
+    let list = |v: &[&str]| v.iter().map(|s| json(s)).collect::<Vec<_>>().join(",");
+    let header = format!(
+        "{{\"snapshot\":{{\"meta\":{{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\",\"detachedness\"],\
+         \"node_types\":[[{}],\"string\",\"number\",\"number\",\"number\",\"number\"],\
+         \"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\
+         \"edge_types\":[[{}],\"string_or_number\",\"node\"],\
+         \"trace_function_info_fields\":[\"function_id\",\"name\",\"script_name\",\"script_id\",\"line\",\"column\"],\
+         \"trace_node_fields\":[\"id\",\"function_info_index\",\"count\",\"size\",\"children\"],\
+         \"sample_fields\":[\"timestamp_us\",\"last_assigned_id\"],\
+         \"location_fields\":[\"object_index\",\"script_id\",\"line\",\"column\"]}},\
+         \"node_count\":{node_count},\"edge_count\":",
+        list(&NODE_TYPES),
+        list(&EDGE_TYPES),
+    );
+    let blank_at = header.len() as u64;
+    nodes.text(&header)?;
+    nodes.text(&format!("{:COUNT_BLANK$},\"trace_function_count\":0}},\n\"nodes\":[", ""))?;
     let mut w = Writer {
         namer,
         index,
         strings: Strings { file: Scratch::new(path, "strings")?, index: HashMap::new(), count: 0 },
-        nodes: Scratch::new(path, "nodes")?,
-        edges: Scratch::new(path, "edges")?,
+        nodes,
+        edges: Edges::default(),
         written: Written::default(),
         constructors: HashMap::new(),
         fields: HashMap::new(),
+        block: Block::default(),
     };
     w.synthetic()?;
     let total = u64::from(g.root());
@@ -470,40 +575,38 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
     }
     let Writer { strings, nodes, edges, mut written, .. } = w;
     written.strings = u64::from(strings.count);
-    let file = File::create(path).map_err(|e| io_error(path, e))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let list = |v: &[&str]| v.iter().map(|s| json(s)).collect::<Vec<_>>().join(",");
-    let header = format!(
-        "{{\"snapshot\":{{\"meta\":{{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\",\"detachedness\"],\
-         \"node_types\":[[{}],\"string\",\"number\",\"number\",\"number\",\"number\"],\
-         \"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\
-         \"edge_types\":[[{}],\"string_or_number\",\"node\"],\
-         \"trace_function_info_fields\":[\"function_id\",\"name\",\"script_name\",\"script_id\",\"line\",\"column\"],\
-         \"trace_node_fields\":[\"id\",\"function_info_index\",\"count\",\"size\",\"children\"],\
-         \"sample_fields\":[\"timestamp_us\",\"last_assigned_id\"],\
-         \"location_fields\":[\"object_index\",\"script_id\",\"line\",\"column\"]}},\
-         \"node_count\":{},\"edge_count\":{},\"trace_function_count\":0}},\n\"nodes\":[",
-        list(&NODE_TYPES),
-        list(&EDGE_TYPES),
-        written.nodes,
-        written.edges
-    );
-    let put = |out: &mut BufWriter<File>, s: &str| out.write_all(s.as_bytes()).map_err(|e| io_error(path, e));
-    put(&mut out, &header)?;
-    nodes.append_to(&mut out, path)?;
-    put(&mut out, "],\n\"edges\":[")?;
-    edges.append_to(&mut out, path)?;
-    put(&mut out, "],\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[],\n\"strings\":[")?;
-    strings.file.append_to(&mut out, path)?;
-    put(&mut out, "]}\n")?;
-    let file = out.into_inner().map_err(|e| io_error(path, e.into_error()))?;
+    let mut out = nodes;
+    out.text("],\n\"edges\":[")?;
+    for ((&t, &name), &to) in edges.types.iter().zip(&edges.names).zip(&edges.to) {
+        out.numbers(&[u64::from(t), u64::from(name), u64::from(to) * NODE_FIELDS as u64])?;
+    }
+    drop(edges);
+    out.text("],\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[],\n\"strings\":[")?;
+    strings.file.append_to(&mut out.w, &out.path)?;
+    out.text("]}\n")?;
+    let count = written.edges.to_string();
+    out.w.flush().map_err(|e| io_error(&out.path, e))?;
+    let file = out.w.get_mut();
+    file.seek(SeekFrom::Start(blank_at))
+        .and_then(|_| file.write_all(count.as_bytes()))
+        .map_err(|e| io_error(&out.path, e))?;
     written.bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    std::fs::rename(&out.path, path).map_err(|e| io_error(path, e))?;
     Ok(written)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::json;
+    use super::{decimal, json};
+
+    #[test]
+    fn numbers_in_decimal() {
+        let mut out = [0u8; 20];
+        for n in [0, 7, 10, 4096, u64::MAX] {
+            let len = decimal(n, &mut out);
+            assert_eq!(&out[..len], n.to_string().as_bytes());
+        }
+    }
 
     #[test]
     fn json_strings_escape_what_json_requires() {

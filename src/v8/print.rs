@@ -9,6 +9,7 @@
 
 use std::fmt::Write;
 
+use super::collections::Entry;
 use super::heap::Heap;
 use super::object::{Elements, MapInfo};
 use super::value::Value;
@@ -611,9 +612,16 @@ impl Printer<'_, '_> {
         let entries = self.h.collection_entries(a, m.instance_type)?;
         let kind = if u64::from(m.instance_type) == self.h.l.type_js_map { "Map" } else { "Set" };
         let _ = write!(self.out, "{kind}({}) {{", entries.len());
+        self.entries(entries, depth, level);
+        Ok(())
+    }
+
+    /// What follows a collection's opening brace: `key => value,` (or `value,`) lines, at
+    /// most `max_entries` of them, how many were left out, and the closing brace.
+    fn entries(&mut self, entries: Vec<Entry>, depth: u32, level: usize) {
         if entries.is_empty() {
             self.out.push('}');
-            return Ok(());
+            return;
         }
         self.out.push('\n');
         let elided = entries.len().saturating_sub(self.o.max_entries);
@@ -628,7 +636,6 @@ impl Printer<'_, '_> {
         }
         self.elided(elided, ENTRIES, level);
         let _ = write!(self.out, "{}}}", indent(level));
-        Ok(())
     }
 
     /// `Promise { <pending> }`, `Promise { value }` or `Promise { <rejected> value }`.
@@ -663,28 +670,11 @@ impl Printer<'_, '_> {
         for i in 0..capacity {
             let (Some(&k), Some(&v)) = (slots.get(start + 2 * i), slots.get(start + 2 * i + 1)) else { break };
             if !h.is_empty_key(k) {
-                entries.push((k, v));
+                entries.push(Entry { key: k, value: map.then_some(v) });
             }
         }
-        let elided = entries.len().saturating_sub(self.o.max_entries);
-        entries.truncate(self.o.max_entries);
         self.out.push_str(if map { "WeakMap {" } else { "WeakSet {" });
-        if entries.is_empty() {
-            self.out.push('}');
-            return Ok(());
-        }
-        self.out.push('\n');
-        for (k, v) in entries {
-            self.out.push_str(&indent(level + 1));
-            self.value(k, depth - 1, level + 1);
-            if map {
-                self.out.push_str(" => ");
-                self.value(v, depth - 1, level + 1);
-            }
-            self.out.push_str(",\n");
-        }
-        self.elided(elided, ENTRIES, level);
-        let _ = write!(self.out, "{}}}", indent(level));
+        self.entries(entries, depth, level);
         Ok(())
     }
 

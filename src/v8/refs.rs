@@ -75,9 +75,10 @@ const MAX_NAMED_OBJECT: u64 = 1 << 26;
 /// The most parent classes followed for field names.
 const MAX_PARENTS: usize = 16;
 
-/// The references of a JavaScript object to other heap objects, in JavaScript words.
-/// Each part (elements, entries, properties) that cannot be read is left out.
-pub fn js_refs(h: &Heap, obj: Addr) -> Result<Vec<(Addr, Via)>> {
+/// The references of a JavaScript object to other heap objects, in JavaScript words,
+/// with `key_name` naming property keys. Each part (elements, entries, properties) that
+/// cannot be read is left out.
+pub fn js_refs(h: &Heap, obj: Addr, key_name: &dyn Fn(Value) -> Result<String>) -> Result<Vec<(Addr, Via)>> {
     let l = h.l;
     let m = h.map_info(h.map(obj)?)?;
     let ty = u64::from(m.instance_type);
@@ -110,7 +111,7 @@ pub fn js_refs(h: &Heap, obj: Addr) -> Result<Vec<(Addr, Via)>> {
         h.named_properties(obj, &m)
     };
     for p in properties.unwrap_or_default() {
-        if let (Some(v), Ok(name)) = (p.value.heap(), h.name_text(p.key, MAX_NAME)) {
+        if let (Some(v), Ok(name)) = (p.value.heap(), key_name(p.key)) {
             out.push((v, Via::Property(name)));
         }
     }
@@ -141,11 +142,39 @@ pub struct Namer<'a> {
     /// The named references of the JavaScript objects named so far: a path through a
     /// Map of 40,000 entries would otherwise read all of them at every step.
     js: RefCell<HashMap<u32, Refs>>,
+    /// Property key names by the key's word (keys are shared by many objects).
+    keys: RefCell<HashMap<u64, Rc<str>>>,
+    /// Context variable names by ScopeInfo (a context's slots are named one by one).
+    scopes: RefCell<HashMap<Addr, Rc<[String]>>>,
 }
 
 impl<'a> Namer<'a> {
     pub fn new(h: &'a Heap<'a>, meta: &'a Metadata, g: &'a Graph) -> Namer<'a> {
-        Namer { h, meta, g, js: RefCell::default() }
+        Namer { h, meta, g, js: RefCell::default(), keys: RefCell::default(), scopes: RefCell::default() }
+    }
+
+    /// A property key's name ([`Heap::name_text`]), read once per key.
+    pub fn key_name(&self, key: Value) -> Result<String> {
+        let word = match key {
+            Value::Heap(a) | Value::Weak(a) => a.0,
+            _ => return self.h.name_text(key, MAX_NAME),
+        };
+        if let Some(n) = self.keys.borrow().get(&word) {
+            return Ok(n.to_string());
+        }
+        let name = self.h.name_text(key, MAX_NAME)?;
+        self.keys.borrow_mut().insert(word, name.as_str().into());
+        Ok(name)
+    }
+
+    /// The variable names of the contexts of ScopeInfo `si`, read once per ScopeInfo.
+    fn scope_names(&self, si: Addr) -> Result<Rc<[String]>> {
+        if let Some(n) = self.scopes.borrow().get(&si) {
+            return Ok(n.clone());
+        }
+        let names: Rc<[String]> = self.h.context_local_names(si)?.into();
+        self.scopes.borrow_mut().insert(si, names.clone());
+        Ok(names)
     }
 
     /// [`js_refs`] of JavaScript object `id`, read once.
@@ -153,7 +182,7 @@ impl<'a> Namer<'a> {
         if let Some(r) = self.js.borrow().get(&id) {
             return r.clone();
         }
-        let r = Rc::new(js_refs(self.h, self.addr(id)).unwrap_or_default());
+        let r = Rc::new(js_refs(self.h, self.addr(id), &|k| self.key_name(k)).unwrap_or_default());
         self.js.borrow_mut().insert(id, r.clone());
         r
     }
@@ -219,7 +248,7 @@ impl<'a> Namer<'a> {
                         .slot(obj, l.context_idx_scope_info)
                         .ok()
                         .and_then(Value::heap)
-                        .and_then(|si| h.context_local_names(si).ok())
+                        .and_then(|si| self.scope_names(si).ok())
                         .and_then(|names| names.get((slot - l.context_min_slots) as usize).cloned())
                         .filter(|n| !n.is_empty());
                     if let Some(n) = local {

@@ -406,11 +406,7 @@ impl Target for CoreTarget {
             buf[done..done + n].copy_from_slice(bytes);
             done += n;
         }
-        if done == buf.len() {
-            Ok(())
-        } else {
-            Err(ReadError::short(addr, done, buf.len()))
-        }
+        ReadError::unless_whole(addr, done, buf.len())
     }
 
     fn mappings(&self) -> &[Mapping] {

@@ -366,12 +366,12 @@ pub enum ReadError {
 }
 
 impl ReadError {
-    /// The error for a read of `want` bytes at `addr` of which only the first `got` succeeded.
-    pub(crate) fn short(addr: u64, got: usize, want: usize) -> ReadError {
-        if got == 0 {
-            ReadError::NoMap { addr }
-        } else {
-            ReadError::Partial { addr, got, want }
+    /// How a read of `want` bytes at `addr` ended when its first `got` succeeded.
+    pub(crate) fn unless_whole(addr: u64, got: usize, want: usize) -> Result<(), ReadError> {
+        match got {
+            _ if got == want => Ok(()),
+            0 => Err(ReadError::NoMap { addr }),
+            _ => Err(ReadError::Partial { addr, got, want }),
         }
     }
 }
@@ -708,8 +708,10 @@ mod tests {
 
     #[test]
     fn read_error_messages() {
-        assert_eq!(ReadError::short(0x10, 0, 8).to_string(), "no mapping for address 0x10");
-        assert_eq!(ReadError::short(0x10, 3, 8).to_string(), "only 3 of 8 bytes could be read at 0x10");
+        let message = |got| ReadError::unless_whole(0x10, got, 8).unwrap_err().to_string();
+        assert_eq!(message(0), "no mapping for address 0x10");
+        assert_eq!(message(3), "only 3 of 8 bytes could be read at 0x10");
+        assert!(ReadError::unless_whole(0x10, 8, 8).is_ok());
         assert_eq!(Perms::from_elf_flags(5).to_string(), "r-x");
     }
 }

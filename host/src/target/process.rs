@@ -119,11 +119,7 @@ impl Target for ProcessTarget {
                 Err(_) => break,
             }
         }
-        if done == buf.len() {
-            Ok(())
-        } else {
-            Err(ReadError::short(addr, done, buf.len()))
-        }
+        ReadError::unless_whole(addr, done, buf.len())
     }
 
     fn mappings(&self) -> &[Mapping] {
