@@ -102,3 +102,178 @@ fn check(version: &'static str) {
 }
 
 test_every_version!(check);
+
+/// The V8-internal views, on every version of the matrix: `::v8whatis` walking back from
+/// an element to the object holding its array (mdb_v8's tst.v8whatis.js), and
+/// `::v8function`, `::v8context`, `::v8scopeinfo` on the closures (its tst.jsclosure.js).
+mod internals {
+    use super::common::{core, mdb_core, node};
+    use super::Closures;
+    use crate::test_every_version;
+
+    /// The address a `::v8print` line gives for `field`, and the value in it.
+    fn field(printed: &str, field: &str) -> (u64, String) {
+        let line = printed
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(field))
+            .unwrap_or_else(|| panic!("{field} in {printed}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        (u64::from_str_radix(words[0], 16).unwrap(), words[3].to_string())
+    }
+
+    fn check(version: &'static str) {
+        let c = Closures { version };
+        let file = super::common::root().join("tests/fixtures/closures.js").display().to_string();
+        let error = |cmd: &str| {
+            mdb_core(&node(version), &core(version, "closures.js"), &[cmd])
+                .stderr
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_string()
+        };
+
+        // {myArray: [1, {aTest: 'hello_world'}]}: the element's slot is in the
+        // FixedArray, the FixedArray's pointer in the JSArray, the JSArray's in the object.
+        let object = c.member("whatis");
+        let printed = c.out(&[&format!("{object}::jsprint -a")]);
+        let array = printed.lines().nth(1).unwrap().split(": ").nth(1).unwrap().to_string();
+        let element = printed.lines().nth(3).unwrap().trim().split(':').next().unwrap().to_string();
+        assert_eq!(c.out(&[&format!("{element}::jsprint aTest")]), "\"hello_world\"\n");
+        let (elements_at, elements) = field(&c.out(&[&format!("{array}::v8print")]), "elements");
+        let (data_at, _) = field(&c.out(&[&format!("{elements}::v8print")]), "data");
+        let slot = data_at + 8;
+        let whatis = |addr: String| c.out(&[&format!("{addr}::v8whatis -v")]);
+        let found = |base: &str, at: u64, ty: &str| {
+            let tagged = u64::from_str_radix(base, 16).unwrap();
+            format!("{base} (found Map at {base} ({at:x}-{:#x}) for type {ty})\n", (at | 1) - tagged)
+        };
+        assert_eq!(c.out(&[&format!("{slot:x}::v8whatis")]), format!("{elements}\n"));
+        assert_eq!(whatis(format!("{slot:x}")), found(&elements, slot, "FixedArray"));
+        assert_eq!(whatis(format!("{elements_at:x}")), found(&array, elements_at, "JSArray"));
+        // The object's first in-object field holds the array.
+        let (inobject_at, value) = field(&c.out(&[&format!("{object}::v8print")]), "elements");
+        let inobject_at = inobject_at + 8;
+        let (_, held) = field(&c.out(&[&format!("{object}::v8print")]), "internal_fields");
+        assert_eq!(held, array, "the first in-object field");
+        assert_ne!(value, array);
+        assert_eq!(whatis(format!("{inobject_at:x}")), found(&object, inobject_at, "JSObject"));
+        // mdb_v8's offsets: the object's own address is -0x0, 12 bytes in -0xc.
+        assert_eq!(
+            whatis(object.clone()),
+            format!("{object} (found Map at {object} ({object}-0x0) for type JSObject)\n")
+        );
+        let plus12 = format!("{:x}", u64::from_str_radix(&object, 16).unwrap() + 12);
+        assert_eq!(
+            whatis(plus12.clone()),
+            format!("{object} (found Map at {object} ({plus12}-0xc) for type JSObject)\n")
+        );
+        assert_eq!(
+            error(&format!("{plus12}::v8whatis -v -d4")),
+            format!("mdb: v8whatis: {plus12}: no heap object found in previous 4 bytes")
+        );
+        assert_eq!(c.out(&[&format!("{plus12}::v8whatis -d 0t9")]), format!("{object}\n"));
+        // Native memory, and no address at all.
+        let native = error("v8dbg_SmiTag::v8whatis");
+        assert!(
+            native.starts_with("mdb: v8whatis: ") && native.ends_with(" is not inside a V8 heap object"),
+            "{native}"
+        );
+        assert_eq!(error("0::v8whatis"), "mdb: v8whatis: 0 is not inside a V8 heap object");
+        let usage = mdb_core(&node(version), &core(version, "closures.js"), &["::v8whatis"]).stderr;
+        assert!(usage.starts_with("mdb: v8whatis: an address is required\n"), "{usage}");
+
+        // myClosure: its context holds makeClosure's `str` and `count`.
+        let closure = c.member("myClosure");
+        let f = c.out(&[&format!("{closure}::v8function")]);
+        let lines: Vec<&str> = f.lines().collect();
+        assert_eq!(lines.len(), 4, "{f}");
+        assert_eq!(lines[0], format!("{closure}: JSFunction: myClosure"));
+        assert_eq!(lines[1], format!("defined at {file} line 7"));
+        let context = lines[2].strip_prefix("context: ").unwrap();
+        let own = lines[3].strip_prefix("shared scope_info: ").unwrap();
+        assert_eq!(c.out(&[&format!("{own}::v8scopeinfo")]), "0 parameters\n0 context local variables\n");
+        let ctx = c.out(&[&format!("{context}::v8context -d")]);
+        let lines: Vec<&str> = ctx.lines().collect();
+        assert!(lines[0].starts_with("scope info: ") && lines[0].ends_with(" (ScopeInfo)"), "{ctx}");
+        assert!(lines[1].starts_with("previous context: ") && lines[1].ends_with("Context)"), "{ctx}");
+        assert!(lines[2].starts_with("native context: ") && lines[2].ends_with(" (NativeContext)"), "{ctx}");
+        assert!(
+            lines[3].starts_with("    slot 0: ") && lines[3].ends_with("String) \"str\": \"hello world\""),
+            "{ctx}"
+        );
+        // V8 14 keeps a mutable `let` in a ContextCell.
+        let count = lines[4].strip_prefix("    slot 1: ").and_then(|l| l.strip_suffix(" \"count\": 9")).unwrap();
+        assert!(count.ends_with(" (SMI: value = 9)") || count.ends_with(" (ContextCell)"), "{ctx}");
+        assert_eq!(lines.len(), 5, "{ctx}");
+        let plain = c.out(&[&format!("{context}::v8context")]);
+        assert_eq!(plain.lines().nth(4), Some(lines[4].split(" \"count\"").next().unwrap()), "{plain}");
+        let scope_info = lines[0].split_whitespace().nth(2).unwrap();
+        let si = c.out(&[&format!("{scope_info}::v8scopeinfo")]);
+        let lines: Vec<&str> = si.lines().collect();
+        assert_eq!(lines[..2], ["0 parameters", "2 context local variables"], "{si}");
+        let names = [
+            lines[2].strip_prefix("    context local variable 0: "),
+            lines[3].strip_prefix("    context local variable 1: "),
+        ];
+        for (name, expected) in names.iter().zip(["str", "count"]) {
+            let (addr, quoted) = name.unwrap().split_once(' ').unwrap();
+            assert_eq!(quoted, format!("(\"{expected}\")"));
+            assert_eq!(c.out(&[&format!("{addr}::v8str")]), format!("{expected}\n"));
+        }
+        assert_eq!(lines.len(), 4, "{si}");
+
+        // innermost: middleScope's context, then makeNested's, whose ScopeInfo has its parameter.
+        let innermost = c.member("innermost");
+        let f = c.out(&[&format!("{innermost}::v8function")]);
+        let context = f.lines().nth(2).unwrap().strip_prefix("context: ").unwrap().to_string();
+        let middle = c.out(&[&format!("{context}::v8context -d")]);
+        assert!(middle.lines().nth(1).unwrap().ends_with(" (FunctionContext)"), "{middle}");
+        assert!(middle.ends_with(" (SMI: value = 42) \"middleVar\": 42\n"), "{middle}");
+        let outer = middle.lines().nth(1).unwrap().split_whitespace().nth(2).unwrap().to_string();
+        let outer = c.out(&[&format!("{outer}::v8context -d")]);
+        assert!(
+            outer.contains("String) \"outerArg\": \"outer-arg\"\n")
+                && outer.contains("String) \"outerVar\": \"outer-value\"\n"),
+            "{outer}"
+        );
+        let scope_info = outer.lines().next().unwrap().split_whitespace().nth(2).unwrap();
+        let si = c.out(&[&format!("{scope_info}::v8scopeinfo")]);
+        assert!(si.starts_with("1 parameter\n2 context local variables\n"), "{si}");
+
+        // An Error whose stack was never read: its frames from V8's call sites, innermost
+        // first, each function with its script and the line it is defined at.
+        let error_object = c.member("unformatted");
+        let printed = c.out(&[&format!("{error_object}::jsprint")]);
+        let lines: Vec<&str> = printed.lines().collect();
+        let expected = [
+            "{".to_string(),
+            "    \"stack\": [call sites, never formatted: function (script, line it is defined at)".to_string(),
+            format!("        at thrower ({file} line 30)"),
+            format!("        at middle ({file} line 33)"),
+            format!("        at outer ({file} line 36)"),
+            format!("        at unformattedError ({file} line 29)"),
+            format!("        at <anonymous> ({file} line 1)"),
+        ];
+        assert_eq!(lines[..7], expected, "{printed}");
+        // Then node's module loader, to Error.stackTraceLimit (10) frames.
+        assert_eq!(lines.len(), 2 + 10 + 3, "{printed}");
+        assert!(
+            lines[7..12].iter().all(|l| l.starts_with("        at ") && l.contains("(node:internal/")),
+            "{printed}"
+        );
+        assert_eq!(lines[12..], ["    ],", "    \"message\": \"never formatted\",", "}"], "{printed}");
+
+        // Not what each expects: one line each.
+        assert_eq!(error(&format!("{object}::v8function")), format!("mdb: v8function: {object} is not a JSFunction"));
+        assert_eq!(error(&format!("{object}::v8context")), format!("mdb: v8context: {object} is not a Context"));
+        assert_eq!(error(&format!("{object}::v8scopeinfo")), format!("mdb: v8scopeinfo: {object} is not a ScopeInfo"));
+        assert_eq!(
+            error(&format!("{closure}::v8function -d")),
+            "mdb: v8function: -d (disassembly) is not yet supported"
+        );
+    }
+
+    test_every_version!(check);
+}

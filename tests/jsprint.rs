@@ -84,16 +84,26 @@ fn check(version: &'static str) {
     assert!(err.starts_with("{\n    \"stack\": \"Error: boom\n    at "), "{err}");
     assert!(err.contains("values.js:") && err.ends_with("    \"message\": \"boom\",\n}\n"), "{err}");
 
-    // An Error whose stack was never formatted (population.js's TestErrors): the stack
-    // accessor, never another private slot's string (V8 13+ keeps the message in one).
+    // An Error whose stack was never formatted (population.js's TestErrors): its call
+    // sites, never another private slot's string (V8 13+ keeps the message in one).
     let r = mdb_core(
         &node(version),
         &core(version, "population.js"),
         &["::findjsobjects -c TestError | ::findjsobjects | ::jsprint"],
     );
     let unformatted: Vec<&str> = r.ok().lines().skip(2).collect();
-    assert_eq!(unformatted[..2], ["{", "    \"stack\": [Getter/Setter],"], "{unformatted:?}");
-    assert!(unformatted[2].starts_with("    \"message\": \"error "), "{unformatted:?}");
+    let population = common::root().join("tests/fixtures/population.js").display().to_string();
+    assert_eq!(
+        unformatted[..3],
+        [
+            "{",
+            "    \"stack\": [call sites, never formatted: function (script, line it is defined at)",
+            &format!("        at <anonymous> ({population} line 1)")
+        ],
+        "{unformatted:?}"
+    );
+    let message = unformatted.iter().position(|l| *l == "    ],").unwrap() + 1;
+    assert!(unformatted[message].starts_with("    \"message\": \"error "), "{unformatted:?}");
 
     // ::jsconstructor, ::v8type, ::jsarray, ::nodebuffer, ::v8print.
     assert_eq!(v.out(&[&format!("{animal}::jsconstructor")]), "Animal\n");

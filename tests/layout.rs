@@ -63,7 +63,18 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 // Unexported before V8 8.5-9.0 (node 12-15), and not needed there.
                 "type_feedback_vector",
                 "type_free_space",
-                "type_strong_descriptor_array"
+                "type_strong_descriptor_array",
+                // An Error's call sites (V8 10+) and optimized code's compiler (V8 12+).
+                "type_call_site_info",
+                "type_instruction_stream",
+                "type_code",
+                "code_instruction_stream",
+                "code_flags",
+                "code_kind_mask",
+                "code_kind_shift",
+                "code_kind_baseline",
+                "code_kind_maglev",
+                "code_kind_turbofan"
             ]
             .contains(&name),
             "required entry {name} absent on node {version}"

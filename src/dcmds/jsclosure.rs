@@ -8,7 +8,7 @@ use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
 use crate::target::{Error, Result};
 use crate::v8::print::{print, PrintOptions};
-use crate::v8::value::{untag, Value};
+use crate::v8::value::untag;
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"jsclosure",
@@ -51,15 +51,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         {
             break;
         }
-        let scope_info = h
-            .slot(ctx, l.context_idx_scope_info)?
-            .heap()
-            .ok_or(Error::Corrupt { addr: ctx, why: "a context without its ScopeInfo".into() })?;
-        for (i, var) in h.context_local_names(scope_info)?.into_iter().enumerate() {
-            let mut v: Value = h.slot(ctx, l.context_min_slots + i as u64)?;
-            if let Some(cell) = v.heap().filter(|&c| h.type_of(c).ok().map(u64::from) == l.type_context_cell) {
-                v = h.value(cell, l.context_cell_value)?;
-            }
+        for (var, v) in h.context_variables(ctx)? {
             let _ = writeln!(out, "    \"{var}\": {:x}: {}", v.encode(l), print(&h, v, &shown));
         }
         context = h.slot(ctx, l.context_idx_prev)?;

@@ -19,7 +19,8 @@ pub const DCMD: Dcmd = Dcmd {
     help: "Print the stack of the representative thread (thread 1: the main thread, which is
 also the one that took the fatal signal in a core of --abort-on-uncaught-exception),
 or, given addr, the stack from frame pointer addr. JavaScript frames show their
-function, native frames their symbol; other V8 frames (entry, exit, construct,
+function, native frames their symbol (a C++ name demangled without its parameter
+types, as mdb's `$G` showed them to mdb_v8); other V8 frames (entry, exit, construct,
 builtin and stub frames) and code without a symbol are counted as internal frames.
 
 The walk follows the saved frame pointers while they increase inside the stack
@@ -29,7 +30,8 @@ Options:
   -a            show internal frames too, by V8 frame type
   -v            verbose: frame pointer and pc of each frame, and for JavaScript
                 frames the file, the line the function is defined at, the tier of
-                its code (interpreted, baseline, optimized: Maglev or TurboFan),
+                its code (interpreted, baseline, Maglev optimized, TurboFan
+                optimized; `optimized` before V8 12, whose Code kinds are not exported),
                 `this`, each argument with its type, and the function's source
   -f function   only the JavaScript frames of functions of this name
   -p property   with -v, of `this` and the arguments, only those with this own
@@ -40,8 +42,8 @@ Options:
 
 Example:
   > ::jsstack
-  native: _ZN2v84base2OS5AbortEv+9
-  native: _ZN2v88internal7Isolate5ThrowENS0_6ObjectEPNS0_15MessageLocationE+0x3a1
+  native: v8::base::OS::Abort+9
+  native: v8::internal::Isolate::Throw+0x3a1
           (1 internal frame elided)
   js:     thrower
   js:     middle
@@ -168,11 +170,22 @@ fn function_name(h: &Heap, f: Addr) -> String {
 
 /// `sym+0xNN`, as mdb's `%a` prints a symbol and an offset.
 fn symbolic(symbol: &str, offset: u64) -> String {
+    let symbol = demangled(symbol);
     match offset {
         0 => symbol.to_string(),
         1..=9 => format!("{symbol}+{offset}"),
         _ => format!("{symbol}+{offset:#x}"),
     }
+}
+
+/// A C++ symbol as mdb prints it with demangling on (`$G`, which mdb_v8 turned on):
+/// the qualified name without its parameter types; any other symbol as it is.
+fn demangled(symbol: &str) -> String {
+    let options = cpp_demangle::DemangleOptions::new().no_params().no_return_type();
+    cpp_demangle::Symbol::new(symbol)
+        .ok()
+        .and_then(|s| s.demangle_with_options(&options).ok())
+        .unwrap_or_else(|| symbol.to_string())
 }
 
 /// One frame: a line, and with -v the details of a JavaScript frame.

@@ -28,10 +28,14 @@ pub mod jssize;
 pub mod jssource;
 pub mod jsstack;
 pub mod nodebuffer;
+pub mod v8context;
+pub mod v8function;
 pub mod v8layout;
 pub mod v8print;
+pub mod v8scopeinfo;
 pub mod v8str;
 pub mod v8type;
+pub mod v8whatis;
 
 /// A dcmd as the module registers it with mdb.
 pub struct Dcmd {

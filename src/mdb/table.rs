@@ -73,7 +73,7 @@ macro_rules! module_tables {
 }
 
 module_tables! {
-    dcmds: [findjsobjects, jsarray, jscensus, jsclosure, jsconstructor, jsfindrefs, jsframe, jsfunction, jsfunctions, jsgraph, jsheapsnapshot, jsprint, jsretainers, jssize, jssource, jsstack, nodebuffer, v8layout, v8print, v8str, v8type],
+    dcmds: [findjsobjects, jsarray, jscensus, jsclosure, jsconstructor, jsfindrefs, jsframe, jsfunction, jsfunctions, jsgraph, jsheapsnapshot, jsprint, jsretainers, jssize, jssource, jsstack, nodebuffer, v8context, v8function, v8layout, v8print, v8scopeinfo, v8str, v8type, v8whatis],
     walkers: [findjsobjects, jselement, jsframe, jsobj, jsprop],
 }
 

@@ -8,7 +8,8 @@
 //!   context. It ran bytecode in the interpreter when its bytecode-array slot holds a
 //!   BytecodeArray and its bytecode-offset slot a Smi; baseline (Sparkplug) code keeps the
 //!   same slots, with the feedback vector in the offset slot; anything else is optimized
-//!   code (Maglev or TurboFan: the frame itself does not say which);
+//!   code: Maglev's or TurboFan's by the kind of the Code whose InstructionStream holds
+//!   the frame's pc (V8 12+; before, the Code's kind is not exported);
 //! - another V8 frame (entry, exit, construct, builtin, stub...): a frame-type marker
 //!   (`type << 1`, Smi-tagged) in the context slot, named by `v8dbg_frametype_*`;
 //! - a native frame: C or C++ code, named from the binary's symbols (V8's embedded
@@ -26,6 +27,10 @@ use crate::target::{Addr, Error, Region, Result};
 pub const MAX_FRAMES: usize = 16384;
 /// How the symbols of V8's embedded builtins begin.
 const BUILTIN_PREFIX: &str = "Builtins_";
+/// How far below a pc the start of its InstructionStream is looked for, and in what
+/// blocks the code is read.
+const MAX_CODE_SCAN: u64 = 1 << 20;
+const CODE_SCAN_BLOCK: u64 = 1 << 12;
 /// The most arguments read from one frame (V8's own limit is 65535).
 pub const MAX_ARGS: u64 = 65535;
 
@@ -34,7 +39,10 @@ pub const MAX_ARGS: u64 = 65535;
 pub enum Tier {
     Interpreted,
     Baseline,
+    /// Optimized code of a compiler this module cannot tell (V8 before 12).
     Optimized,
+    Maglev,
+    Turbofan,
 }
 
 impl Tier {
@@ -43,6 +51,8 @@ impl Tier {
             Tier::Interpreted => "interpreted",
             Tier::Baseline => "baseline",
             Tier::Optimized => "optimized",
+            Tier::Maglev => "Maglev optimized",
+            Tier::Turbofan => "TurboFan optimized",
         }
     }
 }
@@ -119,7 +129,7 @@ impl Heap<'_> {
     pub fn frame(&self, fp: Addr, pc: Option<Addr>) -> Frame {
         let symbol = pc.and_then(|pc| self.t.symbol_at(pc));
         let v8_code = symbol.as_ref().is_none_or(|(name, _)| name.starts_with(BUILTIN_PREFIX));
-        let v8_kind = if v8_code { self.js_frame(fp).or_else(|| self.v8_frame(fp)) } else { None };
+        let v8_kind = if v8_code { self.js_frame(fp, pc).or_else(|| self.v8_frame(fp)) } else { None };
         let kind = match (v8_kind, symbol) {
             (Some(kind), _) => kind,
             (None, Some((symbol, offset))) => Kind::Native { symbol, offset },
@@ -136,7 +146,7 @@ impl Heap<'_> {
 
     /// A JavaScript frame: a JSFunction in the function slot and a heap object (its
     /// context) in the context slot.
-    fn js_frame(&self, fp: Addr) -> Option<Kind> {
+    fn js_frame(&self, fp: Addr, pc: Option<Addr>) -> Option<Kind> {
         let l = self.l;
         let function = self.fp_slot(fp, l.fp_function)?.heap().filter(|&f| self.is_function(f))?;
         self.fp_slot(fp, l.fp_context_or_frame_type)?.heap()?;
@@ -146,9 +156,50 @@ impl Heap<'_> {
         let tier = match (interpreted, self.fp_slot(fp, l.fp_bytecode_offset)) {
             (true, Some(Value::Smi(_))) => Tier::Interpreted,
             (true, _) => Tier::Baseline,
-            (false, _) => Tier::Optimized,
+            (false, _) => pc.and_then(|pc| self.optimized_tier(pc)).unwrap_or(Tier::Optimized),
         };
         Some(Kind::Js { function, tier })
+    }
+
+    /// Which compiler made the optimized code at `pc`: walk back from `pc` to the
+    /// header of its InstructionStream (a word pointing to a map of that type, whose Code
+    /// points back to it), at most [`MAX_CODE_SCAN`] bytes, and read the Code's kind.
+    fn optimized_tier(&self, pc: Addr) -> Option<Tier> {
+        let l = self.l;
+        let (stream_type, code_type) = (l.type_instruction_stream?, l.type_code?);
+        let (flags, back) = (l.code_flags?, l.code_instruction_stream?);
+        let mut block = pc.0 & !(CODE_SCAN_BLOCK - 1);
+        let floor = pc.0.saturating_sub(MAX_CODE_SCAN);
+        while block >= floor {
+            let words = self.t.read_vec(Addr(block), CODE_SCAN_BLOCK as usize).ok()?;
+            let top = (pc.0 - block).min(CODE_SCAN_BLOCK) as usize / 8;
+            for i in (0..top).rev() {
+                let word = u64::from_le_bytes(words[i * 8..i * 8 + 8].try_into().ok()?);
+                let Value::Heap(map) = Value::decode(word, l) else { continue };
+                if !self.map_type(map).is_ok_and(|t| u64::from(t) == stream_type) {
+                    continue;
+                }
+                let stream = Addr(block + i as u64 * 8);
+                let Some(code) = self.value(stream, l.instruction_stream_code).ok().and_then(Value::heap) else {
+                    continue;
+                };
+                // A look-alike (an immediate in the instructions) does not point back.
+                if !self.type_of(code).is_ok_and(|t| u64::from(t) == code_type)
+                    || self.value(code, back).ok().and_then(Value::heap) != Some(stream)
+                {
+                    continue;
+                }
+                let kind = (u64::from(self.t.read_u32(code.offset(flags).ok()?).ok()?) >> l.code_kind_shift?)
+                    & l.code_kind_mask?;
+                return match kind {
+                    k if Some(k) == l.code_kind_maglev => Some(Tier::Maglev),
+                    k if Some(k) == l.code_kind_turbofan => Some(Tier::Turbofan),
+                    _ => None,
+                };
+            }
+            block = block.checked_sub(CODE_SCAN_BLOCK)?;
+        }
+        None
     }
 
     /// A frame with a V8 frame-type marker in its context slot.

@@ -86,16 +86,54 @@ impl Heap<'_> {
             .and_then(|p| u64::try_from(p).ok());
         let start = match start {
             Some(pos) => Some(pos),
-            None => match self.value(sfi, l.sfi_name_or_scope_info)?.heap() {
-                Some(si) if u64::from(self.type_of(si)?) == l.type_scope_info => self.scope_info_start(si),
-                _ => None,
-            },
+            None => self.function_scope_info(f)?.and_then(|si| self.scope_info_start(si)),
         };
         let line = match start {
             Some(pos) => self.line_of(script, pos).ok(),
             None => None,
         };
         Ok((file, line))
+    }
+
+    /// The ScopeInfo of a compiled function (its SharedFunctionInfo holds only the name
+    /// until V8 compiles it).
+    pub fn function_scope_info(&self, f: Addr) -> Result<Option<Addr>> {
+        let l = self.l;
+        let sfi = self.pointer(f, l.js_function_shared, "a function")?;
+        Ok(match self.value(sfi, l.sfi_name_or_scope_info)?.heap() {
+            Some(si) if u64::from(self.type_of(si)?) == l.type_scope_info => Some(si),
+            _ => None,
+        })
+    }
+
+    /// The functions of an Error's call sites, innermost first, from the FixedArray V8
+    /// keeps until the stack is formatted: CallSiteInfo objects (V8 10 to 12), or from V8
+    /// 13 a flat array of a few slots a frame. A frame of no JavaScript function (a
+    /// WebAssembly one) is None. Older V8 keeps frames this module does not decode.
+    pub fn call_site_functions(&self, sites: Addr) -> Result<Vec<Option<Addr>>> {
+        let l = self.l;
+        let slots = self.slots(sites)?;
+        let function = |v: Value| v.heap().filter(|&f| self.is_function(f));
+        let is_info = |v: &Value| {
+            v.heap().is_some_and(|a| self.type_of(a).is_ok_and(|t| Some(u64::from(t)) == l.type_call_site_info))
+        };
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        if slots.first().is_some_and(is_info) {
+            return slots
+                .iter()
+                .map(|s| match s.heap().filter(|_| is_info(s)) {
+                    Some(info) => Ok(function(self.value(info, l.call_site_info_function)?)),
+                    None => Err(Error::NotA { addr: sites, what: "an array of CallSiteInfo" }),
+                })
+                .collect();
+        }
+        if l.call_sites_raw_frame_slots == 0 {
+            return Err(Error::Unsupported(format!("V8 {} keeps call sites this module does not decode", l.version)));
+        }
+        let frame = l.call_sites_raw_frame_slots as usize;
+        Ok(slots.chunks(frame).map(|f| f.get(l.call_sites_raw_function as usize).copied().and_then(function)).collect())
     }
 
     /// Up to `count` lines of the source of the script a function is defined in,
@@ -174,23 +212,44 @@ impl Heap<'_> {
         self.value(si, self.l.scope_info_slots + i * self.l.tagged_size)
     }
 
-    /// The names of a ScopeInfo's context locals, in slot order: `names[i]` is the
-    /// variable in context slot `context_min_slots + i`. Few locals are kept inline after
-    /// the fixed slots; many, in a NameToIndexHashTable (name → index) in the first
-    /// variable slot. A name that cannot be read is an empty string.
-    pub fn context_local_names(&self, si: Addr) -> Result<Vec<String>> {
-        let l = self.l;
-        let count = self.scope_info_slot(si, l.scopeinfo_idx_ncontextlocals)?.smi().unwrap_or(0);
-        let count = u64::try_from(count)
+    /// The number of parameters a ScopeInfo declares (the receiver not counted).
+    pub fn scope_info_parameter_count(&self, si: Addr) -> Result<u64> {
+        self.scope_info_count(si, self.l.scopeinfo_idx_nparams, "parameter count")
+    }
+
+    /// A ScopeInfo count slot, checked against sane limits.
+    fn scope_info_count(&self, si: Addr, index: u64, what: &'static str) -> Result<u64> {
+        let count = self.scope_info_slot(si, index)?.smi().unwrap_or(0);
+        u64::try_from(count)
             .ok()
             .filter(|&c| c <= super::heap::MAX_ARRAY_LENGTH)
-            .ok_or(Error::Corrupt { addr: si, why: "ScopeInfo with a bad context local count".into() })?;
-        let name = |v: Value| match v.heap().filter(|&s| self.is_string(s)) {
+            .ok_or(Error::Corrupt { addr: si, why: format!("ScopeInfo with a bad {what}") })
+    }
+
+    /// The names of a ScopeInfo's context locals, in slot order: `names[i]` is the
+    /// variable in context slot `context_min_slots + i`. A name that cannot be read is
+    /// an empty string.
+    pub fn context_local_names(&self, si: Addr) -> Result<Vec<String>> {
+        Ok(self.context_local_name_values(si)?.into_iter().map(|v| self.local_name(v)).collect())
+    }
+
+    /// The text of a local's name (a String), or "" for anything else.
+    pub fn local_name(&self, v: Value) -> String {
+        match v.heap().filter(|&s| self.is_string(s)) {
             Some(s) => self.read_string(s, MAX_NAME).map(|s| s.text).unwrap_or_default(),
             None => String::new(),
-        };
+        }
+    }
+
+    /// The names of a ScopeInfo's context locals as the heap holds them (Strings, or
+    /// whatever a damaged core has there), in slot order. Few locals are kept inline
+    /// after the fixed slots; many, in a NameToIndexHashTable (name → index) in the first
+    /// variable slot (a local no entry names is left as Smi 0).
+    pub fn context_local_name_values(&self, si: Addr) -> Result<Vec<Value>> {
+        let l = self.l;
+        let count = self.scope_info_count(si, l.scopeinfo_idx_ncontextlocals, "context local count")?;
         if count < MAX_INLINED_LOCAL_NAMES {
-            return (0..count).map(|i| Ok(name(self.scope_info_slot(si, l.scopeinfo_idx_first_vars + i)?))).collect();
+            return (0..count).map(|i| self.scope_info_slot(si, l.scopeinfo_idx_first_vars + i)).collect();
         }
         let table = self
             .scope_info_slot(si, l.scopeinfo_idx_first_vars)?
@@ -198,7 +257,7 @@ impl Heap<'_> {
             .ok_or(Error::Corrupt { addr: si, why: "ScopeInfo without its table of local names".into() })?;
         let slots = self.slots(table)?;
         let capacity = self.hash_table_capacity(table, &slots)?;
-        let mut names = vec![String::new(); count as usize];
+        let mut names = vec![Value::Smi(0); count as usize];
         let start = self.l.hash_table_capacity_index + 1;
         for e in 0..capacity {
             let (Some(&key), Some(index)) =
@@ -207,10 +266,29 @@ impl Heap<'_> {
                 continue;
             };
             if let Some(slot) = usize::try_from(index).ok().and_then(|i| names.get_mut(i)) {
-                *slot = name(key);
+                *slot = key;
             }
         }
         Ok(names)
+    }
+
+    /// A context's own variables, named by its ScopeInfo, with their values (the value
+    /// of a ContextCell where V8 14 keeps one in the slot).
+    pub fn context_variables(&self, ctx: Addr) -> Result<Vec<(String, Value)>> {
+        let l = self.l;
+        let scope_info = self
+            .slot(ctx, l.context_idx_scope_info)?
+            .heap()
+            .ok_or(Error::Corrupt { addr: ctx, why: "a context without its ScopeInfo".into() })?;
+        let mut vars = Vec::new();
+        for (i, name) in self.context_local_names(scope_info)?.into_iter().enumerate() {
+            let mut v = self.slot(ctx, l.context_min_slots + i as u64)?;
+            if let Some(cell) = v.heap().filter(|&c| self.type_of(c).ok().map(u64::from) == l.type_context_cell) {
+                v = self.value(cell, l.context_cell_value)?;
+            }
+            vars.push((name, v));
+        }
+        Ok(vars)
     }
 
     /// The function name a ScopeInfo keeps after its context locals. Which optional

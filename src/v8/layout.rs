@@ -665,6 +665,23 @@ layout! {
     /// number in a raw field instead, which is not read.
     context_cell_value: u64 = Source::None, Otherwise::Known(
         "ContextCell's tagged value, after the map (measured on node 26.10.0, V8 14.6)", &[((0, 0), 8)]);
+    // --- Optimized code (V8 12+): a JavaScript frame's pc is inside an InstructionStream,
+    // whose Code says which compiler made it.
+    type_instruction_stream: Option<u64> = ty(&["INSTRUCTION_STREAM_TYPE"]), NONE;
+    type_code: Option<u64> = ty(&["CODE_TYPE"]), NONE;
+    /// An InstructionStream's Code (not exported): the field after the map.
+    instruction_stream_code: u64 = Source::None, Otherwise::Derived(
+        "InstructionStream::kCodeOffset = HeapObject header (src/objects/instruction-stream.h)", |r| r.get("tagged_size"));
+    code_instruction_stream: Option<u64> = f("Code", &["instruction_stream"]), NONE;
+    code_flags: Option<u64> = f("Code", &["flags"]), NONE;
+    code_kind_mask: Option<u64> = c(&["CodeKindFieldMask"]), NONE;
+    code_kind_shift: Option<u64> = c(&["CodeKindFieldShift"]), NONE;
+    code_kind_baseline: Option<u64> = c(&["CodeKindBaseline"]), NONE;
+    /// CodeKind::MAGLEV and TURBOFAN_JS follow BASELINE (not exported).
+    code_kind_maglev: Option<u64> = Source::None, Otherwise::Derived(
+        "CodeKind::BASELINE + 1 (src/objects/code-kind.h)", |r| Some(r.get("code_kind_baseline")? + 1));
+    code_kind_turbofan: Option<u64> = Source::None, Otherwise::Derived(
+        "CodeKind::BASELINE + 2 (src/objects/code-kind.h)", |r| Some(r.get("code_kind_baseline")? + 2));
     /// What an interpreted or baseline frame's bytecode-array slot holds.
     type_bytecode_array: u64 = ty(&["BYTECODE_ARRAY_TYPE"]), NONE;
     type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
@@ -676,6 +693,22 @@ layout! {
     error_stack_data_stack: u64 = f("ErrorStackData", &["call_site_infos_or_formatted_stack"]), Otherwise::Derived(
         "ErrorStackData::kCallSiteInfosOrFormattedStackOffset = HeapObject header (src/objects/struct.tq)",
         |r| r.get("tagged_size"));
+    /// An unformatted Error's call sites, V8 10 to 12: one CallSiteInfo a frame.
+    type_call_site_info: Option<u64> = ty(&["CALL_SITE_INFO_TYPE"]), NONE;
+    /// CallSiteInfo's `function` (not exported): after the receiver, and from V8 12 after
+    /// the code object moved first too.
+    call_site_info_function: u64 = Source::None, Otherwise::Known(
+        "CallSiteInfo::kFunctionOffset (src/objects/call-site-info.tq; measured on node 18.20.8 and 20.20.2: 16, 22.23.5: 24)",
+        &[((12, 0), 24), ((0, 0), 16)]);
+    /// From V8 13 the call sites stay one flat FixedArray until the stack is formatted
+    /// (the raw capture array): this many slots a frame (code, receiver, function,
+    /// offset, parameters, flags); 0 before.
+    call_sites_raw_frame_slots: u64 = Source::None, Otherwise::Known(
+        "the raw capture array of src/execution/isolate.cc (measured on node 24.22.3 and 26.12.1)",
+        &[((13, 0), 6), ((0, 0), 0)]);
+    /// Which of a raw frame's slots holds the function.
+    call_sites_raw_function: u64 = Source::None, Otherwise::Known(
+        "the raw capture array's function slot (measured on node 24.22.3 and 26.12.1)", &[((0, 0), 2)]);
     type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
     type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), Otherwise::Derived(
         "JS_GLOBAL_OBJECT_TYPE - 1 (src/objects/instance-type.h, V8 7-13; node 12, 13 omit it)",
@@ -813,7 +846,36 @@ impl Layout {
     pub fn checked(meta: &Metadata, version: Version) -> Result<Layout> {
         let mut layout = Layout::from_metadata(meta, version)?;
         layout.check_fallbacks()?;
+        layout.name_context_types();
         Ok(layout)
+    }
+
+    /// The metadata bounds the context types (First/LastContextType) without naming them:
+    /// V8 7.8 to 14 number the same ten in this order (torque-generated
+    /// instance-types.h: the classes of src/objects/contexts.tq by name). Named only
+    /// where the range has exactly ten.
+    fn name_context_types(&mut self) {
+        const CONTEXT_TYPES: [&str; 10] = [
+            "AwaitContext",
+            "BlockContext",
+            "CatchContext",
+            "DebugEvaluateContext",
+            "EvalContext",
+            "FunctionContext",
+            "ModuleContext",
+            "NativeContext",
+            "ScriptContext",
+            "WithContext",
+        ];
+        let (first, last) = (self.first_context_type, self.last_context_type);
+        if last.checked_sub(first) != Some(CONTEXT_TYPES.len() as u64 - 1) {
+            return;
+        }
+        for (ty, name) in (first..=last).zip(CONTEXT_TYPES) {
+            if let Ok(ty) = u16::try_from(ty) {
+                self.type_names.entry(ty).or_insert_with(|| name.to_string());
+            }
+        }
     }
 
     /// Check fallback instance types against the target's own: a number the metadata

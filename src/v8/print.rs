@@ -59,6 +59,8 @@ enum Shown {
     Double(f64),
     /// An accessor: the AccessorPair or AccessorInfo.
     Accessor(Value),
+    /// An Error's stack not formatted yet: the FixedArray of its call sites.
+    CallSites(Addr),
 }
 
 struct Printer<'a, 'h> {
@@ -75,6 +77,7 @@ fn indent(n: usize) -> String {
 
 const PROPERTIES: (&str, &str) = ("property", "properties");
 const ELEMENTS: (&str, &str) = ("element", "elements");
+const FRAMES: (&str, &str) = ("frame", "frames");
 const ENTRIES: (&str, &str) = ("entry", "entries");
 
 /// The line that says what a cap left out: `... 34,464 more elements`.
@@ -410,13 +413,13 @@ impl Printer<'_, '_> {
         // ErrorStackData holding either). V8 13+ also keeps the message under
         // error_message_symbol. Both symbols print as Symbol(), so tell them by value.
         let mut stacks = Vec::new();
-        let mut unformatted = false;
+        let mut unformatted = None;
         for p in h.named_properties(a, m)? {
             if h.is_internal_key(p.key) {
                 if error {
                     match self.formatted_stack(p.value) {
                         Some(s) => stacks.push(s),
-                        None => unformatted |= self.is_call_sites(p.value),
+                        None => unformatted = unformatted.or(self.call_sites(p.value)),
                     }
                 }
                 continue;
@@ -429,11 +432,14 @@ impl Printer<'_, '_> {
             _ => None,
         });
         let len = |v: Value| v.heap().and_then(|a| h.string_length(a).ok()).unwrap_or(0);
-        let stack = stacks.into_iter().filter(|&s| !unformatted && Some(s) != message).max_by_key(|&s| len(s));
+        let stack = match unformatted {
+            Some(sites) => Some(Shown::CallSites(sites)),
+            None => stacks.into_iter().filter(|&s| Some(s) != message).max_by_key(|&s| len(s)).map(Shown::Value),
+        };
         if let Some(s) = stack {
             match entries.iter_mut().find(|(k, _)| k == "stack") {
-                Some(e) => e.1 = Shown::Value(s),
-                None => entries.push(("stack".into(), Shown::Value(s))),
+                Some(e) => e.1 = s,
+                None => entries.push(("stack".into(), s)),
             }
         }
         if entries.is_empty() {
@@ -448,6 +454,7 @@ impl Printer<'_, '_> {
                 Shown::Value(v) => self.value(v, depth - 1, level + 1),
                 Shown::Double(f) => self.out.push_str(&number(f)),
                 Shown::Accessor(v) => self.accessor(v),
+                Shown::CallSites(sites) => self.call_site_frames(sites, level + 1),
             }
             self.out.push_str(",\n");
         }
@@ -478,13 +485,50 @@ impl Printer<'_, '_> {
         inner.heap().filter(|&s| h.is_string(s)).map(|_| inner)
     }
 
-    /// Whether an Error's private slot holds its not yet formatted call sites: a
-    /// FixedArray, or an ErrorStackData without a string.
-    fn is_call_sites(&self, v: Value) -> bool {
+    /// The call sites an Error's private slot holds while its stack is not formatted: a
+    /// FixedArray, directly or in an ErrorStackData.
+    fn call_sites(&self, v: Value) -> Option<Addr> {
         let h = self.h;
-        let Some(a) = v.heap() else { return false };
-        let ty = h.type_of(a).map(u64::from).ok();
-        ty == Some(h.l.type_fixed_array) || (ty.is_some() && ty == h.l.type_error_stack_data)
+        let a = v.heap()?;
+        let ty = Some(u64::from(h.type_of(a).ok()?));
+        let sites = match ty {
+            t if t == h.l.type_error_stack_data => h.value(a, h.l.error_stack_data_stack).ok()?.heap()?,
+            _ => a,
+        };
+        (u64::from(h.type_of(sites).ok()?) == h.l.type_fixed_array).then_some(sites)
+    }
+
+    /// An unformatted stack, from its call sites: each frame's function, its script and
+    /// the line the function is defined at (V8 records the call's position as a code
+    /// offset, which this does not map to a line).
+    fn call_site_frames(&mut self, sites: Addr, level: usize) {
+        let h = self.h;
+        let functions = match h.call_site_functions(sites) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = write!(self.out, "[call sites, never formatted: {e}]");
+                return;
+            }
+        };
+        self.out.push_str("[call sites, never formatted: function (script, line it is defined at)\n");
+        let elided = functions.len().saturating_sub(self.o.max_entries);
+        for f in functions.into_iter().take(self.o.max_entries) {
+            let frame = match f {
+                None => "<not a JavaScript function>".to_string(),
+                Some(f) => {
+                    let name = h.function_name(f).unwrap_or_default();
+                    let name = if name.is_empty() { "<anonymous>" } else { &name };
+                    match h.function_location(f) {
+                        Ok((file, Some(line))) => format!("{name} ({file} line {line})"),
+                        Ok((file, None)) => format!("{name} ({file})"),
+                        Err(_) => name.to_string(),
+                    }
+                }
+            };
+            let _ = writeln!(self.out, "{}at {frame}", indent(level + 1));
+        }
+        self.elided(elided, FRAMES, level);
+        let _ = write!(self.out, "{}]", indent(level));
     }
 
     /// An accessor property: `[Getter/Setter]`, `[Getter]` or `[Setter]`.
