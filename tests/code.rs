@@ -198,17 +198,20 @@ mod internals {
         let lines: Vec<&str> = ctx.lines().collect();
         assert!(lines[0].starts_with("scope info: ") && lines[0].ends_with(" (ScopeInfo)"), "{ctx}");
         assert!(lines[1].starts_with("previous context: ") && lines[1].ends_with("Context)"), "{ctx}");
-        assert!(lines[2].starts_with("native context: ") && lines[2].ends_with(" (NativeContext)"), "{ctx}");
+        // The native context: a header slot before V8 8, else from the context's map.
+        let native = |l: &str| l.starts_with("native context: ") && l.ends_with(" (NativeContext)");
+        assert_eq!(lines.iter().filter(|l| native(l)).count(), 1, "{ctx}");
+        let slots: Vec<&str> = lines.iter().copied().skip_while(|l| !l.starts_with("    slot ")).collect();
         assert!(
-            lines[3].starts_with("    slot 0: ") && lines[3].ends_with("String) \"str\": \"hello world\""),
+            slots[0].starts_with("    slot 0: ") && slots[0].ends_with("String) \"str\": \"hello world\""),
             "{ctx}"
         );
         // V8 14 keeps a mutable `let` in a ContextCell.
-        let count = lines[4].strip_prefix("    slot 1: ").and_then(|l| l.strip_suffix(" \"count\": 9")).unwrap();
+        let count = slots[1].strip_prefix("    slot 1: ").and_then(|l| l.strip_suffix(" \"count\": 9")).unwrap();
         assert!(count.ends_with(" (SMI: value = 9)") || count.ends_with(" (ContextCell)"), "{ctx}");
-        assert_eq!(lines.len(), 5, "{ctx}");
+        assert_eq!(slots.len(), 2, "{ctx}");
         let plain = c.out(&[&format!("{context}::v8context")]);
-        assert_eq!(plain.lines().nth(4), Some(lines[4].split(" \"count\"").next().unwrap()), "{plain}");
+        assert_eq!(plain.lines().last(), Some(slots[1].split(" \"count\"").next().unwrap()), "{plain}");
         let scope_info = lines[0].split_whitespace().nth(2).unwrap();
         let si = c.out(&[&format!("{scope_info}::v8scopeinfo")]);
         let lines: Vec<&str> = si.lines().collect();
@@ -247,23 +250,30 @@ mod internals {
         let error_object = c.member("unformatted");
         let printed = c.out(&[&format!("{error_object}::jsprint")]);
         let lines: Vec<&str> = printed.lines().collect();
-        let expected = [
-            "{".to_string(),
-            "    \"stack\": [call sites, never formatted: function (script, line it is defined at)".to_string(),
-            format!("        at thrower ({file} line 30)"),
-            format!("        at middle ({file} line 33)"),
-            format!("        at outer ({file} line 36)"),
-            format!("        at unformattedError ({file} line 29)"),
-            format!("        at <anonymous> ({file} line 1)"),
-        ];
-        assert_eq!(lines[..7], expected, "{printed}");
-        // Then node's module loader, to Error.stackTraceLimit (10) frames.
-        assert_eq!(lines.len(), 2 + 10 + 3, "{printed}");
-        assert!(
-            lines[7..12].iter().all(|l| l.starts_with("        at ") && l.contains("(node:internal/")),
-            "{printed}"
-        );
-        assert_eq!(lines[12..], ["    ],", "    \"message\": \"never formatted\",", "}"], "{printed}");
+        let v8 = super::common::v8_version(version);
+        if v8.split('.').next().unwrap().parse::<u32>().unwrap() < 10 {
+            // Before V8 10 call sites are kept in a form this module does not decode: said so.
+            let said = format!(
+                "    \"stack\": [call sites, never formatted: V8 {} keeps call sites this module does not decode],",
+                v8.split('-').next().unwrap()
+            );
+            assert_eq!(lines, ["{", &said, "    \"message\": \"never formatted\",", "}"], "{printed}");
+        } else {
+            let expected = [
+                "{".to_string(),
+                "    \"stack\": [call sites, never formatted: function (script, line it is defined at)".to_string(),
+                format!("        at thrower ({file} line 30)"),
+                format!("        at middle ({file} line 33)"),
+                format!("        at outer ({file} line 36)"),
+                format!("        at unformattedError ({file} line 29)"),
+                format!("        at <anonymous> ({file} line 1)"),
+            ];
+            assert_eq!(lines[..7], expected, "{printed}");
+            // Then node's own frames (the module loader), to Error.stackTraceLimit (10).
+            assert_eq!(lines.len(), 2 + 10 + 3, "{printed}");
+            assert!(lines[7..12].iter().all(|l| l.starts_with("        at ") && l.contains("(node:")), "{printed}");
+            assert_eq!(lines[12..], ["    ],", "    \"message\": \"never formatted\",", "}"], "{printed}");
+        }
 
         // Not what each expects: one line each.
         assert_eq!(error(&format!("{object}::v8function")), format!("mdb: v8function: {object} is not a JSFunction"));

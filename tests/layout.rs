@@ -64,6 +64,9 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 "type_feedback_vector",
                 "type_free_space",
                 "type_strong_descriptor_array",
+                // Context header slots of V8 before 8.x.
+                "context_idx_ext",
+                "context_idx_native",
                 // An Error's call sites (V8 10+) and optimized code's compiler (V8 12+).
                 "type_call_site_info",
                 "type_instruction_stream",

@@ -30,7 +30,8 @@ variable slots, `slot N` counting from the first variable, each `ADDR (TYPE)` as
 ::v8type says. The fixed slots are the scope info (the ScopeInfo that names the
 variables: ::v8scopeinfo), the previous (enclosing) context and, on V8 before 9, the
 extension and the native context (`header slot N` where V8 does not say what a slot
-is); the `native context:` line follows from the context's map. mdb_v8's `closure
+is); where the header has no native context, a `native context:` line follows from the
+context's map. mdb_v8's `closure
 function` slot is gone from V8 since 7.
 
 Options:
@@ -67,11 +68,14 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         let label = match i as u64 {
             i if i == l.context_idx_scope_info => "scope info".to_string(),
             i if i == l.context_idx_prev => "previous context".to_string(),
+            i if Some(i) == l.context_idx_ext => "extension".to_string(),
+            i if Some(i) == l.context_idx_native => "native context".to_string(),
             i => format!("header slot {i}"),
         };
         let _ = writeln!(out, "{label}: {}", described(v));
     }
-    if let Some(native) = native_context(&h, ctx) {
+    // Where the header has no native context slot, the context's map says which it is.
+    if let Some(native) = native_context(&h, ctx).filter(|_| l.context_idx_native.is_none()) {
         let _ = writeln!(out, "native context: {}", described(native));
     }
     let names = if opts.flag('d') { h.context_variables(ctx)? } else { Vec::new() };

@@ -468,6 +468,10 @@ layout! {
     uncompiled_start_position: u64 = f("UncompiledData", &["start_position"]), NONE;
     context_idx_scope_info: u64 = c(&["context_idx_scope_info"]), NONE;
     context_idx_prev: u64 = c(&["context_idx_prev"]), NONE;
+    /// A context's extension and native context slots, in its header before V8 8.x
+    /// (later V8 keeps them elsewhere, and exports neither index).
+    context_idx_ext: Option<u64> = c(&["context_idx_ext"]), NONE;
+    context_idx_native: Option<u64> = c(&["context_idx_native"]), NONE;
     context_min_slots: u64 = c(&["context_min_slots"]), NONE;
     scopeinfo_idx_nparams: u64 = c(&["scopeinfo_idx_nparams"]), NONE;
     scopeinfo_idx_ncontextlocals: u64 = c(&["scopeinfo_idx_ncontextlocals"]), NONE;
