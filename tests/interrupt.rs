@@ -114,7 +114,8 @@ fn a_pager_quit_ends_a_listing_and_the_session_goes_on() {
     assert!(lines[..5].iter().all(|l| l.starts_with("0x")), "{lines:?}");
     assert!(lines[5..10].iter().all(|l| u64::from_str_radix(l, 16).is_ok()), "Array representatives: {lines:?}");
     assert!(!lines[10..].iter().any(|l| l.starts_with("0x")), "printed values: {lines:?}");
-    assert_eq!(r.stderr, "");
+    // (A scan over a second, on a loaded machine, reports its progress.)
+    assert!(r.stderr.lines().all(|l| l.ends_with("% done")), "{}", r.stderr);
     // The pager counts each command's output afresh; the helper thread ends with the module.
     let r = session(&format!("::findjsobjects\n{THREADS}\n::unload v8\n{THREADS}\n"), &quit_after_5);
     let lines: Vec<&str> = after_load(&r).lines().collect();
