@@ -7,7 +7,7 @@ use super::Dcmd;
 use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
-use crate::target::{Addr, Error, Result};
+use crate::target::{Addr, Result};
 use crate::v8::value::{tagged, untag};
 
 pub const DCMD: Dcmd = Dcmd {
@@ -23,7 +23,7 @@ const DEFAULT_DEPTH: u64 = 5;
 
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let max_depth = opts.number('l', DEFAULT_DEPTH)?;
     let (v8, g) = (s.v8()?, s.graph("jsfindrefs")?);
     let l = &v8.layout;

@@ -36,7 +36,7 @@ Example:
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let h = s.heap()?;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let f = untag(given, h.l);
     let ty = h.type_of(f).map_err(|_| Error::Msg(format!("{given} is not a JavaScript function")))?;
     if u64::from(ty) == h.l.type_js_bound_function {

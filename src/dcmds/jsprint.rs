@@ -18,7 +18,7 @@ pub const DCMD: Dcmd = Dcmd {
 };
 
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
-    let addr = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let addr = call.required_addr()?;
     let depth = opts.number('d', 2)?;
     if depth > u64::from(MAX_DEPTH) {
         return Err(Error::Usage(format!("depth {depth} is beyond the limit of {MAX_DEPTH}")));

@@ -7,7 +7,7 @@ use super::Dcmd;
 use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{Call, Flags, Session};
-use crate::target::{Addr, Error, Result};
+use crate::target::{Addr, Result};
 use crate::v8::graph::{Graph, UNREACHABLE};
 use crate::v8::refs::Namer;
 use crate::v8::value::{tagged, untag};
@@ -27,7 +27,7 @@ pub const DEFAULT_DEPTH: u64 = 64;
 
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let (paths, depth) = (opts.number('n', DEFAULT_PATHS)?, opts.number('d', DEFAULT_DEPTH)?);
     let (v8, g, h) = (s.v8()?, s.graph("jsretainers")?, s.heap()?);
     let l = &v8.layout;

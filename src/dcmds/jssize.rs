@@ -12,7 +12,7 @@ use super::Dcmd;
 use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
-use crate::target::{Addr, Error, Result};
+use crate::target::{Addr, Result};
 use crate::v8::graph::UNREACHABLE;
 use crate::v8::refs::Namer;
 use crate::v8::value::{tagged, untag};
@@ -41,7 +41,7 @@ Example (tests/fixtures/retainers.js, node 20: a CacheEntry and its url string):
 
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let (v8, g, h) = (s.v8()?, s.graph("jssize")?, s.heap()?);
     let l = &v8.layout;
     let id = g.object(untag(given, l), l)?;

@@ -54,7 +54,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let h = s.heap()?;
     let l = h.l;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let ctx = untag(given, l);
     if !h.type_of(ctx).is_ok_and(|t| (l.first_context_type..=l.last_context_type).contains(&u64::from(t))) {
         return Err(Error::Msg(format!("{given} is not a Context")));

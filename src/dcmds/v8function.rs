@@ -53,7 +53,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     }
     let h = s.heap()?;
     let l = h.l;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let f = untag(given, l);
     if !h.is_function(f) {
         return Err(Error::Msg(format!("{given} is not a JSFunction")));

@@ -37,7 +37,7 @@ const MAX_PARENTS: usize = 16;
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let v8 = s.v8()?;
     let h = s.heap()?;
-    let addr = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let addr = call.required_addr()?;
     let Value::Heap(obj) = Value::decode(addr.0, h.l) else {
         return Err(Error::Msg(format!("{addr} is a Smi, not a heap object")));
     };

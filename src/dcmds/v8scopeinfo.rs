@@ -45,7 +45,7 @@ Example (tests/fixtures/closures.js, node 20: makeClosure's `str` and `count`):
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let h = s.heap()?;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let si = untag(given, h.l);
     if !h.type_of(si).is_ok_and(|t| u64::from(t) == h.l.type_scope_info) {
         return Err(Error::Msg(format!("{given} is not a ScopeInfo")));

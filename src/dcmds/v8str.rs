@@ -34,7 +34,7 @@ const MAX_UNITS: u64 = 1 << 20;
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let h = s.heap()?;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let obj = untag(given, h.l);
     if !h.is_string(obj) {
         return Err(Error::Msg(format!("{given} is not a string")));

@@ -28,7 +28,7 @@ Example:
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let h = s.heap()?;
-    let addr = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let addr = call.required_addr()?;
     let what = value_type(&h, Value::decode(addr.0, h.l))
         .map_err(|_| Error::Msg(format!("{addr} is not a V8 heap object")))?;
     let _ = writeln!(out, "{:#x}: {what}", addr.0);

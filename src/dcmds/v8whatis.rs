@@ -57,7 +57,7 @@ const DEFAULT_BYTES: u64 = 4096;
 
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
-    let given = call.addr.ok_or(Error::Usage("an address is required".into()))?;
+    let given = call.required_addr()?;
     let max = opts.number('d', DEFAULT_BYTES)?;
     let (v8, g) = (s.v8()?, s.graph("v8whatis")?);
     let l = &v8.layout;

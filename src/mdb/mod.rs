@@ -53,6 +53,13 @@ pub struct Call {
     pub flags: Flags,
 }
 
+impl Call {
+    /// The address, for a dcmd that needs one.
+    pub fn required_addr(&self) -> Result<Addr> {
+        self.addr.ok_or(Error::Usage("an address is required".into()))
+    }
+}
+
 /// In a pipeline stage, take every address still to come at once (`mdb_get_pipe`):
 /// the dcmd is then not called again for them.
 pub fn take_pipe() -> Vec<Addr> {
