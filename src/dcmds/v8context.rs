@@ -75,7 +75,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         let _ = writeln!(out, "{label}: {}", described(v));
     }
     // Where the header has no native context slot, the context's map says which it is.
-    if let Some(native) = native_context(&h, ctx).filter(|_| l.context_idx_native.is_none()) {
+    if let Some(native) = l.context_idx_native.is_none().then(|| native_context(&h, ctx)).flatten() {
         let _ = writeln!(out, "native context: {}", described(native));
     }
     let names = if opts.flag('d') { h.context_variables(ctx)? } else { Vec::new() };
