@@ -182,23 +182,6 @@ fn bad_addresses_and_usage() {
     assert!(r.status == 1 && r.stderr.contains("is not an array"), "{}", r.stderr);
 }
 
-/// The lines whose sweep still prints decode errors inline (V8 7.8 to 8.4), and the kinds
-/// it prints there: members that are no heap object, in-object fields past the property
-/// array, hash tables without a header or capacity, reads at 0x10000 or elsewhere
-/// unmapped, descriptors without details or with a key that is no property name, a RegExp
-/// source that is no string. Not explained yet (the objects the scan finds there, or how
-/// their fields are decoded): issue 12. Any other error still fails the sweep there.
-const SWEEP_NOT_CLEAN_YET: &[&str] = &["12.22.12", "13.14.0", "14.21.3"];
-const SWEEP_KNOWN_ERRORS: &[&str] = &[
-    "is not a heap object (its map",
-    "beyond its property array",
-    "hash table",
-    "failed to read ",
-    "has no details",
-    "is not a string",
-    "is not a property name",
-];
-
 /// Every object the scan finds in the test cores of a version prints without a crash, a
 /// hang or a decode error inline (`‹...›`). The dead objects that gave such errors (stale
 /// bytes above allocation tops and in free-list blocks, whose fields point at memory the
@@ -212,11 +195,8 @@ fn sweep(version: &str) {
         assert!(out.lines().count() > 5000, "{version} {fixture}: {} lines", out.lines().count());
         let errors: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(": scanning the heap: ")).collect();
         assert!(errors.is_empty(), "{version} {fixture}: {}", r.stderr);
-        let mut inline: Vec<&str> =
+        let inline: Vec<&str> =
             out.split('‹').skip(1).map(|e| e.split_once('›').map_or(e, |(inside, _)| inside)).collect();
-        if SWEEP_NOT_CLEAN_YET.contains(&version) {
-            inline.retain(|e| !SWEEP_KNOWN_ERRORS.iter().any(|k| e.contains(k)));
-        }
         if !inline.is_empty() {
             wrong.push(format!("{version} {fixture}: {} errors: {:?}", inline.len(), &inline[..inline.len().min(5)]));
         }

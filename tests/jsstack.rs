@@ -175,6 +175,12 @@ fn jsstack_of_a_spinning_process(version: &str) {
     let marker = on_spin_core(version, &["::jsstack -v -n 0 -f spin -p spinMarker"]);
     let block = frame_block(&marker, "spin");
     assert!(block[3].starts_with("    arg3.spinMarker: ") && block[3].ends_with("\"marker-value\""), "{block:?}");
+    // Only spin's frame holds that argument: the heap graph's stack roots are the words
+    // of V8's frames (tests/graph.rs checks the other roots against V8's snapshot).
+    let marker = spin[6].split_whitespace().nth(1).unwrap();
+    let paths = on_spin_core(version, &[&format!("{marker}::jsretainers")]);
+    let last = paths.lines().last().unwrap_or_default();
+    assert!(last.starts_with("(Stack roots) ") && last.ends_with(&format!(" → Object {marker}")), "{paths}");
 
     // Every thread: the worker spins in workerSpin on its own isolate.
     let all = on_spin_core(version, &["::jsstack -T"]);

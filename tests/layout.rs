@@ -100,6 +100,8 @@ fn node12() {
             ("scope_info_slots", "16"),
             ("last_backing_store_fixed_array_type", "135"),
             ("dictionary_index_shift", "8"),
+            ("type_free_space", "73"),
+            ("allocation_area_words", "2"),
         ],
     );
 }
@@ -115,6 +117,7 @@ fn node13() {
             ("type_property_cell", "165"),
             ("double_fields_unboxed", "1"),
             ("symbol_name", "16"),
+            ("type_free_space", "161"),
         ],
     );
 }

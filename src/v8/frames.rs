@@ -123,6 +123,24 @@ impl Heap<'_> {
         Stack { frames, stopped }
     }
 
+    /// The stack words of V8's own frames (JavaScript, entry, exit, builtin...) on the
+    /// stack of a thread whose `rsp`, `rbp` and `rip` are given: each frame's words from
+    /// just above its callee's return address (the stack pointer for the top frame) to its
+    /// own return address. These are the words V8's GC visits as stack roots; a native
+    /// frame's words are not (they may be stale copies of anything).
+    pub fn v8_frame_spans(&self, sp: Addr, fp: Addr, pc: Addr, regions: &[Region]) -> Vec<(u64, u64)> {
+        let stack = self.stack(fp, Some(pc), regions);
+        let lows = std::iter::once(sp.0).chain(stack.frames.iter().map(|f| f.fp.0.saturating_add(16)));
+        stack
+            .frames
+            .iter()
+            .zip(lows)
+            .filter(|(f, _)| matches!(f.kind, Kind::Js { .. } | Kind::V8(_)))
+            .map(|(f, low)| (low, f.fp.0.saturating_add(16)))
+            .filter(|(low, high)| low < high)
+            .collect()
+    }
+
     /// The frame at `fp` whose code is at `pc`. Only code V8 generated (no symbol: JIT
     /// code) or embedded in the binary (`Builtins_*`) makes JavaScript and V8 frames; a C++
     /// frame's slots are not looked at, whatever they happen to hold.

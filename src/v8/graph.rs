@@ -21,9 +21,9 @@
 //! **Roots.** No metadata locates V8's root lists, so roots are found by where a strong
 //! pointer to an object start lies in memory outside the V8 heap (not in any heap chunk,
 //! FROM pages included, and not executable), classed by [`RootKind`]: the Isolate (the
-//! words within `allocation_areas_window` bytes of the Heap pointer that page headers
+//! words within `isolate_roots_window` bytes of the Heap pointer that page headers
 //! hold, and the vectors of objects those words point to), global handle blocks (their
-//! strong nodes only), the threads' stacks, and any other native memory. Every
+//! strong nodes only), V8's frames on the threads' stacks, and any other native memory. Every
 //! internalized string is a root too (the string table's, as V8's snapshots count it).
 //! Native memory holds stale words (freed buffers), so its pointers are roots only of
 //! objects the other roots do not reach: they may keep some garbage alive, never the
@@ -64,14 +64,14 @@ pub type Root = (u32, RootKind, u64);
 /// Where a root pointer was found, the most certain first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RootKind {
-    /// Within `allocation_areas_window` bytes of the Isolate's Heap.
+    /// Within `isolate_roots_window` bytes of the Isolate's Heap.
     Isolate,
     /// An internalized string: the string table (native memory since V8 9.1) holds
     /// them, weakly for the GC, strongly for V8's heap snapshots.
     StringTable,
     /// A strong node of a global handle block.
     GlobalHandles,
-    /// A thread's stack, from its stack pointer up.
+    /// A word of a V8 frame (JavaScript, entry, exit...) on a thread's stack.
     Stack,
     /// Any other memory outside the V8 heap, for objects the other roots do not reach.
     Native,
@@ -687,16 +687,17 @@ fn find_roots(
     let mut heaps: Vec<u64> = chunks.iter().map(|p| p.heap).filter(|&x| x != 0).collect();
     heaps.sort_unstable();
     heaps.dedup();
-    let window = l.allocation_areas_window;
+    let window = l.isolate_roots_window;
     let in_isolate =
         |at: u64| heaps.iter().any(|&hp| at >= hp.saturating_sub(window) && at < hp.saturating_add(window));
-    // Each thread's stack: from its stack pointer to the end of its mapping.
+    // The words of V8's frames on each thread's stack (the rest of a stack is native memory).
+    let reg = |tid: u64, name: &str| h.t.register(tid, name).ok().map(Addr);
     let stacks: Vec<(u64, u64)> =
         h.t.threads()
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|tid| h.t.register(tid, "rsp").ok())
-            .filter_map(|sp| regions.iter().find(|r| r.start.0 <= sp && sp < r.end()).map(|r| (sp, r.end())))
+            .filter_map(|tid| Some((reg(tid, "rsp")?, reg(tid, "rbp")?, reg(tid, "rip")?)))
+            .flat_map(|(sp, fp, pc)| h.v8_frame_spans(sp, fp, pc, regions))
             .collect();
     let mut holes: Vec<(u64, u64)> = chunks.iter().map(|p| (p.base.0, p.chunk_end.max(p.end))).collect();
     holes.sort_unstable();
@@ -801,8 +802,8 @@ fn find_roots(
 /// object starts and at least one of these. Returns (object, where) of each pointer.
 fn isolate_vectors(h: &Heap, index: &Index, hp: u64, in_heap: &dyn Fn(u64) -> bool) -> Vec<(u32, u64)> {
     let l = h.l;
-    let start = hp.saturating_sub(l.allocation_areas_window);
-    let Ok(b) = h.t.read_vec(Addr(start), (2 * l.allocation_areas_window) as usize) else { return Vec::new() };
+    let start = hp.saturating_sub(l.isolate_roots_window);
+    let Ok(b) = h.t.read_vec(Addr(start), (2 * l.isolate_roots_window) as usize) else { return Vec::new() };
     let w: Vec<u64> = words(&b).collect();
     let mut out = Vec::new();
     for t in w.windows(3) {

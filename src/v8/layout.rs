@@ -647,11 +647,29 @@ layout! {
     type_uncached_external_one_byte_string: Option<u64> = ty(&["UNCACHED_EXTERNAL_ONE_BYTE_STRING_TYPE"]), NONE;
     type_shared_function_info: u64 = ty(&["SHARED_FUNCTION_INFO_TYPE"]), NONE;
     type_feedback_vector: Option<u64> = ty(&["FEEDBACK_VECTOR_TYPE"]), NONE;
+    /// What an interpreted or baseline frame's bytecode-array slot holds.
+    type_bytecode_array: u64 = ty(&["BYTECODE_ARRAY_TYPE"]), NONE;
     /// FREE_SPACE_TYPE (free-list blocks: what they hold is dead) is not exported by V8
-    /// 13+. Torque numbers it two after FEEDBACK_VECTOR_TYPE, with FOREIGN_TYPE between,
-    /// in every V8 that exports both (10.2, 11.3, 12.4: 247, 251, 260).
+    /// 7.8, 7.9 and 13+. Torque numbers it two after FEEDBACK_VECTOR_TYPE, with
+    /// FOREIGN_TYPE between, in every V8 that exports both (8.4, 10.2, 11.3, 12.4: 166,
+    /// 247, 251, 260). V8 7.9 (alphabetical order, maps numbered above FixedArray) puts it
+    /// just before MAP_TYPE; V8 7.8 between BYTECODE_ARRAY_TYPE and FIXED_DOUBLE_ARRAY_TYPE.
+    /// Each checked on a core: the map of the first object in read-only space
+    /// (free_space_map) has this type (161 on node 13, 73 on node 12).
     type_free_space: Option<u64> = ty(&["FREE_SPACE_TYPE"]), Otherwise::Derived(
-        "FEEDBACK_VECTOR_TYPE + 2 (torque's instance type order)", |r| Some(r.get("type_feedback_vector")? + 2));
+        "FEEDBACK_VECTOR_TYPE + 2 (torque's order); else MAP_TYPE - 1 where maps follow FIXED_ARRAY_TYPE (V8 7.9); else BYTECODE_ARRAY_TYPE + 1 (V8 7.8)",
+        |r| {
+            if let Some(feedback) = r.get("type_feedback_vector") {
+                return Some(feedback + 2);
+            }
+            let (map, fixed, bytecode) = (r.get("type_map")?, r.get("type_fixed_array")?, r.get("type_bytecode_array")?);
+            let fixed_double = r.get("type_fixed_double_array")?;
+            if map > fixed {
+                Some(map - 1)
+            } else {
+                (fixed_double == bytecode + 2).then_some(bytecode + 1)
+            }
+        });
     type_scope_info: u64 = ty(&["SCOPE_INFO_TYPE"]), NONE;
     /// The last FixedArray subtype that can hold properties or elements: V8 numbers the
     /// hash tables right after FIXED_ARRAY_TYPE, up to BYTE_ARRAY_TYPE; V8 7.8 numbers
@@ -686,8 +704,6 @@ layout! {
         "CodeKind::BASELINE + 1 (src/objects/code-kind.h)", |r| Some(r.get("code_kind_baseline")? + 1));
     code_kind_turbofan: Option<u64> = Source::None, Otherwise::Derived(
         "CodeKind::BASELINE + 2 (src/objects/code-kind.h)", |r| Some(r.get("code_kind_baseline")? + 2));
-    /// What an interpreted or baseline frame's bytecode-array slot holds.
-    type_bytecode_array: u64 = ty(&["BYTECODE_ARRAY_TYPE"]), NONE;
     type_accessor_pair: u64 = ty(&["ACCESSOR_PAIR_TYPE"]), NONE;
     type_accessor_info: u64 = ty(&["ACCESSOR_INFO_TYPE"]), Otherwise::Derived(
         "ACCESSOR_PAIR_TYPE - 1 (alphabetical struct types until V8 10; node 12, 13 omit it)",
@@ -778,11 +794,21 @@ layout! {
     page_flag_from_page: u64 = Source::None, Otherwise::Known("MemoryChunk::FROM_PAGE = 1 << 3 (src/heap/memory-chunk.h)", &[((0, 0), 1 << 3)]);
     /// MemoryChunk::TO_PAGE: a semispace page of the young generation's active half.
     page_flag_to_page: u64 = Source::None, Otherwise::Known("MemoryChunk::TO_PAGE = 1 << 4 (src/heap/memory-chunk.h)", &[((0, 0), 1 << 4)]);
+    /// The words of a LinearAllocationArea: {start, top, limit} from V8 8.6 on, {top, limit}
+    /// before (checked on node 12-26's cores: the area found in each is unique).
+    allocation_area_words: u64 = Source::None, Otherwise::Known(
+        "LinearAllocationArea (src/heap/spaces.h, later src/heap/linear-allocation-area.h)",
+        &[((8, 6), 3), ((0, 0), 2)]);
     /// How many bytes ahead of its Heap (the chunks' heap pointer) to look for the main
     /// thread's linear allocation areas, which the Isolate keeps there (see scan.rs).
     allocation_areas_window: u64 = Source::None, Otherwise::Known(
-        "measured: Heap - 0x50 (node 18), - 0xd208 (node 20), - 0xf2f8 (node 26); LinearAllocationArea in src/heap/linear-allocation-area.h",
-        &[((0, 0), 0x40000)]);
+        "measured: Heap - 0xdf30 (node 12), - 0x50fd8 (node 16), - 0x50 (node 18), - 0xd208 (node 20), - 0xf2f8 (node 26); LinearAllocationArea in src/heap/linear-allocation-area.h",
+        &[((0, 0), 0x60000)]);
+    /// How many bytes around its Heap the Isolate's own words (roots of the heap graph,
+    /// see graph.rs) are taken to lie. At 0x60000 node 21's `process` retains a third less
+    /// than in V8's snapshot: words that far from the Heap make roots V8 does not have.
+    isolate_roots_window: u64 = Source::None, Otherwise::Known(
+        "measured against V8's snapshots of node 12-26 (tests/graph.rs retained_oracle)", &[((0, 0), 0x40000)]);
 
     /// kIsNotInternalizedMask: the instance-type bit of strings not in the string table.
     string_not_internalized_mask: u64 = Source::None, Otherwise::Known("kIsNotInternalizedMask (src/objects/instance-type.h)", &[((0, 0), 0x20)]);

@@ -160,25 +160,30 @@ fn chunk(h: &Heap, base: Addr, region_end: u64) -> Option<(Page, u64)> {
 }
 
 /// Mark the memory V8 treats as free in the main thread's linear allocation areas
-/// (`LinearAllocationArea {start, top, limit}`, src/heap/linear-allocation-area.h): V8
-/// allocates by bumping `top` towards `limit`, so `top..limit` holds no object, only
-/// stale bytes of objects that died before; in the new space's TO page everything from
-/// `top` to the page's end is unallocated. The Isolate keeps the new-space area, then the
-/// old-space area, side by side ahead of its Heap (no metadata says where: the
-/// `allocation_areas_window` bytes before the heap pointer are searched). The new-space
-/// area is the one untagged triple `start <= top <= limit` inside one TO page; the
-/// old-space area is the triple after it, used when it lies in one old page. Nothing is
-/// marked unless exactly one such new-space triple is found. The TO pages after the
-/// area's page ([`unused_after`]) are free as a whole. Returns the bytes marked.
+/// (`LinearAllocationArea {start, top, limit}`, src/heap/linear-allocation-area.h; before
+/// V8 8.6 `{top, limit}`): V8 allocates by bumping `top` towards `limit`, so `top..limit`
+/// holds no object, only stale bytes of objects that died before; in the new space's TO
+/// page everything from `top` to the page's end is unallocated. The Isolate keeps the
+/// new-space area, then (from V8 8.6) the old-space area, side by side ahead of its Heap
+/// (no metadata says where: the `allocation_areas_window` bytes before the heap pointer
+/// are searched). The new-space area is the one untagged triple `start <= top <= limit`
+/// inside one TO page; the old-space area is the triple after it, used when it lies in
+/// one old page. Before V8 8.6 the NewSpace keeps its `{original_top, original_limit}`
+/// pair near its area, so the pairs inside one TO page are two: the higher `top` is the
+/// allocation top (original_top <= top). Nothing is marked unless the new-space area is
+/// found so. The TO pages after the area's page ([`unused_after`]) are free as a whole.
+/// Returns the bytes marked.
 pub fn allocation_areas(h: &Heap, pages: &mut [Page]) -> u64 {
+    let n = h.l.allocation_area_words as usize;
     let mut heaps: Vec<u64> = pages.iter().map(|p| p.heap).filter(|&hp| hp != 0).collect();
     heaps.sort_unstable();
     heaps.dedup();
     let mut marked = 0;
     for heap in heaps {
         let Some(words) = window_before(h, heap) else { continue };
+        // The page an area `w` (start, top, limit; or top, limit) lies in.
         let inside = |w: &[u64], young: bool| -> Option<usize> {
-            let (start, top, limit) = (w[0], w[1], w[2]);
+            let (start, top, limit) = (w[0], w[n - 2], w[n - 1]);
             let aligned = (start | top | limit) % h.l.tagged_size == 0;
             if start == 0 || !aligned || !(start <= top && top <= limit) {
                 return None;
@@ -186,13 +191,17 @@ pub fn allocation_areas(h: &Heap, pages: &mut [Page]) -> u64 {
             pages.iter().position(|p| p.heap == heap && p.to == young && !p.from && p.start <= start && limit <= p.end)
         };
         let found: Vec<(usize, usize)> =
-            words.windows(6).enumerate().filter_map(|(i, w)| Some((i, inside(w, true)?))).collect();
-        let [(at, young)] = found[..] else { continue };
-        let areas = &words[at..at + 6];
-        let old = inside(&areas[3..6], false).map(|page| (page, areas[4], areas[5]));
+            words.windows(2 * n).enumerate().filter_map(|(i, w)| Some((i, inside(w, true)?))).collect();
+        let (at, young) = match found[..] {
+            [one] => one,
+            [_, _] if n == 2 && found[0].1 == found[1].1 => *found.iter().max_by_key(|f| words[f.0]).unwrap(),
+            _ => continue,
+        };
+        let areas = &words[at..at + 2 * n];
+        let old = (n == 3).then(|| inside(&areas[3..6], false).map(|page| (page, areas[4], areas[5]))).flatten();
         let unused: Vec<(usize, u64, u64)> =
             unused_after(h, pages, young).into_iter().map(|p| (p, pages[p].start, pages[p].end)).collect();
-        for (page, from, to) in [(young, areas[1], pages[young].end)].into_iter().chain(old).chain(unused) {
+        for (page, from, to) in [(young, areas[n - 2], pages[young].end)].into_iter().chain(old).chain(unused) {
             pages[page].free = Some((from, to));
             marked += to - from;
         }
