@@ -180,7 +180,7 @@ fn jsstack_of_a_spinning_process(version: &str) {
     let marker = spin[6].split_whitespace().nth(1).unwrap();
     let paths = on_spin_core(version, &[&format!("{marker}::jsretainers")]);
     let last = paths.lines().last().unwrap_or_default();
-    assert!(last.starts_with("(Stack roots) ") && last.ends_with(&format!(" → Object {marker}")), "{paths}");
+    assert_eq!(last, format!("(Stack roots) → Object {marker}"), "{paths}");
 
     // Every thread: the worker spins in workerSpin on its own isolate.
     let all = on_spin_core(version, &["::jsstack -T"]);

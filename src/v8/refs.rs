@@ -322,7 +322,9 @@ impl<'a> Namer<'a> {
             Some(j) => ("globalThis".to_string(), j),
             None => {
                 let kind = path.get(1).and_then(|&r| self.g.root_of(r)).map_or("(root)", |(k, _)| k.label());
-                (format!("{kind} {}", self.label(path[1])), 1)
+                // A root that is the target itself is named once, after the arrow.
+                let root = if path.len() > 2 { format!("{kind} {}", self.label(path[1])) } else { kind.to_string() };
+                (root, 1)
             }
         };
         let mut pattern = text.clone();
