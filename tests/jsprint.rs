@@ -134,6 +134,9 @@ fn check(version: &'static str) {
     let fields = v.out(&[&format!("{animal}::v8print")]);
     assert!(fields.lines().next().is_some_and(|l| l.ends_with(" (Map)") && l.contains(" map = ")), "{fields}");
     assert!(fields.contains(" elements = "), "{fields}");
+    // An API object (node's `process`): a JavaScript object type no class is exported for.
+    let process = v.out(&["::findjsobjects -c process | ::findjsobjects | ::v8print"]);
+    assert!(process.lines().next().is_some_and(|l| l.contains(" map = ") && l.ends_with(" (Map)")), "{process}");
 
     // The global object (globalThis is its proxy), cycles marked.
     let holder = common::marked_object(version, "values.js", "globalMarker", "global");

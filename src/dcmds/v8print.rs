@@ -44,9 +44,8 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{addr} is not a V8 heap object")))?;
     let class = match opts.operands.as_slice() {
         [] => {
-            h.l.type_names
-                .get(&ty)
-                .cloned()
+            h.l.class_of(ty)
+                .map(str::to_string)
                 .ok_or(Error::Msg(format!("instance type {ty} has no class name in the metadata")))?
         }
         [c] => c.text(),

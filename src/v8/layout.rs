@@ -839,6 +839,20 @@ impl Layout {
 
     /// Types of the objects `::findjsobjects` reports: ordinary JavaScript objects of
     /// every kind (V8 numbers them from JS_SPECIAL_API_OBJECT_TYPE up).
+    /// The class whose fields an object of type `ty` has: the metadata's name for the
+    /// type, else JSObject for a JavaScript object type it names no class for (API objects:
+    /// node's `process`), else FixedArray for the hash tables and other FixedArray kinds.
+    pub fn class_of(&self, ty: u16) -> Option<&str> {
+        match self.type_names.get(&ty) {
+            Some(name) => Some(name),
+            None if self.is_js_object_type(ty) => Some("JSObject"),
+            None if (self.type_fixed_array..=self.last_backing_store_fixed_array_type).contains(&u64::from(ty)) => {
+                Some("FixedArray")
+            }
+            None => None,
+        }
+    }
+
     pub fn is_js_object_type(&self, ty: u16) -> bool {
         u64::from(ty) >= self.type_js_special_api_object
     }
