@@ -27,7 +27,8 @@
 //! internalized string is a root too (the string table's, as V8's snapshots count it).
 //! Native memory holds stale words (freed buffers), so its pointers are roots only of
 //! objects the other roots do not reach: they may keep some garbage alive, never the
-//! reverse, and change no reachable object's dominators.
+//! reverse. (Not yet true: that garbage's edges into what the other roots reach still
+//! count for paths and dominators.)
 //! A synthetic root node (id [`Graph::root`]) points to every root object.
 //!
 //! **Distance** is DevTools' (see [`Graph::distances`]): the number of strong edges from
