@@ -175,7 +175,10 @@ fn node21() {
 
 #[test]
 fn node23() {
-    check_version("23.11.1", &[("type_map", "271"), ("type_js_array", "2119"), ("type_hole", "268")]);
+    check_version(
+        "23.11.1",
+        &[("type_map", "271"), ("type_js_array", "2119"), ("type_hole", "268"), ("free_space_size_unit", "1")],
+    );
 }
 
 #[test]
@@ -245,6 +248,7 @@ fn node24() {
             ("js_view_buffer", "32"),
             ("sfi_name_or_scope_info", "24"),
             ("scopeinfo_idx_first_vars", "5"),
+            ("free_space_size_unit", "8"),
         ],
     );
 }

@@ -11,6 +11,7 @@
 //! jsgraph:           reachable size (bytes) => 3121496
 //! jsgraph:         sized by the next object => 1801
 //! jsgraph: unreadable heap bytes (left out) => 0
+//! jsgraph:     implausible free-list blocks => 0
 //! jsgraph:   native memory searched (bytes) => 782450688
 //! jsgraph:           elapsed time (seconds) => 0.86
 //! ```
@@ -31,7 +32,9 @@ pub const DCMD: Dcmd = Dcmd {
 (the first of them builds it; later commands reuse it), and print its counters: heap
 objects of every kind and their shallow size, references (weak ones apart), roots,
 what is reachable from a root, objects sized by the distance to the next object (types
-without a size formula here), heap page bytes that could not be read (left out), the
+without a size formula here), heap page bytes that could not be read (left out),
+free-list blocks whose size cannot be true (a damaged core: what follows them is
+walked word by word), the
 native memory searched for roots, and the build time. ::help jsretainers says what
 counts as a root.
 
@@ -46,6 +49,8 @@ Example (tests/fixtures/retainers.js, node 20):
   jsgraph:           reachable size (bytes) => 3121496
   jsgraph:         sized by the next object => 1801
   jsgraph: unreadable heap bytes (left out) => 0
+  jsgraph:     implausible free-list blocks => 0
+//! jsgraph:     implausible free-list blocks => 0
   jsgraph:   native memory searched (bytes) => 782450688
   jsgraph:           elapsed time (seconds) => 0.86
 ",
@@ -57,7 +62,7 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let g = s.graph("jsgraph")?;
     let st = &g.stats;
-    let rows: [(&str, String); 11] = [
+    let rows: [(&str, String); 12] = [
         ("heap objects", st.objects.to_string()),
         ("shallow size (bytes)", st.bytes.to_string()),
         ("references", st.edges.to_string()),
@@ -67,6 +72,7 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         ("reachable size (bytes)", st.reachable_bytes.to_string()),
         ("sized by the next object", st.sized_by_fallback.to_string()),
         ("unreadable heap bytes (left out)", st.unreadable_bytes.to_string()),
+        ("implausible free-list blocks", st.implausible_free_blocks.to_string()),
         ("native memory searched (bytes)", st.native_bytes.to_string()),
         ("elapsed time (seconds)", format!("{:.2}", st.seconds)),
     ];

@@ -32,7 +32,6 @@ Example:
 };
 
 /// How far up the class hierarchy we follow the metadata.
-const MAX_PARENTS: usize = 16;
 
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let v8 = s.v8()?;
@@ -51,19 +50,15 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         [c] => c.text(),
         _ => return Err(Error::Usage("at most one class".into())),
     };
-    // The class and its ancestors: from the metadata where it names them, else the
-    // hierarchy every JavaScript object and heap object shares.
-    let mut chain = vec![class.clone()];
-    while let Some(p) = v8.metadata.parent(chain.last().map_or("", |c| c)).filter(|_| chain.len() < MAX_PARENTS) {
-        chain.push(p);
+    let chain = v8.metadata.class_chain(&class, h.l.is_js_object_type(ty));
+    // Per offset, the nearest class's fields (JSObject's `internal_fields` where a
+    // JSFunction keeps `shared` is no field of the object's).
+    let mut fields: Vec<(u64, String, String)> = Vec::new();
+    for c in &chain {
+        let known: Vec<u64> = fields.iter().map(|f| f.0).collect();
+        fields.extend(v8.metadata.class_fields(c).into_iter().filter(|f| !known.contains(&f.0)));
     }
-    if h.l.is_js_object_type(ty) {
-        chain.extend(["JSObject".to_string(), "JSReceiver".to_string()]);
-    }
-    chain.push("HeapObject".into());
-    let mut fields: Vec<(u64, String, String)> = chain.iter().flat_map(|c| v8.metadata.class_fields(c)).collect();
     fields.sort();
-    fields.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     if fields.len() <= 1 {
         return Err(Error::Msg(format!("the metadata exports no fields for class {class}")));
     }
@@ -99,8 +94,7 @@ fn field_value(h: &Heap, at: Addr, ty: &str) -> Result<String> {
             Ok(match Value::decode(word, h.l) {
                 Value::Smi(n) => format!("{word:x} (SMI: {n})"),
                 Value::Heap(a) => {
-                    let what =
-                        h.type_of(a).ok().and_then(|t| h.l.type_names.get(&t).cloned()).unwrap_or_else(|| "?".into());
+                    let what = h.type_of(a).ok().and_then(|t| h.l.class_of(t)).unwrap_or("?");
                     format!("{word:x} ({what})")
                 }
                 Value::Weak(a) if a.0 == 0 => format!("{word:x} (cleared weak reference)"),

@@ -104,6 +104,8 @@ pub struct GraphStats {
     pub sized_by_fallback: u64,
     /// Bytes of heap pages that could not be read.
     pub unreadable_bytes: u64,
+    /// Free-list blocks (FreeSpace objects) whose size does not fit the page.
+    pub implausible_free_blocks: u64,
     pub native_bytes: u64,
     pub roots: u64,
     pub reachable: u64,
@@ -185,8 +187,9 @@ pub struct Retained {
     last: Vec<u32>,
 }
 
-/// What pass 1 found in a page: each object's offset, size and type.
-type PageObjects = Vec<(u32, u32, u16)>;
+/// What pass 2 found in a page: each object's offset, size and type; and how many
+/// free-list blocks it met whose size cannot be true (walked over word by word).
+type PageObjects = (Vec<(u32, u32, u16)>, u64);
 
 impl Graph {
     /// The synthetic root's id.
@@ -312,7 +315,8 @@ impl Graph {
         let read: u64 = found.iter().map(|(p, _)| p.end - p.start).sum();
         stats.unreadable_bytes = pages.iter().map(|p| p.end - p.start).sum::<u64>().saturating_sub(read);
         found.sort_by_key(|(p, _)| p.start);
-        let total: usize = found.iter().map(|(_, o)| o.len()).sum();
+        stats.implausible_free_blocks = found.iter().map(|(_, o)| o.1).sum();
+        let total: usize = found.iter().map(|(_, o)| o.0.len()).sum();
         if total > MAX_OBJECTS {
             return Err(Error::Msg(format!("{total} heap objects: more than the graph can hold")));
         }
@@ -332,7 +336,7 @@ impl Graph {
         };
         let page_words = 1usize << (l.page_size_bits - 3);
         let mut large: Vec<Page> = Vec::new();
-        for (p, objs) in &found {
+        for (p, (objs, _)) in &found {
             let base = p.base.0;
             let mut pi =
                 PageIndex { base, first: g.addrs.len() as u32, bits: vec![0; page_words / 64], ranks: Vec::new() };
@@ -603,7 +607,7 @@ fn raw_body(l: &Layout, ty: u16) -> bool {
 fn page_objects((l, maps, sizes): &(Arc<Layout>, Arc<Maps>, Arc<FastMap<u8>>), p: &Page, b: &[u8]) -> PageObjects {
     let slot = l.tagged_size as usize;
     let room = p.chunk_end.max(p.end) - p.start;
-    let mut out: PageObjects = Vec::new();
+    let (mut out, mut implausible): PageObjects = (Vec::new(), 0);
     // The object whose size is the distance to the next start, if the last one found.
     let mut open: Option<usize> = None;
     let mut k = 0usize;
@@ -619,7 +623,9 @@ fn page_objects((l, maps, sizes): &(Arc<Layout>, Arc<Maps>, Arc<FastMap<u8>>), p
         }
         // Free-list blocks hold dead objects' bytes: skipped whole, as the scan does.
         if Some(u64::from(ty)) == l.type_free_space {
-            k += scan::free_block(l, maps, b, i).unwrap_or(slot) / slot;
+            let size = scan::free_block(l, maps, b, i);
+            implausible += u64::from(size.is_none());
+            k += size.unwrap_or(slot) / slot;
             continue;
         }
         let size = object_size(l, ty, sizes.get(&w).copied().unwrap_or(0), &b[i..])
@@ -639,7 +645,7 @@ fn page_objects((l, maps, sizes): &(Arc<Layout>, Arc<Maps>, Arc<FastMap<u8>>), p
     if let Some(o) = open {
         out[o].1 = (b.len() - out[o].0 as usize) as u32 | FALLBACK;
     }
-    out
+    (out, implausible)
 }
 
 type Shared = (Arc<Layout>, Index, Vec<u64>, Vec<u32>, Vec<u16>);

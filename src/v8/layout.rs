@@ -113,9 +113,25 @@ impl Metadata {
 
     /// The parent class the metadata names for `class` (`parent_<Class>__<Parent>`;
     /// exported until V8 11).
-    pub fn parent(&self, class: &str) -> Option<String> {
+    fn parent(&self, class: &str) -> Option<String> {
         let prefix = format!("parent_{class}__");
         self.values.keys().find_map(|k| k.strip_prefix(&prefix).map(str::to_string))
+    }
+
+    /// `class` and its ancestors, nearest first: those the metadata names, then the
+    /// classes every JavaScript object (if `js_object`) and every heap object derive from.
+    pub fn class_chain(&self, class: &str, js_object: bool) -> Vec<String> {
+        let mut chain = vec![class.to_string()];
+        while let Some(p) = self.parent(chain.last().map_or("", |c| c)).filter(|_| chain.len() < MAX_PARENTS) {
+            chain.push(p);
+        }
+        let shared: &[&str] = if js_object { &["JSObject", "JSReceiver", "HeapObject"] } else { &["HeapObject"] };
+        for c in shared {
+            if !chain.iter().any(|k| k == c) {
+                chain.push(c.to_string());
+            }
+        }
+        chain
     }
 
     /// Every frame type name, by number (`EntryFrame` for 1, …; `v8dbg_frametype_*`).
@@ -277,6 +293,8 @@ const fn ty(enums: &'static [&'static str]) -> Source {
     Source::Type(enums)
 }
 const NONE: Otherwise = Otherwise::Nothing;
+/// The most ancestors [`Metadata::class_chain`] follows (the metadata could name a cycle).
+const MAX_PARENTS: usize = 16;
 
 /// A collection type where the metadata lacks it: `after_typed_array` past
 /// JS_TYPED_ARRAY_TYPE where typed arrays are numbered below JS_OBJECT_TYPE, else
@@ -400,10 +418,15 @@ layout! {
     // --- Objects and arrays.
     js_properties: u64 = f("JSReceiver", &["raw_properties_or_hash", "properties"]), NONE;
     js_elements: u64 = f("JSObject", &["elements"]), NONE;
-    /// JSObject::kHeaderSize: where in-object fields (and subclass fields) begin.
     /// A free-list block's size (a Smi), the word after its map.
     free_space_size: u64 = f("FreeSpace", &["size"]), Otherwise::Derived(
         "FreeSpace::kSizeOffset = HeapObject::kHeaderSize (src/objects/free-space.h)", |r| r.get("tagged_size"));
+    /// The bytes one unit of that size stands for: it counts bytes until V8 12.9 (node
+    /// 23), tagged words from V8 13.6 (node 24) on. No node line ships the V8s between.
+    free_space_size_unit: u64 = Source::None, Otherwise::Known(
+        "FreeSpace::size_in_tagged_ (src/objects/free-space.h; checked on node 23 and 24's cores: each block then ends where the next object starts)",
+        &[((13, 0), 8), ((0, 0), 1)]);
+    /// JSObject::kHeaderSize: where in-object fields (and subclass fields) begin.
     js_object_header_size: u64 = f("JSObject", &["internal_fields"]), Otherwise::Derived(
         "JSObject.elements + TaggedSize", |r| Some(r.get("js_elements")? + r.get("tagged_size")?));
     js_array_length: u64 = f("JSArray", &["length"]), Otherwise::Derived(
@@ -837,14 +860,14 @@ impl Layout {
         self.is_string_type(ty) && u64::from(ty) & self.string_not_internalized_mask == 0
     }
 
-    /// Types of the objects `::findjsobjects` reports: ordinary JavaScript objects of
-    /// every kind (V8 numbers them from JS_SPECIAL_API_OBJECT_TYPE up).
     /// The class whose fields an object of type `ty` has: the metadata's name for the
-    /// type, else JSObject for a JavaScript object type it names no class for (API objects:
-    /// node's `process`), else FixedArray for the hash tables and other FixedArray kinds.
+    /// type, else JSFunction for a function type it names no class for (class
+    /// constructors on V8 9), JSObject for other JavaScript object types (API objects:
+    /// node's `process`), FixedArray for the hash tables and other FixedArray kinds.
     pub fn class_of(&self, ty: u16) -> Option<&str> {
         match self.type_names.get(&ty) {
             Some(name) => Some(name),
+            None if self.is_js_function_type(ty) => Some("JSFunction"),
             None if self.is_js_object_type(ty) => Some("JSObject"),
             None if (self.type_fixed_array..=self.last_backing_store_fixed_array_type).contains(&u64::from(ty)) => {
                 Some("FixedArray")
@@ -853,6 +876,8 @@ impl Layout {
         }
     }
 
+    /// Types of the objects `::findjsobjects` reports: ordinary JavaScript objects of
+    /// every kind (V8 numbers them from JS_SPECIAL_API_OBJECT_TYPE up).
     pub fn is_js_object_type(&self, ty: u16) -> bool {
         u64::from(ty) >= self.type_js_special_api_object
     }

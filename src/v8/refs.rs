@@ -72,8 +72,6 @@ fn is_identifier(s: &str) -> bool {
 const MAX_NAME: u64 = 256;
 /// The largest object whose slots are read to name an edge.
 const MAX_NAMED_OBJECT: u64 = 1 << 26;
-/// The most parent classes followed for field names.
-const MAX_PARENTS: usize = 16;
 
 /// The references of a JavaScript object to other heap objects, in JavaScript words,
 /// with `key_name` naming property keys. Each part (elements, entries, properties) that
@@ -264,15 +262,7 @@ impl<'a> Namer<'a> {
             }
             return Via::Index(slot);
         }
-        let mut class = l.type_names.get(&ty).cloned();
-        let mut classes = Vec::new();
-        while let Some(c) = class.take().filter(|_| classes.len() < MAX_PARENTS) {
-            class = self.meta.parent(&c);
-            classes.push(c);
-        }
-        if l.is_js_object_type(ty) {
-            classes.extend(["JSObject".to_string(), "JSReceiver".to_string()]);
-        }
+        let classes = l.class_of(ty).map(|c| self.meta.class_chain(c, l.is_js_object_type(ty))).unwrap_or_default();
         classes
             .iter()
             .find_map(|c| self.meta.class_fields(c).into_iter().find(|(o, _, _)| *o == off).map(|(_, name, _)| name))

@@ -631,14 +631,15 @@ struct Candidates {
     free_list_bytes: u64,
 }
 
-/// The size of the free-list block (a FreeSpace object) at `b[at..]`: its size Smi,
-/// believed only if the block fits the page and is followed by another object (a map
-/// word) or by the end of the page's live area. V8 does not clear a block it frees, so
-/// what it holds are dead objects' bytes.
+/// The size of the free-list block (a FreeSpace object) at `b[at..]`: its size Smi (in
+/// `free_space_size_unit`s), believed only if the block fits the page and is followed by
+/// another object (a map word) or by the end of the page's live area. V8 does not clear a
+/// block it frees, so what it holds are dead objects' bytes.
 pub fn free_block(l: &Layout, maps: &Maps, b: &[u8], at: usize) -> Option<usize> {
     let slot = l.tagged_size as usize;
     let size = word_at(b, at + l.free_space_size as usize);
-    let size = (size & l.smi_tag_mask == l.smi_tag).then(|| size >> l.smi_shift())?;
+    let size =
+        (size & l.smi_tag_mask == l.smi_tag).then(|| size >> l.smi_shift())?.checked_mul(l.free_space_size_unit)?;
     let size = usize::try_from(size).ok().filter(|&s| s >= 2 * slot && s % slot == 0)?;
     let end = at.checked_add(size).filter(|&e| e <= b.len())?;
     (end == b.len() || maps.get(word_at(b, end)).is_some() || word_at(b, end) == 0).then_some(size)
