@@ -37,7 +37,7 @@ fn main() {
     let shallow: Vec<u32> = (0..n).map(|_| 16 + next(64)).collect();
     eprintln!("graph: {n} nodes, {m} edges, built in {:.1?}", t.elapsed());
     let t = Instant::now();
-    let idom = immediate_dominators(Csr { offsets: &offsets, targets: &targets }, 0);
+    let idom = immediate_dominators(Csr { offsets: &offsets, targets: &targets, closed: None }, 0);
     eprintln!("immediate dominators: {:.1?}", t.elapsed());
     let t = Instant::now();
     let retained = retained_sizes(&idom, &shallow);

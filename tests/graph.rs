@@ -314,10 +314,14 @@ fn retained_oracle(version: &str) {
     let idom = snap.dominators();
     let retained = snap.retained_sizes(&idom);
     // The constructor's retained size, and those of its initial map, prototype, shared
-    // function info and feedback cell where it does not dominate them.
+    // function info, feedback cell and class positions (which the function's class
+    // boilerplate holds) where it does not dominate them.
     let constructor = |class: &str| {
         let held = |v: usize| {
-            let near = ["initial_map", "prototype", "shared", "feedback_cell"].iter().filter_map(|e| snap.child(v, e));
+            let named = ["initial_map", "prototype", "shared", "feedback_cell"].iter().filter_map(|e| snap.child(v, e));
+            let positions =
+                snap.edges(v).map(|e| snap.edge_to[e] as usize).find(|&w| snap.name_of(w) == "system / ClassPositions");
+            let near = named.chain(positions);
             retained[v] + near.filter(|&w| idom[w] != Some(v)).map(|w| retained[w]).sum::<u64>()
         };
         snap.find("closure", class).into_iter().map(held).max().unwrap_or(0)

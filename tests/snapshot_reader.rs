@@ -80,7 +80,7 @@ fn check(version: &'static str) {
     let total: u64 = s.self_size.iter().sum();
     assert_eq!((memlab[0].1, retained[0]), (total, reachable.iter().map(|&v| s.self_size[v]).sum()));
     let (offsets, targets) = s.essential_graph();
-    let module = immediate_dominators(Csr { offsets: &offsets, targets: &targets }, 0);
+    let module = immediate_dominators(Csr { offsets: &offsets, targets: &targets, closed: None }, 0);
     let ours: Vec<u32> = idom.iter().map(|d| d.map_or(UNREACHABLE, |d| d as u32)).collect();
     assert_eq!(module, ours, "src/v8/dominators.rs agrees");
     let shallow: Vec<u32> = s.self_size.iter().map(|&x| u32::try_from(x).unwrap()).collect();

@@ -16,6 +16,8 @@
 //!   end is below its start is empty;
 //! - an edge whose target is not below the node count is ignored;
 //! - self loops, duplicate edges and cycles are allowed and change nothing;
+//! - with a `closed` set, an edge from a node outside it into it is ignored (a node missing
+//!   from the slice is outside);
 //! - a root that is not a node makes every node unreachable;
 //! - node ids are u32 and u32::MAX marks the unreachable: a graph of u32::MAX nodes or more
 //!   is refused (every node unreachable, every retained size 0).
@@ -25,6 +27,9 @@
 pub struct Csr<'a> {
     pub offsets: &'a [u32],
     pub targets: &'a [u32],
+    /// Nodes that only edges from among themselves enter (`closed[v]`): an edge into the
+    /// set from outside it does not count. `None`: every edge counts.
+    pub closed: Option<&'a [bool]>,
 }
 
 /// The marker of an unreachable node in [`immediate_dominators`]' result.
@@ -42,11 +47,17 @@ impl Csr<'_> {
         (start, (self.offsets[v + 1] as usize).clamp(start, len))
     }
 
-    /// Node `v`'s successors that are nodes.
+    /// Whether the edge `v → w` counts: `w` is a node, and not in the closed set unless
+    /// `v` is.
+    fn counts(&self, v: usize, w: u32) -> bool {
+        let inside = |x: usize| self.closed.is_some_and(|c| c.get(x).copied().unwrap_or(false));
+        (w as usize) < self.node_count() && (!inside(w as usize) || inside(v))
+    }
+
+    /// Node `v`'s successors that count.
     fn successors(&self, v: usize) -> impl Iterator<Item = u32> + '_ {
         let (start, end) = self.range(v);
-        let n = self.node_count();
-        self.targets[start..end].iter().copied().filter(move |&w| (w as usize) < n)
+        self.targets[start..end].iter().copied().filter(move |&w| self.counts(v, w))
     }
 }
 
@@ -72,7 +83,8 @@ pub fn immediate_dominators(g: Csr<'_>, root: u32) -> Vec<u32> {
     loop {
         let end = g.range(vert[i] as usize).1;
         let from = cursor[i] as usize;
-        let next = g.targets[from..end].iter().position(|&w| (w as usize) < n && pre[w as usize] == 0);
+        let v = vert[i] as usize;
+        let next = g.targets[from..end].iter().position(|&w| g.counts(v, w) && pre[w as usize] == 0);
         match next {
             Some(k) => {
                 let w = g.targets[from + k];
@@ -259,10 +271,22 @@ mod tests {
 
     fn idoms(n: usize, edges: &[(u32, u32)], root: u32) -> Vec<u32> {
         let (offsets, targets) = csr(n, edges);
-        immediate_dominators(Csr { offsets: &offsets, targets: &targets }, root)
+        immediate_dominators(Csr { offsets: &offsets, targets: &targets, closed: None }, root)
     }
 
     const X: u32 = UNREACHABLE;
+
+    #[test]
+    fn closed_set() {
+        // 0 → 1 → 3 and 0 → 2 → 3 → 4; {0, 1, 3, 4} closed: 2 → 3 enters it from outside.
+        let (offsets, targets) = csr(5, &[(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)]);
+        let closed = [true, true, false, true, true];
+        let g = |closed| Csr { offsets: &offsets, targets: &targets, closed };
+        assert_eq!(immediate_dominators(g(None), 0), [0, 0, 0, 0, 3]);
+        assert_eq!(immediate_dominators(g(Some(&closed)), 0), [0, 0, 0, 1, 3]);
+        // Nodes missing from the slice are outside the set.
+        assert_eq!(immediate_dominators(g(Some(&closed[..1])), 1), [X, 1, X, 1, 3]);
+    }
 
     #[test]
     fn diamond() {
@@ -299,10 +323,10 @@ mod tests {
         assert_eq!(retained_sizes(&idom, &[1, 2, 3, 4]), [3, 2, 0, 0]);
         assert_eq!(idoms(4, &e, 4), [X; 4]);
         assert_eq!(idoms(0, &[], 0), Vec::<u32>::new());
-        let g = Csr { offsets: &[], targets: &[] };
+        let g = Csr { offsets: &[], targets: &[], closed: None };
         assert_eq!(immediate_dominators(g, 0), Vec::<u32>::new());
         // Offsets beyond the targets, decreasing offsets.
-        let g = Csr { offsets: &[0, 5, 1, 9], targets: &[1, 2] };
+        let g = Csr { offsets: &[0, 5, 1, 9], targets: &[1, 2], closed: None };
         assert_eq!(immediate_dominators(g, 0), [0, 0, 0]);
         // retained_sizes on input that is not a dominator tree: a cycle, a bad entry.
         assert_eq!(retained_sizes(&[0, 2, 1, 99, X], &[1, 1, 1, 1]), [1, 0, 0, 0, 0]);

@@ -27,8 +27,8 @@
 //! internalized string is a root too (the string table's, as V8's snapshots count it).
 //! Native memory holds stale words (freed buffers), so its pointers are roots only of
 //! objects the other roots do not reach: they may keep some garbage alive, never the
-//! reverse. (Not yet true: that garbage's edges into what the other roots reach still
-//! count for paths and dominators.)
+//! reverse. What the other roots reach is the *certain* set; an edge into it from outside
+//! (from what only native memory reaches) counts for no path, distance or dominator.
 //! A synthetic root node (id [`Graph::root`]) points to every root object.
 //!
 //! **Distance** is DevTools' (see [`Graph::distances`]): the number of strong edges from
@@ -160,6 +160,8 @@ pub struct Graph {
     pub dist: Vec<u32>,
     /// Each object's predecessor on one shortest path (`UNREACHABLE` if none).
     pub parent: Vec<u32>,
+    /// What the roots other than native memory reach (the synthetic root included).
+    certain: Vec<bool>,
     pub stats: GraphStats,
     index: Index,
     /// Dominators and retained sizes, computed on first use.
@@ -329,6 +331,7 @@ impl Graph {
             roots: Vec::new(),
             dist: Vec::new(),
             parent: Vec::new(),
+            certain: Vec::new(),
             stats: GraphStats::default(),
             index: Index { page_bits: l.page_size_bits, ..Index::default() },
             retained: std::cell::OnceCell::new(),
@@ -421,9 +424,9 @@ impl Graph {
         // Native memory holds stale words (freed buffers: a heap snapshot's own tables
         // name nearly every object): they keep alive only what no other root reaches.
         let certain: Vec<u32> = roots.iter().filter(|r| r.1 != RootKind::Native).map(|r| r.0).collect();
-        let reached = g.reached(&certain);
-        g.roots = roots.into_iter().filter(|r| r.1 != RootKind::Native || !reached[r.0 as usize]).collect();
-        drop(reached);
+        g.certain = g.reached(&certain);
+        g.certain.push(true);
+        g.roots = roots.into_iter().filter(|r| r.1 != RootKind::Native || !g.certain[r.0 as usize]).collect();
         g.targets.extend(g.roots.iter().map(|r| r.0));
         g.offsets.push(g.targets.len() as u32);
         stats.roots = g.roots.len() as u64;
@@ -459,8 +462,9 @@ impl Graph {
 
     /// Distances from the roots over strong edges, as DevTools counts them: objects
     /// reachable from a global object first (the user roots: each global at distance 1),
-    /// then the rest from the other roots; an edge into a backing store or property cell
-    /// costs nothing (a path reads `obj.name`, not `obj → PropertyArray → value`).
+    /// then the rest from the other roots, native memory last; an edge into a backing
+    /// store or property cell costs nothing (a path reads `obj.name`, not `obj →
+    /// PropertyArray → value`). No edge into the certain set from outside it counts.
     fn distances(&mut self, l: &Layout) {
         let n = self.addrs.len() + 1;
         let (mut dist, mut parent) = (vec![UNREACHABLE; n], vec![UNREACHABLE; n]);
@@ -476,8 +480,9 @@ impl Graph {
                 t == l.type_js_global_object || t == l.type_js_global_proxy
             })
             .collect();
-        let rest: Vec<u32> = self.roots.iter().map(|r| r.0).collect();
-        for seeds in [globals, rest] {
+        let (native, rest): (Vec<Root>, Vec<Root>) = self.roots.iter().partition(|r| r.1 == RootKind::Native);
+        let ids = |roots: Vec<Root>| roots.into_iter().map(|r| r.0).collect::<Vec<u32>>();
+        for seeds in [globals, ids(rest), ids(native)] {
             let mut queue = std::collections::VecDeque::new();
             for s in seeds {
                 if dist[s as usize] == UNREACHABLE {
@@ -488,7 +493,7 @@ impl Graph {
             // 0-1 breadth-first search: free edges go to the front of the queue.
             while let Some(x) = queue.pop_front() {
                 for &t in self.edges(x) {
-                    if t & WEAK != 0 || t == root {
+                    if t & WEAK != 0 || t == root || (self.certain[t as usize] && !self.certain[x as usize]) {
                         continue;
                     }
                     let cost = u32::from(!free(self.types[t as usize]));
@@ -512,7 +517,7 @@ impl Graph {
     /// time they are asked for.
     pub fn retained(&self) -> &Retained {
         self.retained.get_or_init(|| {
-            let csr = Csr { offsets: &self.offsets, targets: &self.targets };
+            let csr = Csr { offsets: &self.offsets, targets: &self.targets, closed: Some(&self.certain) };
             let idom = immediate_dominators(csr, self.root());
             let mut shallow = self.sizes.clone();
             shallow.push(0);
