@@ -31,8 +31,6 @@ Example:
     run,
 };
 
-/// How far up the class hierarchy we follow the metadata.
-
 fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let v8 = s.v8()?;
     let h = s.heap()?;
