@@ -480,9 +480,10 @@ impl Graph {
                 t == l.type_js_global_object || t == l.type_js_global_proxy
             })
             .collect();
-        let (native, rest): (Vec<Root>, Vec<Root>) = self.roots.iter().partition(|r| r.1 == RootKind::Native);
-        let ids = |roots: Vec<Root>| roots.into_iter().map(|r| r.0).collect::<Vec<u32>>();
-        for seeds in [globals, ids(rest), ids(native)] {
+        let roots = |native: bool| -> Vec<u32> {
+            self.roots.iter().filter(|r| (r.1 == RootKind::Native) == native).map(|r| r.0).collect()
+        };
+        for seeds in [globals, roots(false), roots(true)] {
             let mut queue = std::collections::VecDeque::new();
             for s in seeds {
                 if dist[s as usize] == UNREACHABLE {
