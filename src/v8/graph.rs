@@ -43,7 +43,7 @@ use std::sync::Arc;
 use super::dominators::{immediate_dominators, retained_sizes, Csr};
 use super::heap::Heap;
 use super::layout::Layout;
-use super::scan::{self, each_page, word_at, words, FastMap, Mapped, Maps, Page};
+use super::scan::{self, each_page, object_size, raw_body, word_at, words, FastMap, Mapped, Maps, Page};
 use crate::target::{Addr, Error, Region, Result};
 
 /// The high bit of an edge target marks a weak reference.
@@ -551,62 +551,6 @@ fn map_sizes(h: &Heap, maps: &Maps) -> FastMap<u8> {
     maps.iter()
         .map(|(m, _)| (m, h.t.read_u8(Addr(m - h.l.heap_object_tag + h.l.map_instance_size_in_words)).unwrap_or(0)))
         .collect()
-}
-
-/// The size of the object whose bytes start `b` (as far as its page holds them), by
-/// V8's rules, or None when its type has no formula here (or its length is not sane).
-pub fn object_size(l: &Layout, ty: u16, size_in_words: u8, b: &[u8]) -> Option<u64> {
-    if size_in_words != 0 {
-        return Some(u64::from(size_in_words) * l.tagged_size);
-    }
-    let t = u64::from(ty);
-    let slot = l.tagged_size;
-    let smi = |off: u64| -> Option<u64> {
-        let w = word_at(b, off as usize);
-        (w & l.smi_tag_mask == l.smi_tag).then(|| ((w as i64) >> l.smi_shift()) as u64).filter(|&n| n < 1 << 32)
-    };
-    let u32_at = |off: u64| b.get(off as usize..off as usize + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]));
-    let round = |n: u64| n.div_ceil(slot) * slot;
-    let is = |o: Option<u64>| o == Some(t);
-    let size = if l.is_string_type(ty) {
-        if t & l.string_representation_mask != l.seq_string_tag {
-            return None;
-        }
-        let len = u64::from(u32_at(l.string_length)?);
-        let two = t & l.string_encoding_mask == l.two_byte_string_tag;
-        round(l.seq_one_byte_chars + if two { 2 * len } else { len })
-    } else if (l.type_fixed_array..l.type_byte_array).contains(&t)
-        || (l.first_context_type..=l.last_context_type).contains(&t)
-        || t == l.type_fixed_double_array
-        || is(l.type_weak_fixed_array)
-    {
-        l.fixed_array_data + smi(l.fixed_array_length)? * slot
-    } else if t == l.type_byte_array {
-        round(l.fixed_array_data + smi(l.fixed_array_length)?)
-    } else if t == l.type_property_array {
-        l.fixed_array_data + (smi(l.fixed_array_length)? & ((1 << l.property_array_length_bits) - 1)) * slot
-    } else if is(l.type_weak_array_list) {
-        l.weak_array_list_data + smi(l.weak_array_list_capacity)? * slot
-    } else if t == l.type_descriptor_array || is(l.type_strong_descriptor_array) {
-        let n = b.get(l.descriptors_number_of_all as usize..l.descriptors_number_of_all as usize + 2)?;
-        l.descriptors_header_size + u64::from(u16::from_le_bytes([n[0], n[1]])) * l.desc_size * slot
-    } else if t == l.type_bigint {
-        l.bigint_digits + u64::from(u32_at(l.bigint_bitfield)? >> l.bigint_length_shift & 0x3fff_ffff) * 8
-    } else {
-        return None;
-    };
-    (size >= slot).then_some(size)
-}
-
-/// Whether the body of an object of type `ty` holds no tagged slots (only its map word).
-fn raw_body(l: &Layout, ty: u16) -> bool {
-    let t = u64::from(ty);
-    (l.is_string_type(ty)
-        && matches!(t & l.string_representation_mask, r if r == l.seq_string_tag || r == l.external_string_tag))
-        || t == l.type_heap_number
-        || t == l.type_bigint
-        || t == l.type_byte_array
-        || t == l.type_fixed_double_array
 }
 
 /// Pass 2 on one page: walk it from object to object (see the module's header).

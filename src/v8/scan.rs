@@ -13,7 +13,10 @@
 //!    candidate. A candidate of a JavaScript object type is kept if its properties slot
 //!    is a Smi or points to a store of names and its elements slot points to a store of
 //!    the kind its map's elements kind calls for (this rejects the look-alikes inside
-//!    maps, functions and native contexts).
+//!    maps, functions and native contexts). The bodies of free-list blocks and of
+//!    objects made of raw bytes (sequential strings, byte and double arrays) are skipped
+//!    whole: they may hold stale copies of dead objects (on a fresh node 26 core, a dead
+//!    string's characters held a dead object of the fixture's `Churn`).
 //!
 //! Each pass reads each page's live area in one block; nothing is read word by word. The
 //! word loops run on a helper thread ([`crate::helper`]) while this thread reads the
@@ -610,6 +613,12 @@ fn candidates((l, maps): &(Arc<Layout>, Arc<Maps>), p: &Page, b: &[u8]) -> Candi
                 c.free_list_bytes += size as u64;
                 i = here + size;
             }
+        } else if raw_body(l, ty) {
+            // A string's characters, a byte or double array's contents: raw bytes, maybe
+            // stale (V8 does not clear the memory it makes them of), skipped whole.
+            if let Some(end) = object_size(l, ty, 0, &b[here..]).and_then(|size| skip(maps, b, here, size as usize)) {
+                i = end;
+            }
         } else if l.is_js_object_type(ty) && here + elems_off + slot <= b.len() {
             c.js.push(Found {
                 addr: Addr(p.start + here as u64),
@@ -621,6 +630,62 @@ fn candidates((l, maps): &(Arc<Layout>, Arc<Maps>), p: &Page, b: &[u8]) -> Candi
         }
     }
     c
+}
+
+/// The size of the object whose bytes start `b` (as far as its page holds them), by
+/// V8's rules, or None when its type has no formula here (or its length is not sane).
+pub fn object_size(l: &Layout, ty: u16, size_in_words: u8, b: &[u8]) -> Option<u64> {
+    if size_in_words != 0 {
+        return Some(u64::from(size_in_words) * l.tagged_size);
+    }
+    let t = u64::from(ty);
+    let slot = l.tagged_size;
+    let smi = |off: u64| -> Option<u64> {
+        let w = word_at(b, off as usize);
+        (w & l.smi_tag_mask == l.smi_tag).then(|| ((w as i64) >> l.smi_shift()) as u64).filter(|&n| n < 1 << 32)
+    };
+    let u32_at = |off: u64| b.get(off as usize..off as usize + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]));
+    let round = |n: u64| n.div_ceil(slot) * slot;
+    let is = |o: Option<u64>| o == Some(t);
+    let size = if l.is_string_type(ty) {
+        if t & l.string_representation_mask != l.seq_string_tag {
+            return None;
+        }
+        let len = u64::from(u32_at(l.string_length)?);
+        let two = t & l.string_encoding_mask == l.two_byte_string_tag;
+        round(l.seq_one_byte_chars + if two { 2 * len } else { len })
+    } else if (l.type_fixed_array..l.type_byte_array).contains(&t)
+        || (l.first_context_type..=l.last_context_type).contains(&t)
+        || t == l.type_fixed_double_array
+        || is(l.type_weak_fixed_array)
+    {
+        l.fixed_array_data + smi(l.fixed_array_length)? * slot
+    } else if t == l.type_byte_array {
+        round(l.fixed_array_data + smi(l.fixed_array_length)?)
+    } else if t == l.type_property_array {
+        l.fixed_array_data + (smi(l.fixed_array_length)? & ((1 << l.property_array_length_bits) - 1)) * slot
+    } else if is(l.type_weak_array_list) {
+        l.weak_array_list_data + smi(l.weak_array_list_capacity)? * slot
+    } else if t == l.type_descriptor_array || is(l.type_strong_descriptor_array) {
+        let n = b.get(l.descriptors_number_of_all as usize..l.descriptors_number_of_all as usize + 2)?;
+        l.descriptors_header_size + u64::from(u16::from_le_bytes([n[0], n[1]])) * l.desc_size * slot
+    } else if t == l.type_bigint {
+        l.bigint_digits + u64::from(u32_at(l.bigint_bitfield)? >> l.bigint_length_shift & 0x3fff_ffff) * 8
+    } else {
+        return None;
+    };
+    (size >= slot).then_some(size)
+}
+
+/// Whether the body of an object of type `ty` holds no tagged slots (only its map word).
+pub fn raw_body(l: &Layout, ty: u16) -> bool {
+    let t = u64::from(ty);
+    (l.is_string_type(ty)
+        && matches!(t & l.string_representation_mask, r if r == l.seq_string_tag || r == l.external_string_tag))
+        || t == l.type_heap_number
+        || t == l.type_bigint
+        || t == l.type_byte_array
+        || t == l.type_fixed_double_array
 }
 
 /// What [`candidates`] found on a page.
@@ -641,8 +706,15 @@ pub fn free_block(l: &Layout, maps: &Maps, b: &[u8], at: usize) -> Option<usize>
     let size =
         (size & l.smi_tag_mask == l.smi_tag).then(|| size >> l.smi_shift())?.checked_mul(l.free_space_size_unit)?;
     let size = usize::try_from(size).ok().filter(|&s| s >= 2 * slot && s % slot == 0)?;
+    skip(maps, b, at, size).map(|end| end - at)
+}
+
+/// Where the object of `size` bytes at `b[at..]` ends, believed only if it fits the page
+/// and is followed by another object (a map word), by zeros (memory V8 treats as free)
+/// or by the end of the page's live area.
+fn skip(maps: &Maps, b: &[u8], at: usize, size: usize) -> Option<usize> {
     let end = at.checked_add(size).filter(|&e| e <= b.len())?;
-    (end == b.len() || maps.get(word_at(b, end)).is_some() || word_at(b, end) == 0).then_some(size)
+    (end == b.len() || maps.get(word_at(b, end)).is_some() || word_at(b, end) == 0).then_some(end)
 }
 
 /// An object the scan found, with its header words. (They are copied out of the page
