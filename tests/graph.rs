@@ -118,6 +118,12 @@ mod references_on {
 fn scan_objects_start_graph_objects(version: &str) {
     let graph = mdb_core(&node(version), &core(version, "values.js"), &["::jsgraph"]);
     assert!(graph.ok().contains("implausible free-list blocks => 0\n"), "{}", graph.stdout);
+    // Each Isolate is its glibc malloc chunk (45 KB on node 12, 71 KB on 26), not a window
+    // around its Heap: that window's unrelated words made (Isolate) roots V8 does not have.
+    assert!(graph.stdout.contains("Isolates bounded by a window => 0\n"), "{}", graph.stdout);
+    let isolate = graph.stdout.lines().find_map(|l| l.split("Isolate size (bytes) => ").nth(1));
+    let isolate: u64 = isolate.and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!((32 << 10..128 << 10).contains(&isolate), "{}", graph.stdout);
     let stats = mdb_core(&node(version), &core(version, "values.js"), &["::findjsobjects -v"]);
     // Whether there are free-list blocks depends on the GCs before the core; there is
     // always an allocation area (node 12's FREE_SPACE_TYPE is checked in tests/layout.rs).
@@ -296,7 +302,8 @@ fn snapshot_class_retained(snap: &common::snapshot::Snapshot) -> std::collection
 }
 
 /// Retained sizes against the dominator tree computed from V8's own snapshot of the same
-/// process: each of the fixture's classes (one group each), and `process`, within 1%.
+/// process: each of the fixture's classes (one group each), and `process`, within 1% (see
+/// below for the exceptions).
 fn retained_oracle(version: &str) {
     let (core, snapshot) = common::core_and_snapshot(version, "retainers.js");
     let r = mdb_core(&node(version), &core, &["::findjsobjects -s"]);
@@ -326,24 +333,22 @@ fn retained_oracle(version: &str) {
         };
         snap.find("closure", class).into_iter().map(held).max().unwrap_or(0)
     };
+    // Not explained yet (issue 9's note): `process` on node 12-14 and Debian's 18 retains
+    // 2-9% more here. (On 15-19 it retained up to 2x more until the startup object cache,
+    // which holds code objects before V8 10, was taken for a root; no one kind of the
+    // snapshot's roots left out makes up the rest.)
+    let unexplained = ["12.22.12", "13.14.0", "14.21.3", common::DEBIAN_NODE];
     let classes = CLASSES.iter().map(|c| c.0).chain(["process"]);
     let report: Vec<String> = classes
         .map(|class| {
             let (mine, theirs) = (ours[class].2, oracle.get(class).copied().unwrap_or(0));
             let slack = if stack_held.contains(&class) { constructor(class) } else { 0 };
-            let ok = mine + theirs / 100 >= theirs && mine <= theirs + slack + theirs / 100;
+            let percent = if class == "process" && unexplained.contains(&version) { 10 } else { 1 };
+            let ok = mine + theirs / 100 >= theirs && mine <= theirs + slack + theirs * percent / 100;
             format!("{} {class}: ours {mine}, the snapshot's {theirs} (+{slack})", if ok { "ok" } else { "DIFFERS" })
         })
         .collect();
-    // Not explained yet (issue 9's note): `process` on the lines 12-19 and Debian's 18 (up
-    // to 2x here, or less).
-    let unexplained =
-        ["12.22.12", "13.14.0", "14.21.3", "15.14.0", "16.20.2", "17.9.1", "18.20.8", "19.8.1", common::DEBIAN_NODE];
-    for line in &report {
-        let class = line.split(' ').nth(1).unwrap().trim_end_matches(':');
-        let known = class == "process" && unexplained.contains(&version);
-        assert!(line.starts_with("ok") || known, "{}", report.join("\n"));
-    }
+    assert!(report.iter().all(|line| line.starts_with("ok")), "{}", report.join("\n"));
 }
 mod retained_oracle_on {
     use super::retained_oracle;

@@ -2,18 +2,20 @@
 //!
 //! ```text
 //! > ::jsgraph
-//! jsgraph:                     heap objects => 44867
-//! jsgraph:             shallow size (bytes) => 3325368
-//! jsgraph:                       references => 289825
-//! jsgraph:                  weak references => 5489
-//! jsgraph:                            roots => 19095
-//! jsgraph:                reachable objects => 42821
-//! jsgraph:           reachable size (bytes) => 3121496
-//! jsgraph:         sized by the next object => 1801
+//! jsgraph:                     heap objects => 44953
+//! jsgraph:             shallow size (bytes) => 3334240
+//! jsgraph:                       references => 287570
+//! jsgraph:                  weak references => 5533
+//! jsgraph:                            roots => 16233
+//! jsgraph:                reachable objects => 42826
+//! jsgraph:           reachable size (bytes) => 3117448
+//! jsgraph:         sized by the next object => 1815
 //! jsgraph: unreadable heap bytes (left out) => 0
 //! jsgraph:     implausible free-list blocks => 0
-//! jsgraph:   native memory searched (bytes) => 782450688
-//! jsgraph:           elapsed time (seconds) => 0.86
+//! jsgraph:   native memory searched (bytes) => 916668416
+//! jsgraph:             Isolate size (bytes) => 63792
+//! jsgraph:     Isolates bounded by a window => 0
+//! jsgraph:           elapsed time (seconds) => 1.04
 //! ```
 
 use std::fmt::Write;
@@ -34,25 +36,27 @@ objects of every kind and their shallow size, references (weak ones apart), root
 what is reachable from a root, objects sized by the distance to the next object (types
 without a size formula here), heap page bytes that could not be read (left out),
 free-list blocks whose size cannot be true (a damaged core: what follows them is
-walked word by word), the
-native memory searched for roots, and the build time. ::help jsretainers says what
-counts as a root.
+walked word by word), the native memory searched for roots, the bytes of the Isolates
+whose words are roots and how many of them were taken as a window around their Heap
+(their malloc chunk was not found: see ::help jsretainers), and the build time.
+::help jsretainers says what counts as a root.
 
 Example (tests/fixtures/retainers.js, node 20):
   > ::jsgraph
-  jsgraph:                     heap objects => 44867
-  jsgraph:             shallow size (bytes) => 3325368
-  jsgraph:                       references => 289825
-  jsgraph:                  weak references => 5489
-  jsgraph:                            roots => 19095
-  jsgraph:                reachable objects => 42821
-  jsgraph:           reachable size (bytes) => 3121496
-  jsgraph:         sized by the next object => 1801
+  jsgraph:                     heap objects => 44953
+  jsgraph:             shallow size (bytes) => 3334240
+  jsgraph:                       references => 287570
+  jsgraph:                  weak references => 5533
+  jsgraph:                            roots => 16233
+  jsgraph:                reachable objects => 42826
+  jsgraph:           reachable size (bytes) => 3117448
+  jsgraph:         sized by the next object => 1815
   jsgraph: unreadable heap bytes (left out) => 0
   jsgraph:     implausible free-list blocks => 0
-//! jsgraph:     implausible free-list blocks => 0
-  jsgraph:   native memory searched (bytes) => 782450688
-  jsgraph:           elapsed time (seconds) => 0.86
+  jsgraph:   native memory searched (bytes) => 916668416
+  jsgraph:             Isolate size (bytes) => 63792
+  jsgraph:     Isolates bounded by a window => 0
+  jsgraph:           elapsed time (seconds) => 1.04
 ",
     options: Spec(""),
     run,
@@ -62,7 +66,7 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let g = s.graph("jsgraph")?;
     let st = &g.stats;
-    let rows: [(&str, String); 12] = [
+    let rows: [(&str, String); 14] = [
         ("heap objects", st.objects.to_string()),
         ("shallow size (bytes)", st.bytes.to_string()),
         ("references", st.edges.to_string()),
@@ -74,6 +78,8 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         ("unreadable heap bytes (left out)", st.unreadable_bytes.to_string()),
         ("implausible free-list blocks", st.implausible_free_blocks.to_string()),
         ("native memory searched (bytes)", st.native_bytes.to_string()),
+        ("Isolate size (bytes)", st.isolate_bytes.to_string()),
+        ("Isolates bounded by a window", st.isolates_by_window.to_string()),
         ("elapsed time (seconds)", format!("{:.2}", st.seconds)),
     ];
     for (label, value) in rows {

@@ -21,9 +21,11 @@
 //! **Roots.** No metadata locates V8's root lists, so roots are found by where a strong
 //! pointer to an object start lies in memory outside the V8 heap (not in any heap chunk,
 //! FROM pages included, and not executable), classed by [`RootKind`]: the Isolate (the
-//! words within `isolate_roots_window` bytes of the Heap pointer that page headers
-//! hold, and the vectors of objects those words point to), global handle blocks (their
-//! strong nodes only), V8's frames on the threads' stacks, and any other native memory. Every
+//! words of the malloc chunk that holds the Heap page headers point to, which is a member
+//! of the Isolate, or where the allocator is not glibc's, those within
+//! `isolate_roots_window` bytes of the Heap; and the vectors of objects those words
+//! point to), global handle blocks (their strong nodes only), the Isolate's eternal
+//! handles, V8's frames on the threads' stacks, and any other native memory. Every
 //! internalized string is a root too (the string table's, as V8's snapshots count it).
 //! Native memory holds stale words (freed buffers), so its pointers are roots only of
 //! objects the other roots do not reach: they may keep some garbage alive, never the
@@ -43,6 +45,7 @@ use std::sync::Arc;
 use super::dominators::{immediate_dominators, retained_sizes, Csr};
 use super::heap::Heap;
 use super::layout::Layout;
+use super::malloc;
 use super::scan::{self, each_page, object_size, raw_body, word_at, words, FastMap, Mapped, Maps, Page};
 use crate::target::{Addr, Error, Region, Result};
 
@@ -54,6 +57,10 @@ pub const UNREACHABLE: u32 = u32::MAX;
 const ROOT_BLOCK: usize = 1 << 20;
 /// The longest vector of objects of the Isolate's looked at (bytes).
 const MAX_VECTOR: u64 = 1 << 24;
+/// Slots in a block of eternal handles (EternalHandles::kSize), and the most eternal
+/// handles believed (node makes a few hundred).
+const ETERNAL_BLOCK: u64 = 256;
+const MAX_ETERNAL: u64 = 1 << 20;
 /// Pass 2 marks the sizes it took from the next object's start with this bit.
 const FALLBACK: u32 = 1 << 31;
 /// The most objects the graph holds (ids must stay below the weak bit).
@@ -65,13 +72,15 @@ pub type Root = (u32, RootKind, u64);
 /// Where a root pointer was found, the most certain first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RootKind {
-    /// Within `isolate_roots_window` bytes of the Isolate's Heap.
+    /// In the Isolate (see [`isolates`]).
     Isolate,
     /// An internalized string: the string table (native memory since V8 9.1) holds
     /// them, weakly for the GC, strongly for V8's heap snapshots.
     StringTable,
     /// A strong node of a global handle block.
     GlobalHandles,
+    /// A slot of the Isolate's eternal handles (see [`eternal_handles`]).
+    EternalHandles,
     /// A word of a V8 frame (JavaScript, entry, exit...) on a thread's stack.
     Stack,
     /// Any other memory outside the V8 heap, for objects the other roots do not reach.
@@ -79,14 +88,21 @@ pub enum RootKind {
 }
 
 impl RootKind {
-    pub const ALL: [RootKind; 5] =
-        [RootKind::Isolate, RootKind::StringTable, RootKind::GlobalHandles, RootKind::Stack, RootKind::Native];
+    pub const ALL: [RootKind; 6] = [
+        RootKind::Isolate,
+        RootKind::StringTable,
+        RootKind::GlobalHandles,
+        RootKind::EternalHandles,
+        RootKind::Stack,
+        RootKind::Native,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             RootKind::Isolate => "(Isolate)",
             RootKind::StringTable => "(Internalized strings)",
             RootKind::GlobalHandles => "(Global handles)",
+            RootKind::EternalHandles => "(Eternal handles)",
             RootKind::Stack => "(Stack roots)",
             RootKind::Native => "(native memory)",
         }
@@ -107,6 +123,10 @@ pub struct GraphStats {
     /// Free-list blocks (FreeSpace objects) whose size does not fit the page.
     pub implausible_free_blocks: u64,
     pub native_bytes: u64,
+    /// The bytes of the Isolates whose words are (Isolate) roots, and how many Isolates
+    /// were bounded by `isolate_roots_window` (their malloc chunk was not found).
+    pub isolate_bytes: u64,
+    pub isolates_by_window: u64,
     pub roots: u64,
     pub reachable: u64,
     pub reachable_bytes: u64,
@@ -410,7 +430,10 @@ impl Graph {
         }
 
         // The roots, then the synthetic root's edges.
-        let (mut roots, native) = find_roots(h, regions, &chunks, &g.index, &mut meter)?;
+        let isolates = isolates(h, regions, &chunks);
+        stats.isolate_bytes = isolates.iter().map(|i| i.end - i.start).sum();
+        stats.isolates_by_window = isolates.iter().filter(|i| !i.chunk).count() as u64;
+        let (mut roots, native) = find_roots(h, regions, &chunks, &isolates, &g.index, &mut meter)?;
         roots.extend(
             (0..g.root())
                 .filter(|&i| l.is_internalized_string_type(g.types[i as usize]))
@@ -637,16 +660,12 @@ fn find_roots(
     h: &Heap,
     regions: &[Region],
     chunks: &[Page],
+    isolates: &[Isolate],
     index: &Index,
     meter: &mut scan::Meter,
 ) -> Result<(Vec<Root>, u64)> {
     let l = h.l;
-    let mut heaps: Vec<u64> = chunks.iter().map(|p| p.heap).filter(|&x| x != 0).collect();
-    heaps.sort_unstable();
-    heaps.dedup();
-    let window = l.isolate_roots_window;
-    let in_isolate =
-        |at: u64| heaps.iter().any(|&hp| at >= hp.saturating_sub(window) && at < hp.saturating_add(window));
+    let in_isolate = |at: u64| isolates.iter().any(|i| i.start <= at && at < i.end);
     // The words of V8's frames on each thread's stack (the rest of a stack is native memory).
     let reg = |tid: u64, name: &str| h.t.register(tid, name).ok().map(Addr);
     let stacks: Vec<(u64, u64)> =
@@ -720,11 +739,17 @@ fn find_roots(
         i > 0 && a < holes[i - 1].1
     };
     let vector_start = found.len();
-    for &hp in &heaps {
-        found.extend(isolate_vectors(h, index, hp, &in_heap));
+    for i in isolates {
+        found.extend(isolate_vectors(h, index, i, &in_heap));
     }
     let mut vectors: Vec<u64> = found[vector_start..].iter().map(|f| f.1).collect();
     vectors.sort_unstable();
+    let eternal_start = found.len();
+    for i in isolates {
+        found.extend(eternal_handles(h, index, i, &in_heap));
+    }
+    let mut eternal: Vec<u64> = found[eternal_start..].iter().map(|f| f.1).collect();
+    eternal.sort_unstable();
     block_starts.sort_unstable();
     strong.sort_unstable();
     let in_block = |at: u64| {
@@ -739,6 +764,8 @@ fn find_roots(
                 RootKind::GlobalHandles
             } else if in_isolate(at) || vectors.binary_search(&at).is_ok() {
                 RootKind::Isolate
+            } else if eternal.binary_search(&at).is_ok() {
+                RootKind::EternalHandles
             } else if stacks.iter().any(|&(s, e)| s <= at && at < e) {
                 RootKind::Stack
             } else {
@@ -753,14 +780,39 @@ fn find_roots(
     Ok((roots, searched))
 }
 
+/// The bytes `[start, end)` taken to be an Isolate, and whether they are its malloc chunk.
+pub struct Isolate {
+    start: u64,
+    end: u64,
+    chunk: bool,
+}
+
+/// The Isolates of the heap chunks' Heap pointers (the Heap is a member of the Isolate):
+/// the malloc chunk that holds the Heap where the allocator is glibc's
+/// ([`malloc::chunk_holding`]), else the `isolate_roots_window` bytes on either side.
+fn isolates(h: &Heap, regions: &[Region], chunks: &[Page]) -> Vec<Isolate> {
+    let mut heaps: Vec<u64> = chunks.iter().map(|p| p.heap).filter(|&x| x != 0).collect();
+    heaps.sort_unstable();
+    heaps.dedup();
+    let window = h.l.isolate_roots_window;
+    let isolate = |hp: u64| {
+        let region = regions.iter().find(|r| r.start.0 <= hp && hp < r.end());
+        match region.and_then(|r| malloc::chunk_holding(h.t, r, hp)) {
+            Some((start, end)) => Isolate { start, end, chunk: true },
+            None => Isolate { start: hp.saturating_sub(window), end: hp.saturating_add(window), chunk: false },
+        }
+    };
+    heaps.into_iter().map(isolate).collect()
+}
+
 /// The Isolate's vectors of objects in native memory (the startup object cache, a
-/// `std::vector<Object>`): every (begin, end, capacity) triple of words around the Heap
-/// `hp` whose [begin, end) lies outside the V8 heap, holds only Smis and pointers to
-/// object starts and at least one of these. Returns (object, where) of each pointer.
-fn isolate_vectors(h: &Heap, index: &Index, hp: u64, in_heap: &dyn Fn(u64) -> bool) -> Vec<(u32, u64)> {
+/// `std::vector<Object>`): every (begin, end, capacity) triple of words of the Isolate
+/// whose [begin, end) lies outside the V8 heap and holds only Smis and heap object
+/// pointers (before V8 10, code objects among them: not in the graph), at least one of
+/// them to an object start. Returns (object, where) of each pointer to an object start.
+fn isolate_vectors(h: &Heap, index: &Index, i: &Isolate, in_heap: &dyn Fn(u64) -> bool) -> Vec<(u32, u64)> {
     let l = h.l;
-    let start = hp.saturating_sub(l.isolate_roots_window);
-    let Ok(b) = h.t.read_vec(Addr(start), (2 * l.isolate_roots_window) as usize) else { return Vec::new() };
+    let Ok(b) = h.t.read_vec(Addr(i.start), (i.end - i.start) as usize) else { return Vec::new() };
     let w: Vec<u64> = words(&b).collect();
     let mut out = Vec::new();
     for t in w.windows(3) {
@@ -770,25 +822,48 @@ fn isolate_vectors(h: &Heap, index: &Index, hp: u64, in_heap: &dyn Fn(u64) -> bo
             continue;
         }
         let Ok(v) = h.t.read_vec(Addr(begin), len as usize) else { continue };
-        let ids: Option<Vec<Option<u32>>> = words(&v)
-            .map(|x| {
-                if x & l.smi_tag_mask == l.smi_tag {
-                    Some(None)
-                } else {
-                    index
-                        .id(x.wrapping_sub(l.heap_object_tag))
-                        .map(Some)
-                        .filter(|_| x & l.heap_object_tag_mask == l.heap_object_tag)
-                }
-            })
-            .collect();
-        for (k, id) in ids.into_iter().flatten().enumerate() {
-            if let Some(id) = id {
-                out.push((id, begin + 8 * k as u64));
-            }
+        let tagged = |x: u64| x & l.smi_tag_mask == l.smi_tag || x & l.heap_object_tag_mask == l.heap_object_tag;
+        if !words(&v).all(tagged) {
+            continue;
         }
+        let ids = words(&v).enumerate().filter(|(_, x)| x & l.heap_object_tag_mask == l.heap_object_tag);
+        out.extend(ids.filter_map(|(k, x)| Some((index.id(x - l.heap_object_tag)?, begin + 8 * k as u64))));
     }
     out
+}
+
+/// The Isolate's eternal handles (V8's EternalHandles, where node keeps per-isolate
+/// strings, symbols and templates): a word of the Isolate points to them, outside the V8
+/// heap, laid out as `{int size_; std::vector<Address*> blocks_; std::vector<int>
+/// young_node_indices_}` with `ETERNAL_BLOCK` slots a block (src/handles/global-handles.h,
+/// the same from V8 7 to 14). Recognized by `blocks_` holding exactly
+/// ceil(size_ / ETERNAL_BLOCK) blocks whose first `size_` slots all hold heap object
+/// pointers. Returns (object, where) of each slot that points to an object start.
+fn eternal_handles(h: &Heap, index: &Index, i: &Isolate, in_heap: &dyn Fn(u64) -> bool) -> Vec<(u32, u64)> {
+    let l = h.l;
+    let Ok(b) = h.t.read_vec(Addr(i.start), (i.end - i.start) as usize) else { return Vec::new() };
+    let slots = |p: u64| -> Option<Vec<(u32, u64)>> {
+        let w: Vec<u64> = words(&h.t.read_vec(Addr(p), 7 * 8).ok()?).collect();
+        let (size, begin, end, cap) = (w[0] & 0xffff_ffff, w[1], w[2], w[3]);
+        let young_sane = w[4] <= w[5] && w[5] <= w[6];
+        let blocks = size.div_ceil(ETERNAL_BLOCK);
+        let sane = size > 0 && size <= MAX_ETERNAL && begin != 0 && end.checked_sub(begin) == Some(8 * blocks);
+        if !(sane && end <= cap && young_sane) {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (k, block) in words(&h.t.read_vec(Addr(begin), (8 * blocks) as usize).ok()?).enumerate() {
+            let n = (size - k as u64 * ETERNAL_BLOCK).min(ETERNAL_BLOCK);
+            for (j, x) in words(&h.t.read_vec(Addr(block), (8 * n) as usize).ok()?).enumerate() {
+                if x & l.heap_object_tag_mask != l.heap_object_tag {
+                    return None;
+                }
+                out.extend(index.id(x - l.heap_object_tag).map(|id| (id, block + 8 * j as u64)));
+            }
+        }
+        Some(out).filter(|o| !o.is_empty())
+    };
+    words(&b).filter(|&p| p != 0 && p % 16 == 0 && !in_heap(p)).filter_map(slots).flatten().collect()
 }
 
 /// The shape of V8's global handle blocks (GlobalHandles::NodeBlock), found in native

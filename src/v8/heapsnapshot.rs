@@ -44,7 +44,7 @@ use crate::target::{Addr, Error, Result, Target};
 /// Longest text of a string node (V8's `--heap-snapshot-string-limit` default).
 pub const MAX_STRING_NAME: u64 = 1024;
 /// The kinds of roots, each a synthetic node after the root and `(GC roots)`.
-const ROOT_KINDS: [RootKind; 5] = RootKind::ALL;
+const ROOT_KINDS: [RootKind; 6] = RootKind::ALL;
 /// Index of the first object's node.
 pub const FIRST_OBJECT: u64 = 2 + ROOT_KINDS.len() as u64;
 /// The largest object whose slots are read for its edges.

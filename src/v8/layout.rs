@@ -828,8 +828,9 @@ layout! {
         "measured: Heap - 0xdf30 (node 12), - 0x50fd8 (node 16), - 0x50 (node 18), - 0xd208 (node 20), - 0xf2f8 (node 26); LinearAllocationArea in src/heap/linear-allocation-area.h",
         &[((0, 0), 0x60000)]);
     /// How many bytes around its Heap the Isolate's own words (roots of the heap graph,
-    /// see graph.rs) are taken to lie. At 0x60000 node 21's `process` retains a third less
-    /// than in V8's snapshot: words that far from the Heap make roots V8 does not have.
+    /// see graph.rs) are taken to lie where the Isolate's malloc chunk cannot be found
+    /// (an allocator other than glibc's). At 0x60000 node 21's `process` retains a third
+    /// less than in V8's snapshot: words that far from the Heap make roots V8 does not have.
     isolate_roots_window: u64 = Source::None, Otherwise::Known(
         "measured against V8's snapshots of node 12-26 (tests/graph.rs retained_oracle)", &[((0, 0), 0x40000)]);
 

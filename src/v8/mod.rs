@@ -17,6 +17,7 @@ pub mod graph;
 pub mod heap;
 pub mod heapsnapshot;
 pub mod layout;
+pub mod malloc;
 pub mod object;
 pub mod print;
 pub mod refs;
