@@ -31,6 +31,7 @@
 //! graph's plus the edges and the interned names, never the text, and an export that
 //! fails or is interrupted leaves no file.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -275,8 +276,16 @@ impl Block {
         if !inside {
             let page_end = ((addr >> page_bits) + 1) << page_bits;
             let whole = usize::try_from(page_end - addr).unwrap_or(len).max(len);
-            let block = t.read_vec(Addr(addr), whole).or_else(|_| t.read_vec(Addr(addr), len))?;
-            (self.start, self.bytes) = (addr, block);
+            // The buffer is reused: a block is at most a page, or one large object.
+            self.bytes.resize(whole, 0);
+            self.start = addr;
+            if t.read(Addr(addr), &mut self.bytes).is_err() {
+                self.bytes.truncate(len);
+                if let Err(e) = t.read(Addr(addr), &mut self.bytes) {
+                    self.bytes.clear();
+                    return Err(e);
+                }
+            }
         }
         let at = (addr - self.start) as usize;
         Ok(&self.bytes[at..at + len])
@@ -390,7 +399,7 @@ impl Writer<'_, '_> {
                 (NodeType::String, self.strings.add(&text)?)
             });
         }
-        if h.is_function(addr) {
+        if l.is_js_function_type(ty) && h.is_function(addr) {
             let name = h.function_name(addr).unwrap_or_default();
             return Ok((NodeType::Closure, self.strings.intern(&name)?));
         }
@@ -449,14 +458,14 @@ impl Writer<'_, '_> {
     /// the snapshot (a weak reference may hold garbage).
     fn edge(&mut self, via: &Via, weak: bool, to: u32) -> Result<Option<Edge>> {
         let Some(to) = self.node_of(to) else { return Ok(None) };
-        let (t, name) = match via {
+        let (t, name): (EdgeType, Cow<str>) = match via {
             Via::Index(i) if !weak => return Ok(Some((EdgeType::Element, *i, to))),
-            Via::Index(i) => (EdgeType::Weak, i.to_string()),
-            Via::Property(n) => (EdgeType::Property, n.clone()),
-            Via::MapValue(k) => (EdgeType::Property, format!("get({k})")),
-            Via::CollectionKey => (EdgeType::Internal, "key".to_string()),
-            Via::Context(n) => (EdgeType::Context, n.clone()),
-            Via::Internal(n) => (EdgeType::Internal, n.clone()),
+            Via::Index(i) => (EdgeType::Weak, i.to_string().into()),
+            Via::Property(n) => (EdgeType::Property, n.into()),
+            Via::MapValue(k) => (EdgeType::Property, format!("get({k})").into()),
+            Via::CollectionKey => (EdgeType::Internal, "key".into()),
+            Via::Context(n) => (EdgeType::Context, n.into()),
+            Via::Internal(n) => (EdgeType::Internal, n.into()),
         };
         let t = if weak { EdgeType::Weak } else { t };
         Ok(Some((t, u64::from(self.strings.intern(&name)?), to)))
