@@ -50,7 +50,7 @@ pub fn chunk_holding(t: &dyn Target, region: &Region, addr: u64) -> Option<(u64,
     let mut at = base;
     loop {
         let size = size_word(at)? & !FLAGS;
-        if size < MIN_CHUNK || size % ALIGN != 0 || size > end - at {
+        if size < MIN_CHUNK || !size.is_multiple_of(ALIGN) || size > end - at {
             return None;
         }
         let next = at + size;
@@ -77,10 +77,9 @@ mod tests {
     impl Target for Memory {
         fn read(&self, addr: Addr, buf: &mut [u8]) -> Result<()> {
             let o = addr.0.checked_sub(self.base).map(|o| o as usize);
-            match o.and_then(|o| self.bytes.get(o..o + buf.len())) {
-                Some(b) => Ok(buf.copy_from_slice(b)),
-                None => Err(Error::Read { addr, len: buf.len() }),
-            }
+            let b = o.and_then(|o| self.bytes.get(o..o + buf.len())).ok_or(Error::Read { addr, len: buf.len() })?;
+            buf.copy_from_slice(b);
+            Ok(())
         }
         fn symbol(&self, _: &str) -> Option<Addr> {
             None
