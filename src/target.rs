@@ -4,7 +4,7 @@
 //! Everything in `v8/` is generic over `Target`, so it never knows whether it runs inside
 //! illumos mdb, the Linux host, or a unit test over a byte buffer.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// An address in the target's address space (never a host pointer).
@@ -172,49 +172,61 @@ pub const MAX_READ: usize = 1 << 30;
 pub const READ_BLOCK: usize = 1 << 20;
 
 /// A target whose small reads come from a cache of aligned blocks, each read whole the
-/// first time it is touched: for a command that reads many small values near each other
-/// (an export reads each object's map, its descriptors, its fields...), one read of the
-/// target per block instead of one per value. Memory must not change while it lives: one
-/// command over a core or a stopped process.
-pub struct Cached<'a> {
-    inner: &'a dyn Target,
+/// first time it is touched: for commands that read many small values near each other
+/// (an object's map, its descriptors, its fields...), one read of the target per block
+/// instead of one per value. Memory must not change while blocks are cached: on a live
+/// process the session clears the cache at the start of each command (the process may
+/// have run between two), so that within one command it reads as one snapshot.
+pub struct Cached<T> {
+    inner: T,
     /// Direct-mapped: block `b` (its address divided by [`Cached::BLOCK`]) goes in slot
-    /// `b % SLOTS`.
-    slots: RefCell<Vec<Option<(u64, Box<[u8]>)>>>,
+    /// `b % SLOTS`, tagged with `b` and the generation it was read in.
+    slots: RefCell<Vec<Option<CachedBlock>>>,
+    /// Blocks of earlier generations are stale: `clear` starts a new one.
+    generation: Cell<u64>,
 }
 
-impl<'a> Cached<'a> {
-    const BLOCK: usize = 1 << 12;
-    const SLOTS: usize = 1 << 10;
+/// A cached block: its number, the generation it was read in, its bytes.
+type CachedBlock = (u64, u64, Box<[u8]>);
 
-    pub fn new(inner: &'a dyn Target) -> Cached<'a> {
-        Cached { inner, slots: RefCell::new(vec![None; Self::SLOTS]) }
+impl<T: Target> Cached<T> {
+    const BLOCK: usize = 1 << 10;
+    const SLOTS: usize = 1 << 12;
+
+    pub fn new(inner: T) -> Cached<T> {
+        Cached { inner, slots: RefCell::new(vec![None; Self::SLOTS]), generation: Cell::new(0) }
+    }
+
+    /// Forget every cached block (at once: the blocks read so far become stale).
+    pub fn clear(&self) {
+        self.generation.set(self.generation.get() + 1);
     }
 
     /// Copy `buf.len()` bytes at offset `at` of block `b` into `buf`, reading the block
     /// first if it is not cached; false where the whole block cannot be read.
-    fn from_block(&self, b: u64, at: usize, buf: &mut [u8]) -> bool {
+    fn copy_from_block(&self, b: u64, at: usize, buf: &mut [u8]) -> bool {
         let mut slots = self.slots.borrow_mut();
         let slot = &mut slots[(b % Self::SLOTS as u64) as usize];
-        if slot.as_ref().map(|s| s.0) != Some(b) {
-            let mut block = vec![0u8; Self::BLOCK].into_boxed_slice();
+        let generation = self.generation.get();
+        if slot.as_ref().map(|s| (s.0, s.1)) != Some((b, generation)) {
+            let mut block = slot.take().map_or_else(|| vec![0u8; Self::BLOCK].into_boxed_slice(), |s| s.2);
             if self.inner.read(Addr(b * Self::BLOCK as u64), &mut block).is_err() {
                 return false;
             }
-            *slot = Some((b, block));
+            *slot = Some((b, generation, block));
         }
-        let Some((_, block)) = slot else { return false };
+        let Some((_, _, block)) = slot else { return false };
         buf.copy_from_slice(&block[at..at + buf.len()]);
         true
     }
 }
 
-impl Target for Cached<'_> {
+impl<T: Target> Target for Cached<T> {
     fn read(&self, addr: Addr, buf: &mut [u8]) -> Result<()> {
         let block = Self::BLOCK as u64;
         let (first, at) = (addr.0 / block, (addr.0 % block) as usize);
         // A read that fits one block (most do), else the target's own.
-        if at + buf.len() <= Self::BLOCK && self.from_block(first, at, buf) {
+        if at + buf.len() <= Self::BLOCK && self.copy_from_block(first, at, buf) {
             return Ok(());
         }
         self.inner.read(addr, buf)
@@ -248,7 +260,6 @@ impl Target for Cached<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
 
     /// Memory from `start` to `end` whose byte at `a` is `a as u8`, remembering the largest
     /// read asked of it.
@@ -307,17 +318,19 @@ mod tests {
     /// block that is not all readable (the end of a region) is the target's own read.
     #[test]
     fn cached_reads_agree_with_the_target() {
-        let w = Window::new(0x10000, 0x12ff0);
-        let t = Cached::new(&w);
+        let t = Cached::new(Window::new(0x10000, 0x12ff0));
         for (addr, len) in [(0x10008, 8), (0x10ffc, 8), (0x11000, 0x2000), (0x12fe0, 16), (0x12fe8, 16), (0xfff8, 8)] {
             let (mut ours, mut theirs) = (vec![0; len], vec![0; len]);
-            let expected = w.read(Addr(addr), &mut theirs);
+            let expected = t.inner.read(Addr(addr), &mut theirs);
             assert_eq!(t.read(Addr(addr), &mut ours), expected, "{addr:#x}+{len}");
             assert_eq!(ours, theirs, "{addr:#x}+{len}");
         }
-        // Reads of a cached block do not reach the target.
-        w.largest.set(0);
+        // Reads of a cached block do not reach the target, until the cache is cleared.
+        t.inner.largest.set(0);
         t.read_u64(Addr(0x10100)).unwrap();
-        assert_eq!(w.largest.get(), 0);
+        assert_eq!(t.inner.largest.get(), 0);
+        t.clear();
+        t.read_u64(Addr(0x10100)).unwrap();
+        assert_eq!(t.inner.largest.get(), Cached::<Window>::BLOCK);
     }
 }

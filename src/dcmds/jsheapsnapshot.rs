@@ -8,8 +8,7 @@ use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::progress;
 use crate::mdb::{Call, Session};
-use crate::target::{Addr, Cached, Error, Result};
-use crate::v8::heap::Heap;
+use crate::target::{Addr, Error, Result};
 use crate::v8::heapsnapshot::{self, object_of_id};
 use crate::v8::refs::Namer;
 use crate::v8::value::tagged;
@@ -40,10 +39,6 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         return Err(Error::Usage("name the file to write (e.g. ::jsheapsnapshot /var/tmp/core.heapsnapshot)".into()));
     };
     let path = file.text();
-    // An export reads every object's map, fields and names: most reads are of words near
-    // the last ones.
-    let cached = Cached::new(h.t);
-    let h = Heap { t: &cached, ..h };
     let namer = Namer::new(&h, &v8.metadata, &g);
     let w = heapsnapshot::write(&namer, Path::new(&path), &mut progress("jsheapsnapshot", "writing the snapshot"))?;
     let _ =

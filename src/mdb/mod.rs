@@ -109,6 +109,12 @@ impl Interrupts {
     }
 }
 
+/// The target is a core file (mdb's `mdb_prop_postmortem`): its memory never changes.
+pub fn postmortem() -> bool {
+    // SAFETY: an int mdb sets before it loads modules; read by value.
+    unsafe { mdb_sys::mdb_prop_postmortem != 0 }
+}
+
 /// A ^C is waiting to be delivered (while [`Interrupts`] are held).
 pub fn interrupt_pending() -> bool {
     // SAFETY: sigpending fills a sigset_t owned by this frame.

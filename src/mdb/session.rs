@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::{io, MdbTarget};
-use crate::target::{Error, Result, Target};
+use crate::target::{Cached, Error, Result, Target};
 use crate::v8::census::Census;
 use crate::v8::graph::Graph;
 use crate::v8::heap::Heap;
@@ -19,9 +19,10 @@ use crate::v8::V8;
 /// Scans slower than this report progress on standard error.
 const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
-/// Everything a dcmd needs: the target and, when it is a node process, its V8.
+/// Everything a dcmd needs: the target (its small reads cached: for the session on a
+/// core, for one command on a live process) and, when it is a node process, its V8.
 pub struct Session {
-    pub target: MdbTarget,
+    pub target: Cached<MdbTarget>,
     v8: std::result::Result<V8, Error>,
 }
 
@@ -51,9 +52,17 @@ pub fn progress(who: &str, what: &str) -> impl FnMut(u64, u64) -> Result<()> {
 impl Session {
     /// Configure from the target. Failure to find V8 is kept and reported by each dcmd.
     pub fn load() -> Session {
-        let target = MdbTarget;
+        let target = Cached::new(MdbTarget);
         let v8 = V8::load(&target);
         Session { target, v8 }
+    }
+
+    /// A command (or walk) starts: a live process may have run since the last one, so
+    /// the memory read then is forgotten; a core's never changes, and stays cached.
+    pub fn command_starts(&self) {
+        if !super::postmortem() {
+            self.target.clear();
+        }
     }
 
     /// The target's V8, or why it has none.

@@ -167,6 +167,7 @@ unsafe fn run_dcmd(d: &'static Dcmd, addr: usize, flags: c_uint, argc: c_int, ar
         let flags = flags_from(flags);
         let call = Call { addr: flags.contains(super::Flags::ADDRSPEC).then_some(Addr(addr as u64)), flags };
         let session = Session::current()?;
+        session.command_starts();
         let mut out = Output::new(flags.contains(super::Flags::PIPE_OUT));
         let result = Opts::parse(&args, &d.options).and_then(|opts| (d.run)(&session, &call, &opts, &mut out));
         io::park(out);
@@ -203,6 +204,7 @@ unsafe fn walk_init(walker: &'static Walker, w: *mut sys::mdb_walk_state_t) -> c
     let held = Interrupts::hold();
     let rc = guard(&walker.name.to_string_lossy(), sys::WALK_ERR, || {
         let session = Session::current()?;
+        session.command_starts();
         let iter: Walk = (walker.start)(&session, start)?;
         if interrupt_pending() {
             return Err(Error::Interrupted);
