@@ -152,11 +152,10 @@ mod internals {
         assert_eq!(c.out(&[&format!("{slot:x}::v8whatis")]), format!("{elements}\n"));
         assert_eq!(whatis(format!("{slot:x}")), found(&elements, slot, "FixedArray"));
         assert_eq!(whatis(format!("{elements_at:x}")), found(&array, elements_at, "JSArray"));
-        // The object's first in-object field holds the array.
-        let (inobject_at, value) = field(&c.out(&[&format!("{object}::v8print")]), "elements");
-        let inobject_at = inobject_at + 8;
-        let (_, held) = field(&c.out(&[&format!("{object}::v8print")]), "internal_fields");
-        assert_eq!(held, array, "the first in-object field");
+        // The object's first in-object field, right after its elements, holds the array.
+        let (elements_field_at, value) = field(&c.out(&[&format!("{object}::v8print")]), "elements");
+        let (inobject_at, held) = field(&c.out(&[&format!("{object}::v8print")]), ".myArray");
+        assert_eq!((inobject_at, held.as_str()), (elements_field_at + 8, array.as_str()), "the first in-object field");
         assert_ne!(value, array);
         assert_eq!(whatis(format!("{inobject_at:x}")), found(&object, inobject_at, "JSObject"));
         // mdb_v8's offsets: the object's own address is -0x0, 12 bytes in -0xc.

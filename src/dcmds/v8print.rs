@@ -7,7 +7,9 @@ use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
 use crate::target::{Addr, Error, Result};
+use crate::v8::function::MAX_NAME;
 use crate::v8::heap::Heap;
+use crate::v8::object::Location;
 use crate::v8::print::number;
 use crate::v8::value::Value;
 
@@ -18,14 +20,19 @@ pub const DCMD: Dcmd = Dcmd {
     help: "Print the V8 heap object at addr field by field: every field the postmortem
 metadata exports for its class and the classes it derives from, by offset:
 ADDR FIELD = VALUE (TYPE): tagged fields show what they point to, raw fields their
-C++ type. Give class to read
+C++ type. A JavaScript object's slots after those come from its map: first those the
+metadata does not name ([slot N]: a type's own fields, embedder fields), then its
+in-object properties by name (.NAME), or (unused). Give class to read
 the object as another class (a name as ::v8type prints it, e.g. Map).
 
-Example:
-  > 3f73d8cfc8b1::v8print
-  3f73d8cfc8b0 map = 2b6e0d9c1a21 (Map)
-  3f73d8cfc8b8 raw_properties_or_hash = 1b8ead5c0d61 (FixedArray)
-  3f73d8cfc8c0 elements = 1b8ead5c0d61 (FixedArray)
+Example (an object of `class Animal { constructor(name) { this.name = name; } }`):
+  > 19d9c8d7d911::v8print
+  19d9c8d7d910 map = 33d1aedefe89 (Map)
+  19d9c8d7d918 raw_properties_or_hash = 17748d080259 (FixedArray)
+  19d9c8d7d920 elements = 17748d080259 (FixedArray)
+  19d9c8d7d928 .name = 33d1aede3509 (InternalizedString)
+  19d9c8d7d930 (unused) = 17748d080359 (Map)
+  ...
 ",
     options: Spec(""),
     run,
@@ -56,6 +63,10 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         let known: Vec<u64> = fields.iter().map(|f| f.0).collect();
         fields.extend(v8.metadata.class_fields(c).into_iter().filter(|f| !known.contains(&f.0)));
     }
+    if h.l.is_js_object_type(ty) {
+        let slots = in_object_slots(&h, obj, &mut fields)?;
+        fields.extend(slots);
+    }
     fields.sort();
     if fields.len() <= 1 {
         return Err(Error::Msg(format!("the metadata exports no fields for class {class}")));
@@ -66,6 +77,44 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         let _ = writeln!(out, "{at} {field} = {value}");
     }
     Ok(())
+}
+
+/// A JavaScript object's slots past its class's fields: those before its in-object
+/// properties (fields of its type the metadata does not name, or embedder fields) by
+/// index, then its in-object properties by name (from its map's descriptors) or as
+/// unused. The metadata's JSObject `internal_fields`, which only marks where the header
+/// ends, gives way to them.
+fn in_object_slots(h: &Heap, obj: Addr, fields: &mut Vec<(u64, String, String)>) -> Result<Vec<(u64, String, String)>> {
+    let l = h.l;
+    let m = h.map_info(h.map(obj)?)?;
+    fields.retain(|f| !(f.1 == "internal_fields" && f.0 == l.js_object_header_size));
+    let first = fields.iter().map(|f| f.0 + l.tagged_size).max().unwrap_or(0).max(l.js_object_header_size);
+    let descriptors = if h.is_fast_mode(&m) { h.descriptors(&m).unwrap_or_default() } else { Vec::new() };
+    let property = |slot: u64| {
+        descriptors.iter().find_map(|d| match d.location {
+            Location::Field { index, inobject: true } | Location::UnboxedDouble { index }
+                if m.inobject_start + index == slot =>
+            {
+                let raw = matches!(d.location, Location::UnboxedDouble { .. });
+                Some((h.name_text(d.key, MAX_NAME).unwrap_or_else(|_| "?".into()), raw))
+            }
+            _ => None,
+        })
+    };
+    Ok((first / l.tagged_size..m.size_words)
+        .map(|slot| {
+            let (name, ty) = if slot < m.inobject_start {
+                (format!("[slot {slot}]"), "Object")
+            } else {
+                match property(slot) {
+                    Some((name, true)) => (format!(".{name}"), "double"),
+                    Some((name, false)) => (format!(".{name}"), "Object"),
+                    None => ("(unused)".to_string(), "Object"),
+                }
+            };
+            (slot * l.tagged_size, name, ty.to_string())
+        })
+        .collect())
 }
 
 /// A field's value as its metadata type says it is stored, and what it is:
