@@ -72,7 +72,7 @@ pub fn value_type(h: &Heap, v: Value) -> Result<String> {
         Value::Double(bits) => return Ok(format!("unboxed double: value = {}", f64::from_bits(bits))),
     };
     let ty = h.type_of(obj).map_err(|_| Error::Msg(format!("{:x} is not a V8 heap object", v.encode(h.l))))?;
-    let name = h.l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("<instance type {ty}>"));
+    let name = h.l.type_label(ty);
     if h.l.is_js_object_type(ty) {
         return Ok(format!("{name}: {}", h.constructor_name(&h.map_info(h.map(obj)?)?)));
     }

@@ -42,7 +42,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let string = h.read_string(obj, MAX_UNITS)?;
     if opts.flag('v') {
         let ty = h.type_of(obj)?;
-        let name = h.l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("<instance type {ty}>"));
+        let name = h.l.type_label(ty);
         let _ = writeln!(out, "{name}, length {}", string.length);
     }
     let more = if string.truncated { "[...]" } else { "" };

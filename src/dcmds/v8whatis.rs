@@ -73,7 +73,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         return Ok(());
     }
     let ty = g.types[id as usize];
-    let name = l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("<instance type {ty}>"));
+    let name = l.type_label(ty);
     // The offset from the tagged base: a tagged address gives its own distance, an
     // untagged one its distance from the object's first byte.
     let offset = (given.0 | l.heap_object_tag) - base;

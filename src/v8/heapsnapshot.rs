@@ -386,7 +386,7 @@ impl Writer<'_, '_> {
         let addr = Addr(g.addrs[id as usize]);
         let ty = g.types[id as usize];
         let t = u64::from(ty);
-        let type_name = || l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("type {ty}"));
+        let type_name = || l.type_label(ty);
         let system = |s: &mut Self| s.strings.intern(&format!("system / {}", type_name()));
         if l.is_string_type(ty) {
             let repr = t & l.string_representation_mask;

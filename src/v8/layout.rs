@@ -877,6 +877,17 @@ impl Layout {
         }
     }
 
+    /// How commands name instance type `ty`: its metadata name, else the class it is of
+    /// with its number (`JSObject (instance type 1058)`: an API object type the metadata
+    /// leaves unnamed), else its number alone.
+    pub fn type_label(&self, ty: u16) -> String {
+        match (self.type_names.get(&ty), self.class_of(ty)) {
+            (Some(name), _) => name.clone(),
+            (None, Some(class)) => format!("{class} (instance type {ty})"),
+            (None, None) => format!("instance type {ty}"),
+        }
+    }
+
     /// Types of the objects `::findjsobjects` reports: ordinary JavaScript objects of
     /// every kind (V8 numbers them from JS_SPECIAL_API_OBJECT_TYPE up).
     pub fn is_js_object_type(&self, ty: u16) -> bool {

@@ -215,7 +215,7 @@ impl Printer<'_, '_> {
         }
         let receiver = [l.type_js_proxy, l.type_js_global_proxy, l.type_js_global_object].contains(&ty);
         if !h.l.is_js_object_type(m.instance_type) && !receiver {
-            let name = l.type_names.get(&m.instance_type).cloned().unwrap_or_else(|| format!("instance type {ty}"));
+            let name = l.type_label(m.instance_type);
             let _ = write!(self.out, "<{name}>");
             return Ok(());
         }

@@ -293,7 +293,7 @@ impl<'a> Namer<'a> {
         if l.is_string_type(ty) {
             return "string".into();
         }
-        l.type_names.get(&ty).cloned().unwrap_or_else(|| format!("type {ty}"))
+        l.type_label(ty)
     }
 
     fn is_global(&self, id: u32) -> bool {
