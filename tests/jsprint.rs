@@ -93,28 +93,17 @@ fn check(version: &'static str) {
     );
     let unformatted: Vec<&str> = r.ok().lines().skip(2).collect();
     let population = common::root().join("tests/fixtures/population.js").display().to_string();
-    let v8 = common::v8_version(version);
-    if v8.split('.').next().unwrap().parse::<u32>().unwrap() < 10 {
-        // Before V8 10 the call sites are kept in a form not decoded: said so.
-        let said = format!(
-            "    \"stack\": [call sites, never formatted: V8 {} keeps call sites this module does not decode],",
-            v8.split('-').next().unwrap()
-        );
-        assert_eq!(unformatted[..2], ["{", &said], "{unformatted:?}");
-        assert!(unformatted[2].starts_with("    \"message\": \"error "), "{unformatted:?}");
-    } else {
-        assert_eq!(
-            unformatted[..3],
-            [
-                "{",
-                "    \"stack\": [call sites, never formatted: function (script, line it is defined at)",
-                &format!("        at <anonymous> ({population} line 1)")
-            ],
-            "{unformatted:?}"
-        );
-        let message = unformatted.iter().position(|l| *l == "    ],").unwrap() + 1;
-        assert!(unformatted[message].starts_with("    \"message\": \"error "), "{unformatted:?}");
-    }
+    assert_eq!(
+        unformatted[..3],
+        [
+            "{",
+            "    \"stack\": [call sites, never formatted: function (script, line it is defined at)",
+            &format!("        at <anonymous> ({population} line 1)")
+        ],
+        "{unformatted:?}"
+    );
+    let message = unformatted.iter().position(|l| *l == "    ],").unwrap() + 1;
+    assert!(unformatted[message].starts_with("    \"message\": \"error "), "{unformatted:?}");
 
     // ::jsconstructor, ::v8type, ::jsarray, ::nodebuffer, ::v8print.
     assert_eq!(v.out(&[&format!("{animal}::jsconstructor")]), "Animal\n");

@@ -67,8 +67,12 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 // Context header slots of V8 before 8.x.
                 "context_idx_ext",
                 "context_idx_native",
-                // An Error's call sites (V8 10+) and optimized code's compiler (V8 12+).
+                // An Error's call sites (CallSiteInfo from V8 9.4, StackTraceFrame before:
+                // exported from node 14, found by the type it follows on node 12 and 13)
+                // and optimized code's compiler (V8 12+).
                 "type_call_site_info",
+                "type_stack_trace_frame",
+                "type_source_position_table_with_frame_cache",
                 "type_instruction_stream",
                 "type_code",
                 "code_instruction_stream",
@@ -102,6 +106,7 @@ fn node12() {
             ("dictionary_index_shift", "8"),
             ("type_free_space", "73"),
             ("allocation_area_words", "2"),
+            ("type_stack_trace_frame", "100"),
         ],
     );
 }
@@ -118,6 +123,7 @@ fn node13() {
             ("double_fields_unboxed", "1"),
             ("symbol_name", "16"),
             ("type_free_space", "161"),
+            ("type_stack_trace_frame", "110"),
         ],
     );
 }
@@ -154,7 +160,13 @@ fn node15() {
 fn node16() {
     check_version(
         "16.20.2",
-        &[("type_map", "172"), ("type_js_array", "1085"), ("dictionary_index_shift", "8"), ("scope_info_slots", "8")],
+        &[
+            ("type_map", "172"),
+            ("type_js_array", "1085"),
+            ("dictionary_index_shift", "8"),
+            ("scope_info_slots", "8"),
+            ("type_call_site_info", "114"),
+        ],
     );
 }
 

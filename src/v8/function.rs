@@ -107,33 +107,58 @@ impl Heap<'_> {
     }
 
     /// The functions of an Error's call sites, innermost first, from the FixedArray V8
-    /// keeps until the stack is formatted: CallSiteInfo objects (V8 10 to 12), or from V8
-    /// 13 a flat array of a few slots a frame. A frame of no JavaScript function (a
-    /// WebAssembly one) is None. Older V8 keeps frames this module does not decode.
+    /// keeps until the stack is formatted. Its elements are one object a frame, which
+    /// holds the function (a CallSiteInfo, V8 9.4 to 12) or names a frame of a raw frame
+    /// array (a StackTraceFrame and its FrameArray, V8 7.8 to 8.6); or, from V8 13, it is
+    /// itself a raw frame array. A frame of no JavaScript function (a WebAssembly one) is
+    /// None.
     pub fn call_site_functions(&self, sites: Addr) -> Result<Vec<Option<Addr>>> {
         let l = self.l;
         let slots = self.slots(sites)?;
-        let function = |v: Value| v.heap().filter(|&f| self.is_function(f));
-        let is_info = |v: &Value| {
-            v.heap().is_some_and(|a| self.type_of(a).is_ok_and(|t| Some(u64::from(t)) == l.type_call_site_info))
-        };
         if slots.is_empty() {
             return Ok(Vec::new());
         }
-        if slots.first().is_some_and(is_info) {
+        let function = |v: Value| v.heap().filter(|&f| self.is_function(f));
+        let kind = |v: &Value| v.heap().and_then(|a| self.type_of(a).ok()).map(u64::from);
+        let info = l.type_call_site_info;
+        let per_frame =
+            slots.first().and_then(kind).filter(|&t| Some(t) == info || Some(t) == l.type_stack_trace_frame);
+        if let Some(t) = per_frame {
             return slots
                 .iter()
-                .map(|s| match s.heap().filter(|_| is_info(s)) {
-                    Some(info) => Ok(function(self.value(info, l.call_site_info_function)?)),
-                    None => Err(Error::NotA { addr: sites, what: "an array of CallSiteInfo" }),
+                .map(|s| {
+                    let what = "an array of one call site object a frame";
+                    let frame = s.heap().filter(|_| kind(s) == Some(t)).ok_or(Error::NotA { addr: sites, what })?;
+                    if Some(t) == info {
+                        return Ok(function(self.value(frame, l.call_site_info_function)?));
+                    }
+                    let array = self.pointer(frame, l.stack_trace_frame_array, "a StackTraceFrame")?;
+                    let index = u64::try_from(self.smi(frame, l.stack_trace_frame_index)?)
+                        .map_err(|_| Error::Corrupt { addr: frame, why: "a negative frame index".into() })?;
+                    Ok(function(self.raw_frame_function(array, index)?))
                 })
                 .collect();
         }
         if l.call_sites_raw_frame_slots == 0 {
             return Err(Error::Unsupported(format!("V8 {} keeps call sites this module does not decode", l.version)));
         }
-        let frame = l.call_sites_raw_frame_slots as usize;
-        Ok(slots.chunks(frame).map(|f| f.get(l.call_sites_raw_function as usize).copied().and_then(function)).collect())
+        let frames = (slots.len() as u64).saturating_sub(l.call_sites_raw_header_slots) / l.call_sites_raw_frame_slots;
+        (0..frames).map(|i| Ok(function(self.raw_frame_function(sites, i)?))).collect()
+    }
+
+    /// The function slot of frame `index` of a raw frame array (a FrameArray before V8
+    /// 9.4, the raw capture array from V8 13), checked against the array's length.
+    fn raw_frame_function(&self, array: Addr, index: u64) -> Result<Value> {
+        let l = self.l;
+        let slot = index
+            .checked_mul(l.call_sites_raw_frame_slots)
+            .and_then(|s| s.checked_add(l.call_sites_raw_header_slots))
+            .and_then(|s| s.checked_add(l.call_sites_raw_function))
+            .ok_or(Error::Overflow(array))?;
+        if l.call_sites_raw_frame_slots == 0 || slot >= self.array_length(array)? {
+            return Err(Error::NotA { addr: array, what: "a frame array holding that frame" });
+        }
+        self.slot(array, slot)
     }
 
     /// Up to `count` lines of the source of the script a function is defined in,

@@ -736,22 +736,58 @@ layout! {
     error_stack_data_stack: u64 = f("ErrorStackData", &["call_site_infos_or_formatted_stack"]), Otherwise::Derived(
         "ErrorStackData::kCallSiteInfosOrFormattedStackOffset = HeapObject header (src/objects/struct.tq)",
         |r| r.get("tagged_size"));
-    /// An unformatted Error's call sites, V8 10 to 12: one CallSiteInfo a frame.
-    type_call_site_info: Option<u64> = ty(&["CALL_SITE_INFO_TYPE"]), NONE;
+    /// An unformatted Error's call sites, V8 9.4 to 12: one CallSiteInfo a frame, which
+    /// V8 9.4 to 9.6 name StackFrameInfo (node 16, 17: the call sites' maps have the
+    /// exported STACK_FRAME_INFO_TYPE). Where V8 10+ exports CALL_SITE_INFO_TYPE its
+    /// StackFrameInfo is another object; so it is before V8 9.4 (node 14, 15: a frame of a
+    /// detailed stack trace), whose call sites hold StackTraceFrames instead.
+    type_call_site_info: Option<u64> = ty(&["CALL_SITE_INFO_TYPE", "STACK_FRAME_INFO_TYPE"]), NONE;
     /// CallSiteInfo's `function` (not exported): after the receiver, and from V8 12 after
     /// the code object moved first too.
     call_site_info_function: u64 = Source::None, Otherwise::Known(
-        "CallSiteInfo::kFunctionOffset (src/objects/call-site-info.tq; measured on node 18.20.8 and 20.20.2: 16, 22.23.5: 24)",
+        "CallSiteInfo::kFunctionOffset (src/objects/call-site-info.tq; StackFrameInfo's in \
+         src/objects/stack-frame-info.tq before V8 10; measured on node 16.20.2, 17.9.1, 18.20.8 \
+         and 20.20.2: 16, 22.23.5: 24)",
         &[((12, 0), 24), ((0, 0), 16)]);
-    /// From V8 13 the call sites stay one flat FixedArray until the stack is formatted
-    /// (the raw capture array): this many slots a frame (code, receiver, function,
-    /// offset, parameters, flags); 0 before.
+    /// SourcePositionTableWithFrameCache, exported by node 12 and 13 only: the struct types
+    /// are numbered alphabetically, so StackTraceFrame is found from it there.
+    type_source_position_table_with_frame_cache: Option<u64> = ty(&["SOURCE_POSITION_TABLE_WITH_FRAME_CACHE_TYPE"]), NONE;
+    /// An unformatted Error's call sites, V8 7.8 to 8.6 (node 12 to 15): one StackTraceFrame
+    /// a frame, each naming its frame of one FrameArray.
+    type_stack_trace_frame: Option<u64> = ty(&["STACK_TRACE_FRAME_TYPE"]), Otherwise::Derived(
+        "SOURCE_POSITION_TABLE_WITH_FRAME_CACHE_TYPE + 3: SourceTextModuleInfoEntry, StackFrameInfo, \
+         then StackTraceFrame follow it (src/objects/objects-definitions.h; measured on node 12.22.12: \
+         100, 13.14.0: 110)",
+        |r| Some(r.get("type_source_position_table_with_frame_cache")? + 3));
+    /// StackTraceFrame's FrameArray and the frame's index in it (not exported): the first
+    /// two fields.
+    stack_trace_frame_array: u64 = Source::None, Otherwise::Derived(
+        "StackTraceFrame::kFrameArrayOffset = HeapObject header (src/objects/stack-frame-info.h; \
+         measured on node 12.22.12 to 15.14.0)",
+        |r| r.get("tagged_size"));
+    stack_trace_frame_index: u64 = Source::None, Otherwise::Derived(
+        "StackTraceFrame::kFrameIndexOffset, after the FrameArray (src/objects/stack-frame-info.h; \
+         measured on node 12.22.12 to 15.14.0)",
+        |r| Some(r.get("stack_trace_frame_array")? + r.get("tagged_size")?));
+    /// A raw frame array: before V8 9.4 the FrameArray StackTraceFrames point into, from
+    /// V8 13 the call sites themselves (the raw capture array). This many slots a frame
+    /// (receiver, function, code, offset, flags, parameters before V8 9.4; code, receiver,
+    /// function, offset, parameters, flags from V8 13); 0 where there is none.
     call_sites_raw_frame_slots: u64 = Source::None, Otherwise::Known(
-        "the raw capture array of src/execution/isolate.cc (measured on node 24.22.3 and 26.12.1)",
-        &[((13, 0), 6), ((0, 0), 0)]);
+        "FrameArray::kElementsPerFrame (src/objects/frame-array.h; measured on node 12.22.12 to \
+         15.14.0), the raw capture array of src/execution/isolate.cc (measured on node 24.22.3 and 26.12.1)",
+        &[((13, 0), 6), ((9, 4), 0), ((0, 0), 6)]);
+    /// Slots before a raw array's first frame: the FrameArray's frame count (which its
+    /// length gives too: V8 shrinks it to fit, 1 + 7 * 6 slots for 7 frames on node 12.22.12).
+    call_sites_raw_header_slots: u64 = Source::None, Otherwise::Known(
+        "FrameArray::kFirstIndex (src/objects/frame-array.h; measured on node 12.22.12 to 15.14.0); \
+         none in the raw capture array (measured on node 24.22.3 and 26.12.1)",
+        &[((13, 0), 0), ((0, 0), 1)]);
     /// Which of a raw frame's slots holds the function.
     call_sites_raw_function: u64 = Source::None, Otherwise::Known(
-        "the raw capture array's function slot (measured on node 24.22.3 and 26.12.1)", &[((0, 0), 2)]);
+        "FrameArray::kFunctionOffset (src/objects/frame-array.h; measured on node 12.22.12 to 15.14.0), \
+         the raw capture array's function slot (measured on node 24.22.3 and 26.12.1)",
+        &[((13, 0), 2), ((0, 0), 1)]);
     type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
     type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), Otherwise::Derived(
         "JS_GLOBAL_OBJECT_TYPE - 1 (src/objects/instance-type.h, V8 7-13; node 12, 13 omit it)",
