@@ -15,6 +15,7 @@
 //! jsgraph:   native memory searched (bytes) => 916668416
 //! jsgraph:             Isolate size (bytes) => 63792
 //! jsgraph:     Isolates bounded by a window => 0
+//! jsgraph:                  eternal handles => 490
 //! jsgraph:           elapsed time (seconds) => 1.04
 //! ```
 
@@ -38,7 +39,8 @@ without a size formula here), heap page bytes that could not be read (left out),
 free-list blocks whose size cannot be true (a damaged core: what follows them is
 walked word by word), the native memory searched for roots, the bytes of the Isolates
 whose words are roots and how many of them were taken as a window around their Heap
-(their malloc chunk was not found: see ::help jsretainers), and the build time.
+(their malloc chunk was not found: see ::help jsretainers), the eternal handles found
+in them, and the build time.
 ::help jsretainers says what counts as a root.
 
 Example (tests/fixtures/retainers.js, node 20):
@@ -56,6 +58,7 @@ Example (tests/fixtures/retainers.js, node 20):
   jsgraph:   native memory searched (bytes) => 916668416
   jsgraph:             Isolate size (bytes) => 63792
   jsgraph:     Isolates bounded by a window => 0
+  jsgraph:                  eternal handles => 490
   jsgraph:           elapsed time (seconds) => 1.04
 ",
     options: Spec(""),
@@ -66,7 +69,7 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     opts.no_operands()?;
     let g = s.graph("jsgraph")?;
     let st = &g.stats;
-    let rows: [(&str, String); 14] = [
+    let rows: [(&str, String); 15] = [
         ("heap objects", st.objects.to_string()),
         ("shallow size (bytes)", st.bytes.to_string()),
         ("references", st.edges.to_string()),
@@ -80,6 +83,7 @@ fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         ("native memory searched (bytes)", st.native_bytes.to_string()),
         ("Isolate size (bytes)", st.isolate_bytes.to_string()),
         ("Isolates bounded by a window", st.isolates_by_window.to_string()),
+        ("eternal handles", st.eternal_handles.to_string()),
         ("elapsed time (seconds)", format!("{:.2}", st.seconds)),
     ];
     for (label, value) in rows {

@@ -127,6 +127,8 @@ pub struct GraphStats {
     /// were bounded by `isolate_roots_window` (their malloc chunk was not found).
     pub isolate_bytes: u64,
     pub isolates_by_window: u64,
+    /// The Isolates' eternal handles found (their slots that point to an object).
+    pub eternal_handles: u64,
     pub roots: u64,
     pub reachable: u64,
     pub reachable_bytes: u64,
@@ -433,7 +435,8 @@ impl Graph {
         let isolates = isolates(h, regions, &chunks);
         stats.isolate_bytes = isolates.iter().map(|i| i.end - i.start).sum();
         stats.isolates_by_window = isolates.iter().filter(|i| !i.chunk).count() as u64;
-        let (mut roots, native) = find_roots(h, regions, &chunks, &isolates, &g.index, &mut meter)?;
+        let (mut roots, native, eternal) = find_roots(h, regions, &chunks, &isolates, &g.index, &mut meter)?;
+        stats.eternal_handles = eternal;
         roots.extend(
             (0..g.root())
                 .filter(|&i| l.is_internalized_string_type(g.types[i as usize]))
@@ -663,7 +666,7 @@ fn find_roots(
     isolates: &[Isolate],
     index: &Index,
     meter: &mut scan::Meter,
-) -> Result<(Vec<Root>, u64)> {
+) -> Result<(Vec<Root>, u64, u64)> {
     let l = h.l;
     let in_isolate = |at: u64| isolates.iter().any(|i| i.start <= at && at < i.end);
     // The words of V8's frames on each thread's stack (the rest of a stack is native memory).
@@ -749,6 +752,7 @@ fn find_roots(
         found.extend(eternal_handles(h, index, i, &in_heap));
     }
     let mut eternal: Vec<u64> = found[eternal_start..].iter().map(|f| f.1).collect();
+    let eternal_count = eternal.len() as u64;
     eternal.sort_unstable();
     block_starts.sort_unstable();
     strong.sort_unstable();
@@ -777,7 +781,7 @@ fn find_roots(
     // One root per object: the most certain kind, then the lowest address.
     roots.sort_unstable_by_key(|r| (r.0, r.1, r.2));
     roots.dedup_by_key(|r| r.0);
-    Ok((roots, searched))
+    Ok((roots, searched, eternal_count))
 }
 
 /// The bytes `[start, end)` taken to be an Isolate, and whether they are its malloc chunk.
