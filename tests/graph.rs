@@ -124,6 +124,15 @@ fn scan_objects_start_graph_objects(version: &str) {
     let isolate = graph.stdout.lines().find_map(|l| l.split("Isolate size (bytes) => ").nth(1));
     let isolate: u64 = isolate.and_then(|n| n.parse().ok()).unwrap_or(0);
     assert!((32 << 10..128 << 10).contains(&isolate), "{}", graph.stdout);
+    // The search for roots reads writable memory, less glibc's free chunks: about 50 MB
+    // here. (It read 500-800 MB of these gcores before: their PROT_NONE reservations as
+    // read-only zeroes, and freed malloc memory.)
+    let bytes = |label: &str| {
+        let n = graph.stdout.lines().find_map(|l| l.split(&format!("{label} => ")).nth(1)?.parse::<u64>().ok());
+        n.unwrap_or_else(|| panic!("no {label}: {}", graph.stdout))
+    };
+    assert!(bytes("native memory searched (bytes)") < 128 << 20, "{}", graph.stdout);
+    assert!(bytes("free malloc bytes not searched") > 0, "{}", graph.stdout);
     let stats = mdb_core(&node(version), &core(version, "values.js"), &["::findjsobjects -v"]);
     // Whether there are free-list blocks depends on the GCs before the core; there is
     // always an allocation area (node 12's FREE_SPACE_TYPE is checked in tests/layout.rs).

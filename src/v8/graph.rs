@@ -122,7 +122,10 @@ pub struct GraphStats {
     pub unreadable_bytes: u64,
     /// Free-list blocks (FreeSpace objects) whose size does not fit the page.
     pub implausible_free_blocks: u64,
+    /// The bytes of native memory searched for roots, and those left out as free chunks
+    /// of glibc's heap.
     pub native_bytes: u64,
+    pub free_malloc_bytes: u64,
     /// The bytes of the Isolates whose words are (Isolate) roots, and how many Isolates
     /// were bounded by `isolate_roots_window` (their malloc chunk was not found).
     pub isolate_bytes: u64,
@@ -435,8 +438,7 @@ impl Graph {
         let isolates = isolates(h, regions, &chunks);
         stats.isolate_bytes = isolates.iter().map(|i| i.end - i.start).sum();
         stats.isolates_by_window = isolates.iter().filter(|i| !i.chunk).count() as u64;
-        let (mut roots, native, eternal) = find_roots(h, regions, &chunks, &isolates, &g.index, &mut meter)?;
-        stats.eternal_handles = eternal;
+        let mut roots = find_roots(h, regions, &chunks, &isolates, &g.index, &mut meter, &mut stats)?;
         roots.extend(
             (0..g.root())
                 .filter(|&i| l.is_internalized_string_type(g.types[i as usize]))
@@ -444,7 +446,6 @@ impl Graph {
         );
         roots.sort_unstable_by_key(|r| (r.0, r.1, r.2));
         roots.dedup_by_key(|r| r.0);
-        stats.native_bytes = native;
         // The end of the last object's edges, the start of the synthetic root's.
         g.offsets.push(g.targets.len() as u32);
         // Native memory holds stale words (freed buffers: a heap snapshot's own tables
@@ -654,11 +655,14 @@ fn page_edges(shared: &Arc<Shared>, p: &Page, b: &[u8]) -> (u32, Vec<u32>, Vec<u
     (first, counts, targets)
 }
 
-/// Strong pointers to object starts in memory outside the V8 heap: readable,
-/// non-executable regions, less every heap chunk, each classed by where it is
-/// ([`RootKind`]; words of a global handle block other than its strong nodes' object
-/// slots are no roots). Returns the roots (one per object, the first kind and then the
-/// lowest address found) and the bytes searched.
+/// Strong pointers to object starts in memory outside the V8 heap: readable, writable,
+/// non-executable regions (the GC updates a root when it moves the object: a word in
+/// read-only memory is none; gdb's cores hold PROT_NONE reservations, hundreds of
+/// megabytes of them, as read-only zeroes), less every heap chunk and the free chunks of glibc's heap
+/// ([`malloc::live_parts`]), each classed by where it is ([`RootKind`]; words of a global
+/// handle block other than its strong nodes' object slots are no roots). Returns the
+/// roots (one per object, the first kind and then the lowest address found); counts the
+/// bytes searched and left out, and the eternal handles, in `stats`.
 fn find_roots(
     h: &Heap,
     regions: &[Region],
@@ -666,7 +670,8 @@ fn find_roots(
     isolates: &[Isolate],
     index: &Index,
     meter: &mut scan::Meter,
-) -> Result<(Vec<Root>, u64, u64)> {
+    stats: &mut GraphStats,
+) -> Result<Vec<Root>> {
     let l = h.l;
     let in_isolate = |at: u64| isolates.iter().any(|i| i.start <= at && at < i.end);
     // The words of V8's frames on each thread's stack (the rest of a stack is native memory).
@@ -681,19 +686,24 @@ fn find_roots(
     let mut holes: Vec<(u64, u64)> = chunks.iter().map(|p| (p.base.0, p.chunk_end.max(p.end))).collect();
     holes.sort_unstable();
     let mut spans = Vec::new();
-    for r in regions.iter().filter(|r| r.read && !r.exec && (r.write || !r.file_backed)) {
-        let mut at = r.start.0;
-        for &(s, e) in holes.iter().filter(|(s, e)| *e > r.start.0 && *s < r.end()) {
-            if s > at {
-                spans.push((at, s));
+    for r in regions.iter().filter(|r| r.read && !r.exec && r.write) {
+        let parts = malloc::live_parts(h.t, r);
+        stats.free_malloc_bytes += r.size - parts.iter().map(|(s, e)| e - s).sum::<u64>();
+        for (start, end) in parts {
+            let mut at = start;
+            for &(s, e) in holes.iter().filter(|(s, e)| *e > start && *s < end) {
+                if s > at {
+                    spans.push((at, s));
+                }
+                at = at.max(e);
             }
-            at = at.max(e);
-        }
-        if at < r.end() {
-            spans.push((at, r.end()));
+            if at < end {
+                spans.push((at, end));
+            }
         }
     }
     let blocks = HandleBlocks::of(l);
+    let (mask, tag) = (l.heap_object_tag_mask, l.heap_object_tag);
     // (object, where) of every pointer; global handle blocks and their strong nodes.
     let mut found: Vec<(u32, u64)> = Vec::new();
     let (mut block_starts, mut strong) = (Vec::new(), Vec::new());
@@ -717,8 +727,8 @@ fn find_roots(
                 break;
             };
             for (k, w) in words(&buf[..len]).enumerate() {
-                if w & l.heap_object_tag_mask == l.heap_object_tag {
-                    if let Some(id) = index.id(w - l.heap_object_tag) {
+                if w & mask == tag {
+                    if let Some(id) = index.id(w - tag) {
                         found.push((id, at + (k as u64) * 8));
                     }
                 }
@@ -752,7 +762,7 @@ fn find_roots(
         found.extend(eternal_handles(h, index, i, &in_heap));
     }
     let mut eternal: Vec<u64> = found[eternal_start..].iter().map(|f| f.1).collect();
-    let eternal_count = eternal.len() as u64;
+    stats.eternal_handles = eternal.len() as u64;
     eternal.sort_unstable();
     block_starts.sort_unstable();
     strong.sort_unstable();
@@ -781,7 +791,8 @@ fn find_roots(
     // One root per object: the most certain kind, then the lowest address.
     roots.sort_unstable_by_key(|r| (r.0, r.1, r.2));
     roots.dedup_by_key(|r| r.0);
-    Ok((roots, searched, eternal_count))
+    stats.native_bytes = searched;
+    Ok(roots)
 }
 
 /// The bytes `[start, end)` taken to be an Isolate, and whether they are its malloc chunk.
@@ -905,8 +916,9 @@ impl HandleBlocks {
     /// Whether a block starts at `b[o..]` (and all of it is in `b`).
     fn is_block(&self, b: &[u8], o: usize) -> bool {
         let at = |k: usize| b.get(o + k * self.node + self.index).copied();
-        at(0) == Some(0)
-            && at(1) == Some(1)
+        // Node 1's index first: zeroes (most of native memory) fail it.
+        at(1) == Some(1)
+            && at(0) == Some(0)
             && o + self.len <= b.len()
             && (2..self.nodes).all(|k| at(k) == Some(k as u8))
     }
