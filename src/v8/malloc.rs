@@ -37,6 +37,9 @@ const BLOCK: usize = 1 << 20;
 /// the segment's start: the allocations looked for (the Isolate) are made early in a
 /// process's life, at the segment's start.
 const MAX_WALK: u64 = 1 << 28;
+/// At most this many parts of a region are told apart (each run of chunks in use, between
+/// free ones, is one); a region of more is searched whole, its list's memory bounded.
+const MAX_PARTS: usize = 1 << 20;
 
 /// One chunk of a walk: where it starts and ends (header included), and whether it is in
 /// use (mapped on its own, or the next chunk's PREV_INUSE says so; the last chunk of the
@@ -113,20 +116,24 @@ pub fn chunk_holding(t: &dyn Target, region: &Region, addr: u64) -> Option<(u64,
 
 /// The parts of `region` that may hold live data, in address order: where the region
 /// reads as glibc's main heap from its start exactly to its end, its chunks less the
-/// free ones (runs of chunks in use, headers included); else the whole region.
+/// free ones (runs of chunks in use, headers included); else, or where there are over
+/// [`MAX_PARTS`] of them, the whole region.
 pub fn live_parts(t: &dyn Target, region: &Region) -> Vec<(u64, u64)> {
+    let whole = vec![(region.start.0, region.end())];
     let mut walk = Walk::new(t, region);
     let mut parts: Vec<(u64, u64)> = Vec::new();
     for c in walk.by_ref().filter(|c| c.in_use) {
+        let full = parts.len() == MAX_PARTS;
         match parts.last_mut() {
             Some(last) if last.1 == c.start => last.1 = c.end,
+            _ if full => return whole,
             _ => parts.push((c.start, c.end)),
         }
     }
     if walk.complete() {
         parts
     } else {
-        vec![(region.start.0, region.end())]
+        whole
     }
 }
 
