@@ -4,7 +4,7 @@
 //! are reachable), the rest of the edges join random nodes; prints the time of each step.
 
 use std::time::Instant;
-use v8::v8::dominators::{immediate_dominators, retained_sizes, Csr};
+use v8::v8::dominators::{dominator_tree, immediate_dominators, Csr};
 
 fn main() {
     let arg = |i: usize, default: usize| std::env::args().nth(i).and_then(|a| a.parse().ok()).unwrap_or(default);
@@ -40,7 +40,7 @@ fn main() {
     let idom = immediate_dominators(Csr { offsets: &offsets, targets: &targets, closed: None }, 0);
     eprintln!("immediate dominators: {:.1?}", t.elapsed());
     let t = Instant::now();
-    let retained = retained_sizes(&idom, &shallow);
+    let retained = dominator_tree(&idom, 0, &shallow).sizes;
     eprintln!("retained sizes: {:.1?}", t.elapsed());
     let total: u64 = shallow.iter().map(|&s| u64::from(s)).sum();
     assert_eq!(retained[0], total, "the root retains everything");

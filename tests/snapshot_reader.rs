@@ -7,7 +7,7 @@ mod common;
 
 use common::snapshot::Snapshot;
 use common::{node_command, npm_package, root, Fixture, Scratch};
-use v8::v8::dominators::{immediate_dominators, retained_sizes, Csr, UNREACHABLE};
+use v8::v8::dominators::{dominator_tree, immediate_dominators, Csr, UNREACHABLE};
 
 /// The fixture's ITEMS and DATA.
 const ITEMS: usize = 1000;
@@ -84,7 +84,7 @@ fn check(version: &'static str) {
     let ours: Vec<u32> = idom.iter().map(|d| d.map_or(UNREACHABLE, |d| d as u32)).collect();
     assert_eq!(module, ours, "src/v8/dominators.rs agrees");
     let shallow: Vec<u32> = s.self_size.iter().map(|&x| u32::try_from(x).unwrap()).collect();
-    assert_eq!(retained_sizes(&module, &shallow), retained);
+    assert_eq!(dominator_tree(&module, 0, &shallow).sizes, retained);
 
     // The known structure: each item retains itself, its payload, the payload's array and
     // that array's elements (16 bytes of header, a word per element), and nothing else;

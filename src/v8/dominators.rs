@@ -196,19 +196,32 @@ fn eval(v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], path: &mu
     label[v as usize]
 }
 
-/// Shallow size of a node plus the shallow sizes of every node it dominates (0 if unreachable).
+/// The dominator tree below a root: each node's retained size, and its place in the
+/// tree's depth-first preorder.
+pub struct DominatorTree {
+    /// Shallow size of a node plus the shallow sizes of every node it dominates (0 if
+    /// unreachable).
+    pub sizes: Vec<u64>,
+    /// Each node's preorder number, and the last number of its subtree: `a` dominates `b`
+    /// exactly when `pre[a] <= pre[b] <= last[a]` (`UNREACHABLE` outside the tree).
+    pub pre: Vec<u32>,
+    pub last: Vec<u32>,
+}
+
+/// The dominator tree of `root` from `idom`, [`immediate_dominators`]' result, by one
+/// iterative depth-first walk (a node's size is complete when the walk leaves it).
 ///
-/// `idom` is [`immediate_dominators`]' result: a node whose entry is itself is a root; a node
-/// whose entry is u32::MAX, or not a node, is unreachable; so is every node whose dominator
-/// chain does not end at a root (a cycle, in input that did not come from
-/// `immediate_dominators`). A node missing from `shallow` has shallow size 0.
-pub fn retained_sizes(idom: &[u32], shallow: &[u32]) -> Vec<u64> {
+/// A node whose entry is u32::MAX, or not a node, is unreachable; so is every node whose
+/// dominator chain does not end at `root` (a cycle, or another root, in input that did not
+/// come from `immediate_dominators`). A node missing from `shallow` has shallow size 0.
+pub fn dominator_tree(idom: &[u32], root: u32, shallow: &[u32]) -> DominatorTree {
     let n = idom.len();
-    if n >= UNREACHABLE as usize {
-        return vec![0; n];
+    let mut tree = DominatorTree { sizes: vec![0; n], pre: vec![UNREACHABLE; n], last: vec![UNREACHABLE; n] };
+    if (root as usize) >= n || n >= UNREACHABLE as usize {
+        return tree;
     }
     let dominator = |v: usize| Some(idom[v] as usize).filter(|&d| d < n && d != v);
-    // The dominator tree's children lists, in CSR form.
+    // The tree's children lists, in CSR form.
     let mut off = vec![0u32; n + 1];
     for v in 0..n {
         if let Some(d) = dominator(v) {
@@ -227,24 +240,28 @@ pub fn retained_sizes(idom: &[u32], shallow: &[u32]) -> Vec<u64> {
         }
     }
     drop(fill);
-    // Breadth-first from the roots: each node comes after its dominator, so sizes add up
-    // in the reverse order.
-    let mut order: Vec<u32> = (0..n as u32).filter(|&v| idom[v as usize] == v).collect();
-    let mut head = 0;
-    while head < order.len() {
-        let v = order[head] as usize;
-        order.extend_from_slice(&children[off[v] as usize..off[v + 1] as usize]);
-        head += 1;
-    }
-    let mut retained = vec![0u64; n];
-    for &v in order.iter().rev() {
-        let v = v as usize;
-        retained[v] += u64::from(shallow.get(v).copied().unwrap_or(0));
-        if let Some(d) = dominator(v) {
-            retained[d] += retained[v];
+    let mut counter = 0u32;
+    // (node, index of its next child to visit)
+    let mut stack: Vec<(u32, u32)> = vec![(root, off[root as usize])];
+    tree.pre[root as usize] = 0;
+    while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+        if *next < off[v as usize + 1] {
+            let c = children[*next as usize];
+            *next += 1;
+            counter += 1;
+            tree.pre[c as usize] = counter;
+            stack.push((c, off[c as usize]));
+        } else {
+            let v = v as usize;
+            tree.last[v] = counter;
+            tree.sizes[v] += u64::from(shallow.get(v).copied().unwrap_or(0));
+            stack.pop();
+            if let Some(&(parent, _)) = stack.last() {
+                tree.sizes[parent as usize] += tree.sizes[v];
+            }
         }
     }
-    retained
+    tree
 }
 
 #[cfg(test)]
@@ -293,7 +310,10 @@ mod tests {
         // 0 → 1, 2 → 3 → 4
         let e = [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)];
         assert_eq!(idoms(5, &e, 0), [0, 0, 0, 0, 3]);
-        assert_eq!(retained_sizes(&idoms(5, &e, 0), &[1, 10, 100, 1000, 10000]), [11111, 10, 100, 11000, 10000]);
+        assert_eq!(
+            dominator_tree(&idoms(5, &e, 0), 0, &[1, 10, 100, 1000, 10000]).sizes,
+            [11111, 10, 100, 11000, 10000]
+        );
     }
 
     #[test]
@@ -320,7 +340,7 @@ mod tests {
         let e = [(0, 1), (3, 1), (2, 3), (1, 7), (1, 1000)];
         let idom = idoms(4, &e, 0);
         assert_eq!(idom, [0, 0, X, X]);
-        assert_eq!(retained_sizes(&idom, &[1, 2, 3, 4]), [3, 2, 0, 0]);
+        assert_eq!(dominator_tree(&idom, 0, &[1, 2, 3, 4]).sizes, [3, 2, 0, 0]);
         assert_eq!(idoms(4, &e, 4), [X; 4]);
         assert_eq!(idoms(0, &[], 0), Vec::<u32>::new());
         let g = Csr { offsets: &[], targets: &[], closed: None };
@@ -328,8 +348,14 @@ mod tests {
         // Offsets beyond the targets, decreasing offsets.
         let g = Csr { offsets: &[0, 5, 1, 9], targets: &[1, 2], closed: None };
         assert_eq!(immediate_dominators(g, 0), [0, 0, 0]);
-        // retained_sizes on input that is not a dominator tree: a cycle, a bad entry.
-        assert_eq!(retained_sizes(&[0, 2, 1, 99, X], &[1, 1, 1, 1]), [1, 0, 0, 0, 0]);
+        // dominator_tree on input that is not a dominator tree: a cycle, a bad entry,
+        // another root; and a root that is no node.
+        let tree = dominator_tree(&[0, 2, 1, 99, X, 5], 0, &[1, 1, 1, 1]);
+        assert_eq!(
+            (tree.sizes, tree.pre, tree.last),
+            (vec![1, 0, 0, 0, 0, 0], vec![0, X, X, X, X, X], vec![0, X, X, X, X, X])
+        );
+        assert_eq!(dominator_tree(&[0, 0], 2, &[1, 1]).sizes, [0, 0]);
     }
 
     #[test]
@@ -340,7 +366,7 @@ mod tests {
         e.push((n - 1, 0));
         let idom = idoms(n as usize, &e, 0);
         assert!(idom.iter().enumerate().all(|(i, &d)| d == (i as u32).saturating_sub(1)));
-        let retained = retained_sizes(&idom, &vec![1; n as usize]);
+        let retained = dominator_tree(&idom, 0, &vec![1; n as usize]).sizes;
         assert!(retained.iter().enumerate().all(|(i, &r)| r == u64::from(n) - i as u64));
         // And a chain with a shortcut from the root to every node: everything is the root's.
         e.extend((2..n).map(|i| (0, i)));
@@ -414,10 +440,11 @@ mod tests {
             let root = next(n as u64) as usize;
             let got = idoms(n, &edges, root as u32);
             assert_eq!(got, naive(n, &edges, root), "n={n} root={root} edges={edges:?}");
-            // Retained sizes: the sum over the nodes each one dominates (by the idom chains).
+            // Retained sizes: the sum over the nodes each one dominates (by the idom chains);
+            // the preorder intervals say the same domination.
             let shallow: Vec<u32> = (0..n as u32).map(|v| 1 << v).collect();
-            let retained = retained_sizes(&got, &shallow);
-            for (v, &r) in retained.iter().enumerate() {
+            let tree = dominator_tree(&got, root as u32, &shallow);
+            for (v, &r) in tree.sizes.iter().enumerate() {
                 let mut want = 0u64;
                 for u in (0..n).filter(|&u| got[u] != X) {
                     let mut x = u;
@@ -427,8 +454,11 @@ mod tests {
                     if x == v {
                         want += u64::from(shallow[u]);
                     }
+                    let within = tree.pre[v] <= tree.pre[u] && tree.pre[u] <= tree.last[v];
+                    assert_eq!(within, x == v, "{v} dominates {u}?");
                 }
                 assert_eq!(r, want);
+                assert_eq!(tree.pre[v] == X, got[v] == X);
             }
         }
     }

@@ -42,7 +42,7 @@
 
 use std::sync::Arc;
 
-use super::dominators::{immediate_dominators, retained_sizes, Csr};
+use super::dominators::{dominator_tree, immediate_dominators, Csr};
 use super::heap::Heap;
 use super::layout::Layout;
 use super::malloc;
@@ -547,12 +547,9 @@ impl Graph {
         self.retained.get_or_init(|| {
             let csr = Csr { offsets: &self.offsets, targets: &self.targets, closed: Some(&self.certain) };
             let idom = immediate_dominators(csr, self.root());
-            let mut shallow = self.sizes.clone();
-            shallow.push(0);
-            let sizes = retained_sizes(&idom, &shallow);
-            drop(shallow);
-            let (pre, last) = intervals(&idom, self.root());
-            Retained { idom, sizes, pre, last }
+            // (The synthetic root, past the sizes, has shallow size 0.)
+            let tree = dominator_tree(&idom, self.root(), &self.sizes);
+            Retained { idom, sizes: tree.sizes, pre: tree.pre, last: tree.last }
         })
     }
 
@@ -953,49 +950,4 @@ impl Retained {
         }
         total
     }
-}
-
-/// Preorder numbers of the dominator tree and the last number in each subtree
-/// (`UNREACHABLE` for nodes outside the tree), by an iterative depth-first walk.
-fn intervals(idom: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
-    let n = idom.len();
-    let mut off = vec![0u32; n + 1];
-    for (v, &d) in idom.iter().enumerate() {
-        if (d as usize) < n && d as usize != v {
-            off[d as usize + 1] += 1;
-        }
-    }
-    for v in 0..n {
-        off[v + 1] += off[v];
-    }
-    let mut fill = off.clone();
-    let mut children = vec![0u32; off[n] as usize];
-    for (v, &d) in idom.iter().enumerate() {
-        if (d as usize) < n && d as usize != v {
-            children[fill[d as usize] as usize] = v as u32;
-            fill[d as usize] += 1;
-        }
-    }
-    drop(fill);
-    let (mut pre, mut last) = (vec![UNREACHABLE; n], vec![UNREACHABLE; n]);
-    if (root as usize) >= n {
-        return (pre, last);
-    }
-    let mut counter = 0u32;
-    // (node, index of its next child to visit)
-    let mut stack: Vec<(u32, u32)> = vec![(root, off[root as usize])];
-    pre[root as usize] = 0;
-    while let Some(&mut (v, ref mut next)) = stack.last_mut() {
-        if *next < off[v as usize + 1] {
-            let c = children[*next as usize];
-            *next += 1;
-            counter += 1;
-            pre[c as usize] = counter;
-            stack.push((c, off[c as usize]));
-        } else {
-            last[v as usize] = counter;
-            stack.pop();
-        }
-    }
-    (pre, last)
 }
