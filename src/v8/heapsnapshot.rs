@@ -294,7 +294,6 @@ impl Block {
 
 /// Every edge written, in order: its type, its name (strings index) or element index,
 /// and its target's node index.
-#[derive(Default)]
 struct Edges {
     types: Vec<u8>,
     names: Vec<u32>,
@@ -562,7 +561,13 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
         index,
         strings: Strings { file: Scratch::new(path, "strings")?, index: HashMap::new(), count: 0 },
         nodes,
-        edges: Edges::default(),
+        // As many edges as the graph's, about: room for them at once, not by doubling (each
+        // doubling copied all and faulted in fresh pages, a fifth of the export's time).
+        edges: Edges {
+            types: Vec::with_capacity(g.targets.len()),
+            names: Vec::with_capacity(g.targets.len()),
+            to: Vec::with_capacity(g.targets.len()),
+        },
         written: Written::default(),
         constructors: HashMap::new(),
         fields: HashMap::new(),
