@@ -32,14 +32,13 @@
 //! fails or is interrupted leaves no file.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::graph::{Graph, RootKind, UNREACHABLE};
 use super::refs::{js_refs, Namer, Via};
-use super::scan::words;
+use super::scan::{words, FastMap};
 use crate::target::{Addr, Error, Result, Target};
 
 /// Longest text of a string node (V8's `--heap-snapshot-string-limit` default).
@@ -238,7 +237,7 @@ fn json(s: &str) -> String {
 /// once per node, not hashed (a heap may hold millions of distinct strings).
 struct Strings {
     file: Scratch,
-    index: HashMap<String, u32>,
+    index: FastMap<u32, String>,
     count: u32,
 }
 
@@ -317,9 +316,9 @@ struct Writer<'a, 'n> {
     edges: Edges,
     written: Written,
     /// Node names by map (JavaScript objects are named by their constructor).
-    constructors: HashMap<u64, u32>,
+    constructors: FastMap<u32>,
     /// Field names of objects whose slot names depend only on type and offset.
-    fields: HashMap<(u16, u64), (EdgeType, u64)>,
+    fields: FastMap<(EdgeType, u64), (u16, u64)>,
     /// The heap bytes last read.
     block: Block,
 }
@@ -559,7 +558,7 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
     let mut w = Writer {
         namer,
         index,
-        strings: Strings { file: Scratch::new(path, "strings")?, index: HashMap::new(), count: 0 },
+        strings: Strings { file: Scratch::new(path, "strings")?, index: FastMap::default(), count: 0 },
         nodes,
         // As many edges as the graph's, about: room for them at once, not by doubling (each
         // doubling copied all and faulted in fresh pages, a fifth of the export's time).
@@ -569,8 +568,8 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
             to: Vec::with_capacity(g.targets.len()),
         },
         written: Written::default(),
-        constructors: HashMap::new(),
-        fields: HashMap::new(),
+        constructors: FastMap::default(),
+        fields: FastMap::default(),
         block: Block::default(),
     };
     w.synthetic()?;

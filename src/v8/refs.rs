@@ -10,13 +10,13 @@
 //! left out: `obj → PropertyArray → value` reads `obj.name`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::graph::Graph;
 use super::heap::Heap;
 use super::layout::Metadata;
 use super::object::Elements;
+use super::scan::FastMap;
 use super::value::{tagged, Value};
 use crate::target::{Addr, Result};
 
@@ -139,11 +139,11 @@ pub struct Namer<'a> {
     pub g: &'a Graph,
     /// The named references of the JavaScript objects named so far: a path through a
     /// Map of 40,000 entries would otherwise read all of them at every step.
-    js: RefCell<HashMap<u32, Refs>>,
+    js: RefCell<FastMap<Refs, u32>>,
     /// Property key names by the key's word (keys are shared by many objects).
-    keys: RefCell<HashMap<u64, Rc<str>>>,
+    keys: RefCell<FastMap<Rc<str>>>,
     /// Context variable names by ScopeInfo (a context's slots are named one by one).
-    scopes: RefCell<HashMap<Addr, Rc<[String]>>>,
+    scopes: RefCell<FastMap<Rc<[String]>, Addr>>,
 }
 
 impl<'a> Namer<'a> {
