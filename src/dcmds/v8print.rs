@@ -1,6 +1,7 @@
 //! `::v8print`: any V8 heap object, field by field, from the metadata.
 
 use std::fmt::Write;
+use std::rc::Rc;
 
 use super::Dcmd;
 use crate::mdb::args::{Opts, Spec};
@@ -89,7 +90,7 @@ fn in_object_slots(h: &Heap, obj: Addr, fields: &mut Vec<(u64, String, String)>)
     let m = h.map_info(h.map(obj)?)?;
     fields.retain(|f| !(f.1 == "internal_fields" && f.0 == l.js_object_header_size));
     let first = fields.iter().map(|f| f.0 + l.tagged_size).max().unwrap_or(0).max(l.js_object_header_size);
-    let descriptors = if h.is_fast_mode(&m) { h.descriptors(&m).unwrap_or_default() } else { Vec::new() };
+    let descriptors = if h.is_fast_mode(&m) { h.descriptors(&m).unwrap_or_default() } else { Rc::default() };
     let property = |slot: u64| {
         descriptors.iter().find_map(|d| match d.location {
             Location::Field { index, inobject: true } | Location::UnboxedDouble { index }

@@ -368,7 +368,7 @@ fn broken_map(map: Addr) -> MapInfo {
 fn fast_names(h: &Heap, m: &MapInfo) -> Result<(Vec<String>, Kinds)> {
     let mut kinds = Kinds::empty();
     let mut names = Vec::new();
-    for d in h.descriptors(m)? {
+    for d in h.descriptors(m)?.iter() {
         if d.accessor || h.is_internal_key(d.key) {
             continue;
         }

@@ -4,10 +4,11 @@
 //! and returns an error rather than trusting the core.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::layout::Layout;
+use super::object::{Descriptor, MapInfo};
+use super::scan::FastMap;
 use super::value::Value;
 use crate::target::{Addr, Error, Result, Target};
 
@@ -22,27 +23,62 @@ const MAX_FORWARDS: usize = 8;
 /// The most Scripts whose line ends are kept (the cache starts over when full).
 const MAX_CACHED_SCRIPTS: usize = 1024;
 
+/// The most maps whose facts and descriptors are kept (each cache starts over when full).
+const MAX_CACHED_MAPS: usize = 1 << 16;
+
 /// What is worth decoding once per session rather than once per use: each Script's
-/// line ends (a function's line is looked up in them, and a script can be megabytes).
-/// Complete results only; no borrow is held across a read of the target.
+/// line ends (a function's line is looked up in them, and a script can be megabytes),
+/// and each map's facts and descriptors (read for every object of the map by the heap
+/// export and the paths). Complete results only; no borrow is held across a read of the target.
 #[derive(Default)]
 pub struct HeapCache {
-    line_ends: RefCell<HashMap<Addr, Rc<[u32]>>>,
+    line_ends: Bounded<Rc<[u32]>>,
+    maps: Bounded<MapInfo>,
+    descriptors: Bounded<Rc<[Descriptor]>>,
 }
 
 impl HeapCache {
     /// The line ends of `script`, computing them with `compute` the first time.
     pub fn line_ends(&self, script: Addr, compute: impl FnOnce() -> Result<Vec<u32>>) -> Result<Rc<[u32]>> {
-        if let Some(ends) = self.line_ends.borrow().get(&script) {
-            return Ok(ends.clone());
+        self.line_ends.get(script, MAX_CACHED_SCRIPTS, || compute().map(Rc::from))
+    }
+
+    /// What `map` says, computing it with `compute` the first time.
+    pub fn map_info(&self, map: Addr, compute: impl FnOnce() -> Result<MapInfo>) -> Result<MapInfo> {
+        self.maps.get(map, MAX_CACHED_MAPS, compute)
+    }
+
+    /// The descriptors of `map`, computing them with `compute` the first time.
+    pub fn descriptors(
+        &self,
+        map: Addr,
+        compute: impl FnOnce() -> Result<Vec<Descriptor>>,
+    ) -> Result<Rc<[Descriptor]>> {
+        self.descriptors.get(map, MAX_CACHED_MAPS, || compute().map(Rc::from))
+    }
+}
+
+/// Values by address, computed once; it starts over when it holds as many as it may.
+struct Bounded<V>(RefCell<FastMap<V>>);
+
+impl<V> Default for Bounded<V> {
+    fn default() -> Self {
+        Bounded(RefCell::default())
+    }
+}
+
+impl<V: Clone> Bounded<V> {
+    fn get(&self, key: Addr, max: usize, compute: impl FnOnce() -> Result<V>) -> Result<V> {
+        if let Some(v) = self.0.borrow().get(&key.0) {
+            return Ok(v.clone());
         }
-        let ends: Rc<[u32]> = compute()?.into();
-        let mut cache = self.line_ends.borrow_mut();
-        if cache.len() >= MAX_CACHED_SCRIPTS {
+        let v = compute()?;
+        let mut cache = self.0.borrow_mut();
+        if cache.len() >= max {
             cache.clear();
         }
-        cache.insert(script, ends.clone());
-        Ok(ends)
+        cache.insert(key.0, v.clone());
+        Ok(v)
     }
 }
 

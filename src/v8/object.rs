@@ -1,6 +1,8 @@
 //! JavaScript objects: maps, own properties (fast, out-of-object and dictionary mode) and
 //! elements of every kind.
 
+use std::rc::Rc;
+
 use super::heap::{Heap, MAX_ARRAY_LENGTH};
 use super::value::Value;
 use crate::target::{Addr, Error, Result};
@@ -79,8 +81,12 @@ pub enum Elements {
 }
 
 impl Heap<'_> {
-    /// Read a map.
+    /// What a map says about its objects (read once a session).
     pub fn map_info(&self, map: Addr) -> Result<MapInfo> {
+        self.cache.map_info(map, || self.read_map_info(map))
+    }
+
+    fn read_map_info(&self, map: Addr) -> Result<MapInfo> {
         let l = self.l;
         let byte = |off: u64| self.t.read_u8(map.offset(off)?);
         let bf2 = u64::from(byte(l.map_bit_field2)?);
@@ -99,8 +105,12 @@ impl Heap<'_> {
         })
     }
 
-    /// The own descriptors of a fast-mode map, in property order.
-    pub fn descriptors(&self, m: &MapInfo) -> Result<Vec<Descriptor>> {
+    /// The own descriptors of a fast-mode map, in property order (read once a session).
+    pub fn descriptors(&self, m: &MapInfo) -> Result<Rc<[Descriptor]>> {
+        self.cache.descriptors(m.addr, || self.read_descriptors(m))
+    }
+
+    fn read_descriptors(&self, m: &MapInfo) -> Result<Vec<Descriptor>> {
         let l = self.l;
         if m.own_descriptors == 0 {
             return Ok(Vec::new());
