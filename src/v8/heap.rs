@@ -204,3 +204,29 @@ impl<'a> Heap<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn bounded_computes_once_and_starts_over_when_full() {
+        let b: Bounded<u64> = Bounded::default();
+        let computed = Cell::new(0);
+        let get = |k: u64| {
+            b.get(Addr(k), 2, || {
+                computed.set(computed.get() + 1);
+                Ok(k * 10)
+            })
+        };
+        assert_eq!((get(1).ok(), get(1).ok(), computed.get()), (Some(10), Some(10), 1));
+        assert_eq!((get(2).ok(), computed.get()), (Some(20), 2));
+        // Full at two: the third key empties the memo, so the first is computed again.
+        assert_eq!((get(3).ok(), get(3).ok(), computed.get()), (Some(30), Some(30), 3));
+        assert_eq!((get(1).ok(), computed.get()), (Some(10), 4));
+        // A failed computation is not kept.
+        assert!(b.get(Addr(9), 2, || Err(Error::Msg("unreadable".into()))).is_err());
+        assert_eq!((get(9).ok(), computed.get()), (Some(90), 5));
+    }
+}

@@ -278,7 +278,7 @@ fn window_before(h: &Heap, heap: u64) -> Option<Vec<u64>> {
 /// the command; SipHash was a tenth of an export's time, most of it on names).
 pub type FastMap<V, K = u64> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
 
-/// Hasher for [`FastMap`]: a word at a time.
+/// Hasher for [`FastMap`]: a word at a time, bytes as their length and then their words.
 #[derive(Default)]
 pub struct FastHasher(u64);
 
@@ -287,6 +287,8 @@ impl std::hash::Hasher for FastHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
+        // The length first: the last word is padded with zeroes.
+        self.write_usize(bytes.len());
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             self.write_u64(u64::from_le_bytes(c.try_into().expect("8 bytes")));
@@ -911,5 +913,21 @@ mod tests {
         let kept = words.iter().enumerate().filter(|&(i, &w)| m.get(w) == Some(i as u32)).count();
         assert!((1..17).contains(&kept), "{kept} of 17 kept in 16 slots");
         assert!(words.iter().all(|&w| m.get(w).is_none_or(|v| words[v as usize] == w)));
+    }
+
+    #[test]
+    fn fast_hasher_reads_every_byte_of_a_name() {
+        use std::hash::BuildHasher;
+        let hash = |s: &str| std::hash::BuildHasherDefault::<FastHasher>::default().hash_one(s);
+        // Names that differ only in the last byte of a word, in a partial last word, or
+        // by a trailing NUL (the tail word is padded with zeroes) hash apart.
+        let names = ["abcdefgh", "abcdefgi", "abcdefghijk", "abcdefghijl", "abcdefghijk\0", "", "\0"];
+        let hashes: std::collections::HashSet<u64> = names.iter().map(|s| hash(s)).collect();
+        assert_eq!(hashes.len(), names.len());
+        let mut m: FastMap<u32, String> = FastMap::default();
+        for (i, n) in names.iter().enumerate() {
+            m.insert(n.to_string(), i as u32);
+        }
+        assert!(names.iter().enumerate().all(|(i, n)| m.get(*n) == Some(&(i as u32))));
     }
 }
