@@ -29,7 +29,9 @@ const MAX_CACHED_MAPS: usize = 1 << 16;
 /// What is worth decoding once per session rather than once per use: each Script's
 /// line ends (a function's line is looked up in them, and a script can be megabytes),
 /// and each map's facts and descriptors (read for every object of the map by the heap
-/// export and the paths). Complete results only; no borrow is held across a read of the target.
+/// export and the paths; the census keeps its own per-map facts, and adds at most a few
+/// MiB here: 1.4 MiB on the express bench core's 86,045 maps). Complete results only; no
+/// borrow is held across a read of the target.
 #[derive(Default)]
 pub struct HeapCache {
     line_ends: Bounded<Rc<[u32]>>,

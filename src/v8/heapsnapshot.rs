@@ -560,8 +560,8 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
         index,
         strings: Strings { file: Scratch::new(path, "strings")?, index: FastMap::default(), count: 0 },
         nodes,
-        // As many edges as the graph's, about: room for them at once, not by doubling (each
-        // doubling copied all and faulted in fresh pages, a fifth of the export's time).
+        // About as many edges as the graph's: room for them at once, not by doubling (each
+        // doubling copied them all and faulted in fresh pages, about 9% of an export).
         edges: Edges {
             types: Vec::with_capacity(g.targets.len()),
             names: Vec::with_capacity(g.targets.len()),
