@@ -85,7 +85,8 @@ fn check(version: &'static str) {
     assert!(err.contains("values.js:") && err.ends_with("    \"message\": \"boom\",\n}\n"), "{err}");
 
     // An Error whose stack was never formatted (population.js's TestErrors): its call
-    // sites, never another private slot's string (V8 13+ keeps the message in one).
+    // sites, where the call is (`new TestError` on line 46), never another private
+    // slot's string (V8 13+ keeps the message in one).
     let r = mdb_core(
         &node(version),
         &core(version, "population.js"),
@@ -93,15 +94,14 @@ fn check(version: &'static str) {
     );
     let unformatted: Vec<&str> = r.ok().lines().skip(2).collect();
     let population = common::root().join("tests/fixtures/population.js").display().to_string();
-    assert_eq!(
-        unformatted[..3],
-        [
-            "{",
-            "    \"stack\": [call sites, never formatted: function (script, line it is defined at)",
-            &format!("        at <anonymous> ({population} line 1)")
-        ],
-        "{unformatted:?}"
-    );
+    assert_eq!(unformatted[..2], ["{", "    \"stack\": [call sites, never formatted:"], "{unformatted:?}");
+    // Where the module function runs as baseline (Sparkplug) code, V8 13+ records the
+    // call's machine-code offset, which this does not map: the line it is defined at.
+    let top = [
+        format!("        at <anonymous> ({population}:46:47)"),
+        format!("        at <anonymous> ({population}, defined at line 1)"),
+    ];
+    assert!(top.iter().any(|t| t == unformatted[2]), "{unformatted:?}");
     let message = unformatted.iter().position(|l| *l == "    ],").unwrap() + 1;
     assert!(unformatted[message].starts_with("    \"message\": \"error "), "{unformatted:?}");
 

@@ -106,61 +106,6 @@ impl Heap<'_> {
         })
     }
 
-    /// The functions of an Error's call sites, innermost first, from the FixedArray V8
-    /// keeps until the stack is formatted. Its elements are one object a frame, which
-    /// holds the function (a CallSiteInfo, V8 9.4 to 12) or names a frame of a raw frame
-    /// array (a StackTraceFrame and its FrameArray, V8 7.8 to 8.6); or, from V8 13, it is
-    /// itself a raw frame array. A frame of no JavaScript function (a WebAssembly one) is
-    /// None.
-    pub fn call_site_functions(&self, sites: Addr) -> Result<Vec<Option<Addr>>> {
-        let l = self.l;
-        let slots = self.slots(sites)?;
-        if slots.is_empty() {
-            return Ok(Vec::new());
-        }
-        let function = |v: Value| v.heap().filter(|&f| self.is_function(f));
-        let kind = |v: &Value| v.heap().and_then(|a| self.type_of(a).ok()).map(u64::from);
-        let info = l.type_call_site_info;
-        let per_frame =
-            slots.first().and_then(kind).filter(|&t| Some(t) == info || Some(t) == l.type_stack_trace_frame);
-        if let Some(t) = per_frame {
-            return slots
-                .iter()
-                .map(|s| {
-                    let what = "an array of one call site object a frame";
-                    let frame = s.heap().filter(|_| kind(s) == Some(t)).ok_or(Error::NotA { addr: sites, what })?;
-                    if Some(t) == info {
-                        return Ok(function(self.value(frame, l.call_site_info_function)?));
-                    }
-                    let array = self.pointer(frame, l.stack_trace_frame_array, "a StackTraceFrame")?;
-                    let index = u64::try_from(self.smi(frame, l.stack_trace_frame_index)?)
-                        .map_err(|_| Error::Corrupt { addr: frame, why: "a negative frame index".into() })?;
-                    Ok(function(self.raw_frame_function(array, index)?))
-                })
-                .collect();
-        }
-        if l.call_sites_raw_frame_slots == 0 {
-            return Err(Error::Unsupported(format!("V8 {} keeps call sites this module does not decode", l.version)));
-        }
-        let frames = (slots.len() as u64).saturating_sub(l.call_sites_raw_header_slots) / l.call_sites_raw_frame_slots;
-        (0..frames).map(|i| Ok(function(self.raw_frame_function(sites, i)?))).collect()
-    }
-
-    /// The function slot of frame `index` of a raw frame array (a FrameArray before V8
-    /// 9.4, the raw capture array from V8 13), checked against the array's length.
-    fn raw_frame_function(&self, array: Addr, index: u64) -> Result<Value> {
-        let l = self.l;
-        let slot = index
-            .checked_mul(l.call_sites_raw_frame_slots)
-            .and_then(|s| s.checked_add(l.call_sites_raw_header_slots))
-            .and_then(|s| s.checked_add(l.call_sites_raw_function))
-            .ok_or(Error::Overflow(array))?;
-        if l.call_sites_raw_frame_slots == 0 || slot >= self.array_length(array)? {
-            return Err(Error::NotA { addr: array, what: "a frame array holding that frame" });
-        }
-        self.slot(array, slot)
-    }
-
     /// Up to `count` lines of the source of the script a function is defined in,
     /// starting at the function's first line: (line number, text) pairs.
     pub fn function_source(&self, f: Addr, count: u64) -> Result<Vec<(u64, String)>> {
@@ -197,8 +142,17 @@ impl Heap<'_> {
 
     /// The 1-based line of character position `pos` in a script.
     fn line_of(&self, script: Addr, pos: u64) -> Result<u64> {
+        Ok(self.line_and_start(script, pos)?.0)
+    }
+
+    /// The 1-based line of character position `pos` in a script, and the position the
+    /// line starts at (Script::GetPositionInfo, leaving out the line and column offsets that
+    /// only a vm script compiled with an offset has).
+    pub fn line_and_start(&self, script: Addr, pos: u64) -> Result<(u64, u64)> {
         let ends = self.cache.line_ends(script, || self.line_ends(script))?;
-        Ok(ends.partition_point(|&e| u64::from(e) < pos) as u64 + 1)
+        let line = ends.partition_point(|&e| u64::from(e) < pos);
+        let start = line.checked_sub(1).map_or(0, |i| u64::from(ends[i]) + 1);
+        Ok((line as u64 + 1, start.min(pos)))
     }
 
     /// Where a script's lines end (UTF-16 positions of its newlines): V8's line ends

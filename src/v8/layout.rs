@@ -788,6 +788,60 @@ layout! {
         "FrameArray::kFunctionOffset (src/objects/frame-array.h; measured on node 12.22.12 to 15.14.0), \
          the raw capture array's function slot (measured on node 24.22.3 and 26.12.1)",
         &[((13, 0), 2), ((0, 0), 1)]);
+    /// Which of a raw frame's slots holds the code, and which the code offset.
+    call_sites_raw_code: u64 = Source::None, Otherwise::Known(
+        "FrameArray::kCodeOffset (src/objects/frame-array.h; measured on node 12.22.12 to 15.14.0), \
+         the raw capture array's code slot (measured on node 24.22.3 and 26.12.1)",
+        &[((13, 0), 0), ((0, 0), 2)]);
+    call_sites_raw_offset: u64 = Source::None, Otherwise::Known(
+        "FrameArray::kOffsetOffset (src/objects/frame-array.h; measured on node 12.22.12 to 15.14.0), \
+         the raw capture array's offset slot (measured on node 24.22.3 and 26.12.1)",
+        &[((0, 0), 3)]);
+    /// CallSiteInfo's code object, code offset (or source position once computed) and
+    /// flags (not exported): the code object moved first in V8 12.
+    call_site_info_code: u64 = Source::None, Otherwise::Known(
+        "CallSiteInfo::kCodeObjectOffset (src/objects/call-site-info.tq; measured on node 16.20.2 \
+         to 21.7.3: 24, 22.23.5, 23.11.1 and 25.9.0: 8)",
+        &[((12, 0), 8), ((0, 0), 24)]);
+    call_site_info_offset: u64 = Source::None, Otherwise::Known(
+        "CallSiteInfo::kCodeOffsetOrSourcePositionOffset (src/objects/call-site-info.tq; measured on \
+         node 16.20.2 to 25.9.0)",
+        &[((0, 0), 32)]);
+    call_site_info_flags: u64 = Source::None, Otherwise::Derived(
+        "CallSiteInfo::kFlagsOffset, after the code offset (src/objects/call-site-info.tq)",
+        |r| Some(r.get("call_site_info_offset")? + r.get("tagged_size")?));
+    /// The flag bit saying a CallSiteInfo's offset is a source position already.
+    call_site_info_position_computed: Option<u64> = Source::None, NONE;
+    /// A BytecodeArray's source position table: a ByteArray (a TrustedByteArray from V8
+    /// 12, behind a SourcePositionTableWithFrameCache at times in V8 7), or undefined
+    /// until V8 collects the positions.
+    bytecode_array_source_positions: u64 = f("BytecodeArray", &["source_position_table"]), Otherwise::Known(
+        "BytecodeArray::kSourcePositionTableOffset (src/objects/code.h, src/objects/bytecode-array.h \
+         from V8 12; measured on node 16.20.2 to 21.7.3: 32, 22.23.5 to 26.12.1: 24)",
+        &[((12, 0), 24), ((0, 0), 32)]);
+    type_bytecode_wrapper: Option<u64> = ty(&["BYTECODE_WRAPPER_TYPE"]), NONE;
+    /// BytecodeWrapper's bytecode (V8 12+: what tagged slots hold for trusted bytecode).
+    bytecode_wrapper_bytecode: u64 = Source::None, Otherwise::Derived(
+        "BytecodeWrapper::kBytecodeOffset = HeapObject header (src/objects/bytecode-array.h; \
+         measured on node 24.22.3)",
+        |r| r.get("tagged_size"));
+    type_trusted_byte_array: Option<u64> = ty(&["TRUSTED_BYTE_ARRAY_TYPE"]), NONE;
+    source_position_table_with_frame_cache_table: u64 = Source::None, Otherwise::Derived(
+        "SourcePositionTableWithFrameCache::kSourcePositionTableOffset = HeapObject header \
+         (src/objects/code.h, V8 7)",
+        |r| r.get("tagged_size"));
+    /// How many flag bits sit below a source position table's code offset deltas: none
+    /// before V8 14 (the delta's sign marks an expression), two from V8 14 (breakable
+    /// and statement).
+    source_positions_delta_flags: u64 = Source::None, Otherwise::Known(
+        "EncodeEntry (src/codegen/source-position-table.cc; measured on node 24.22.3: 0, 25.9.0 \
+         and 26.12.1: 2)",
+        &[((14, 0), 2), ((0, 0), 0)]);
+    /// The code offset a source position table's deltas start from: V8's function-entry
+    /// offset (kFunctionEntryBytecodeOffset), where its tables record the function entry.
+    source_positions_first_offset: i64 = Source::None, Otherwise::Known(
+        "PositionTableEntry's initial code_offset (src/codegen/source-position-table.h)",
+        &[((0, 0), -1)]);
     type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
     type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), Otherwise::Derived(
         "JS_GLOBAL_OBJECT_TYPE - 1 (src/objects/instance-type.h, V8 7-13; node 12, 13 omit it)",
@@ -928,6 +982,14 @@ impl Layout {
     /// every kind (V8 numbers them from JS_SPECIAL_API_OBJECT_TYPE up).
     pub fn is_js_object_type(&self, ty: u16) -> bool {
         u64::from(ty) >= self.type_js_special_api_object
+    }
+
+    /// How the target's source position tables pack code offsets.
+    pub fn source_position_deltas(&self) -> super::callsite::CodeDeltas {
+        match self.source_positions_delta_flags {
+            0 => super::callsite::CodeDeltas::Signed,
+            _ => super::callsite::CodeDeltas::Flagged,
+        }
     }
 
     /// Whether `ty` is one of the JSFunction types (see [`Heap::is_function`](super::heap::Heap::is_function) for a check

@@ -8,6 +8,7 @@
 //! - [`dominators`]: immediate dominators and retained sizes over a graph in CSR form.
 
 pub mod buffer;
+pub mod callsite;
 pub mod census;
 pub mod collections;
 pub mod dominators;

@@ -498,30 +498,31 @@ impl Printer<'_, '_> {
         (u64::from(h.type_of(sites).ok()?) == h.l.type_fixed_array).then_some(sites)
     }
 
-    /// An unformatted stack, from its call sites: each frame's function, its script and
-    /// the line the function is defined at (V8 records the call's position as a code
-    /// offset, which this does not map to a line).
+    /// An unformatted stack, from its call sites: each frame's function and where the
+    /// call is, `file:line:column` as V8 formats it; where V8 holds no position for the
+    /// call, the line the function is defined at.
     fn call_site_frames(&mut self, sites: Addr, level: usize) {
         let h = self.h;
-        let functions = match h.call_site_functions(sites) {
+        let frames = match h.call_sites(sites) {
             Ok(f) => f,
             Err(e) => {
                 let _ = write!(self.out, "[call sites, never formatted: {e}]");
                 return;
             }
         };
-        self.out.push_str("[call sites, never formatted: function (script, line it is defined at)\n");
-        let elided = functions.len().saturating_sub(self.o.max_entries);
-        for f in functions.into_iter().take(self.o.max_entries) {
-            let frame = match f {
+        self.out.push_str("[call sites, never formatted:\n");
+        let elided = frames.len().saturating_sub(self.o.max_entries);
+        for site in frames.iter().take(self.o.max_entries) {
+            let frame = match site.function {
                 None => "<not a JavaScript function>".to_string(),
                 Some(f) => {
                     let name = h.function_name(f).unwrap_or_default();
                     let name = if name.is_empty() { "<anonymous>" } else { &name };
-                    match h.function_location(f) {
-                        Ok((file, Some(line))) => format!("{name} ({file} line {line})"),
-                        Ok((file, None)) => format!("{name} ({file})"),
-                        Err(_) => name.to_string(),
+                    match (h.function_location(f), h.call_site_location(site)) {
+                        (Ok((file, _)), Ok(Some(at))) => format!("{name} ({file}:{}:{})", at.line, at.column),
+                        (Ok((file, Some(line))), _) => format!("{name} ({file}, defined at line {line})"),
+                        (Ok((file, None)), _) => format!("{name} ({file})"),
+                        (Err(_), _) => name.to_string(),
                     }
                 }
             };

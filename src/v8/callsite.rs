@@ -1,0 +1,244 @@
+//! An Error's call sites, which V8 keeps until its `stack` is first read: each frame's
+//! function and where in its script the call is.
+//!
+//! V8 records a call as a code offset (the bytecode offset, for optimized frames too:
+//! their summaries name the bytecode), and maps it to a script position only when the
+//! stack is formatted, through the bytecode's source position table. This does the same.
+
+use super::heap::Heap;
+use super::value::Value;
+use crate::target::{Addr, Error, Result};
+
+/// Largest source position table read (V8's are a few bytes a bytecode).
+const MAX_POSITION_TABLE: u64 = 16 << 20;
+
+/// One frame of an Error's call sites.
+pub struct CallSite {
+    /// The frame's JavaScript function; None for a frame of none (a WebAssembly one).
+    pub function: Option<Addr>,
+    /// The code the offset is into (a BytecodeArray, or what wraps or replaces one).
+    code: Value,
+    /// The code offset, or the script position once V8 computed it.
+    offset: Option<i64>,
+    /// Whether `offset` is already a script position.
+    computed: bool,
+}
+
+/// Where a call is, 1-based as V8 prints it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Location {
+    pub line: u64,
+    pub column: u64,
+}
+
+impl Heap<'_> {
+    /// The frames of an Error's call sites, innermost first, from the FixedArray V8
+    /// keeps until the stack is formatted. Its elements are one object a frame (a
+    /// CallSiteInfo, V8 9.4 and later; named StackFrameInfo to 9.6), or name a frame of
+    /// a raw frame array (a StackTraceFrame and its FrameArray, V8 7.8 to 8.6); or, from
+    /// V8 13, the array is itself a raw frame array.
+    pub fn call_sites(&self, sites: Addr) -> Result<Vec<CallSite>> {
+        let l = self.l;
+        let slots = self.slots(sites)?;
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kind = |v: &Value| v.heap().and_then(|a| self.type_of(a).ok()).map(u64::from);
+        let info = l.type_call_site_info;
+        let per_frame =
+            slots.first().and_then(kind).filter(|&t| Some(t) == info || Some(t) == l.type_stack_trace_frame);
+        if let Some(t) = per_frame {
+            return slots
+                .iter()
+                .map(|s| {
+                    let what = "an array of one call site object a frame";
+                    let frame = s.heap().filter(|_| kind(s) == Some(t)).ok_or(Error::NotA { addr: sites, what })?;
+                    if Some(t) == info {
+                        return self.call_site_info(frame);
+                    }
+                    let array = self.pointer(frame, l.stack_trace_frame_array, "a StackTraceFrame")?;
+                    let index = u64::try_from(self.smi(frame, l.stack_trace_frame_index)?)
+                        .map_err(|_| Error::Corrupt { addr: frame, why: "a negative frame index".into() })?;
+                    self.raw_frame(array, index)
+                })
+                .collect();
+        }
+        if l.call_sites_raw_frame_slots == 0 {
+            return Err(Error::Unsupported(format!("V8 {} keeps call sites this module does not decode", l.version)));
+        }
+        let frames = (slots.len() as u64).saturating_sub(l.call_sites_raw_header_slots) / l.call_sites_raw_frame_slots;
+        (0..frames).map(|i| self.raw_frame(sites, i)).collect()
+    }
+
+    /// Where a call site's call is, or None where V8 has no position for it: code other
+    /// than bytecode, or bytecode whose positions V8 has not collected (it collects them
+    /// lazily, when a stack through the function is first formatted).
+    pub fn call_site_location(&self, site: &CallSite) -> Result<Option<Location>> {
+        let l = self.l;
+        let Some(f) = site.function else { return Ok(None) };
+        let Some(offset) = site.offset else { return Ok(None) };
+        let position = if site.computed {
+            u64::try_from(offset).ok()
+        } else {
+            let Some(table) = self.source_position_table(site.code)? else { return Ok(None) };
+            source_position_at(&table, l.source_position_deltas(), l.source_positions_first_offset, offset)
+        };
+        let Some(position) = position else { return Ok(None) };
+        let sfi = self.pointer(f, l.js_function_shared, "a function")?;
+        let script = self.pointer(sfi, l.sfi_script, "a function with a script")?;
+        let (line, start) = self.line_and_start(script, position)?;
+        Ok(Some(Location { line, column: position - start + 1 }))
+    }
+
+    /// A CallSiteInfo's function, code and offset.
+    fn call_site_info(&self, info: Addr) -> Result<CallSite> {
+        let l = self.l;
+        let flags = self.value(info, l.call_site_info_flags)?.smi().unwrap_or(0);
+        Ok(CallSite {
+            function: self.js_function(self.value(info, l.call_site_info_function)?),
+            code: self.value(info, l.call_site_info_code)?,
+            offset: self.value(info, l.call_site_info_offset)?.smi(),
+            computed: l.call_site_info_position_computed.is_some_and(|bit| flags & (1 << bit) != 0),
+        })
+    }
+
+    /// Frame `index` of a raw frame array (a FrameArray before V8 9.4, the raw capture
+    /// array from V8 13), checked against the array's length. Neither records a computed
+    /// position: V8 keeps those in the objects it builds from them.
+    fn raw_frame(&self, array: Addr, index: u64) -> Result<CallSite> {
+        let l = self.l;
+        let first = index
+            .checked_mul(l.call_sites_raw_frame_slots)
+            .and_then(|s| s.checked_add(l.call_sites_raw_header_slots))
+            .ok_or(Error::Overflow(array))?;
+        if l.call_sites_raw_frame_slots == 0 || first + l.call_sites_raw_frame_slots > self.array_length(array)? {
+            return Err(Error::NotA { addr: array, what: "a frame array holding that frame" });
+        }
+        Ok(CallSite {
+            function: self.js_function(self.slot(array, first + l.call_sites_raw_function)?),
+            code: self.slot(array, first + l.call_sites_raw_code)?,
+            offset: self.slot(array, first + l.call_sites_raw_offset)?.smi(),
+            computed: false,
+        })
+    }
+
+    fn js_function(&self, v: Value) -> Option<Addr> {
+        v.heap().filter(|&f| self.is_function(f))
+    }
+
+    /// The bytes of the source position table of the bytecode a call site's code is
+    /// (or wraps, V8 12+), or None where there is none: other code, or positions not
+    /// collected yet (the slot holds undefined) or never to be (an exception).
+    fn source_position_table(&self, code: Value) -> Result<Option<Vec<u8>>> {
+        let l = self.l;
+        let Some(mut code) = code.heap() else { return Ok(None) };
+        if Some(u64::from(self.type_of(code)?)) == l.type_bytecode_wrapper {
+            code = self.pointer(code, l.bytecode_wrapper_bytecode, "a BytecodeWrapper")?;
+        }
+        if u64::from(self.type_of(code)?) != l.type_bytecode_array {
+            return Ok(None);
+        }
+        let Some(mut table) = self.value(code, l.bytecode_array_source_positions)?.heap() else { return Ok(None) };
+        if Some(u64::from(self.type_of(table)?)) == l.type_source_position_table_with_frame_cache {
+            table = self.pointer(table, l.source_position_table_with_frame_cache_table, "a position table")?;
+        }
+        let ty = Some(u64::from(self.type_of(table)?));
+        if ty != Some(l.type_byte_array) && ty != l.type_trusted_byte_array {
+            return Ok(None);
+        }
+        let len = u64::try_from(self.smi(table, l.fixed_array_length)?)
+            .ok()
+            .filter(|&n| n <= MAX_POSITION_TABLE)
+            .ok_or(Error::Corrupt { addr: table, why: "a source position table's length".into() })?;
+        Ok(Some(self.t.read_vec(table.offset(l.fixed_array_data)?, len as usize)?))
+    }
+}
+
+/// How a source position table packs each entry's code offset delta (the kind of varint
+/// and the flags beside the delta), V8 7 to 13 and V8 14 on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeDeltas {
+    /// Zig-zag, negated minus one for an expression position (not a statement one).
+    Signed,
+    /// Unsigned, shifted left two above the breakable and statement bits.
+    Flagged,
+}
+
+/// The script position V8 maps a code offset to: that of the last entry of the table at
+/// or before the offset, or 0 if there is none (AbstractCode::SourcePosition). `first`
+/// is the code offset the entries' deltas start from (V8's function-entry offset, -1).
+/// None if the table is malformed.
+///
+/// Each entry is two varints (7 bits a byte, low first, the top bit saying another byte
+/// follows): the code offset's delta, packed as `deltas` says, and the source position's
+/// delta, zig-zag. A source position is the script offset plus one (0 is no position)
+/// shifted left one above the bit that marks an external position, with an inlining id
+/// above bit 31, which bytecode does not have.
+pub fn source_position_at(table: &[u8], deltas: CodeDeltas, first: i64, offset: i64) -> Option<u64> {
+    let mut bytes = table.iter();
+    // Some(None) at the end of the table; None for a varint cut short or too long.
+    let mut varint = || -> Option<Option<u64>> {
+        let mut value: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let Some(&b) = bytes.next() else { return if shift == 0 { Some(None) } else { None } };
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(Some(value));
+            }
+        }
+        None
+    };
+    let zigzag = |v: u64| (v >> 1) as i64 ^ -((v & 1) as i64);
+    let (mut code, mut source, mut position) = (first, 0i64, 0u64);
+    while let Some(packed) = varint()? {
+        let delta = match deltas {
+            CodeDeltas::Signed => match zigzag(packed) {
+                d if d >= 0 => d,
+                d => -(d + 1),
+            },
+            CodeDeltas::Flagged => i64::try_from(packed >> 2).ok()?,
+        };
+        code = code.checked_add(delta)?;
+        source = source.checked_add(zigzag(varint()??))?;
+        if code > offset {
+            break;
+        }
+        position = u64::try_from(((source >> 1) & ((1 << 30) - 1)) - 1).unwrap_or(0);
+    }
+    Some(position)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table of `function thrower() { return new Error('x'); }` as node 24 and node
+    /// 26 keep it in a core: the function entry (-1, 887), `return` (0, statement, 896),
+    /// `new` (9, 903), the return (14, statement, 932).
+    const SIGNED: [u8; 9] = [0x01, 0xe0, 0x1b, 0x02, 0x24, 0x13, 0x1c, 0x0a, 0x74];
+    const FLAGGED: [u8; 9] = [0x02, 0xe0, 0x1b, 0x07, 0x24, 0x26, 0x1c, 0x17, 0x74];
+
+    #[test]
+    fn maps_a_code_offset_to_the_last_position_at_or_before_it() {
+        for (table, deltas) in [(&SIGNED, CodeDeltas::Signed), (&FLAGGED, CodeDeltas::Flagged)] {
+            let at = |offset| source_position_at(table, deltas, -1, offset);
+            let positions = [-1, 0, 8, 9, 13, 14, 99].map(|o| at(o).unwrap());
+            assert_eq!(positions, [887, 896, 896, 903, 903, 932, 932], "{deltas:?}");
+            // Before the first entry: position 0, as V8 has it.
+            assert_eq!(at(-2), Some(0));
+            // Deltas counted from 0 shift every entry by one.
+            assert_eq!(source_position_at(table, deltas, 0, 9), Some(896));
+            assert_eq!(source_position_at(&[], deltas, -1, 5), Some(0));
+        }
+    }
+
+    #[test]
+    fn a_malformed_table_is_none() {
+        // A varint that never ends, an entry without its source delta, a hostile length.
+        for deltas in [CodeDeltas::Signed, CodeDeltas::Flagged] {
+            assert_eq!(source_position_at(&[0x80, 0x80], deltas, -1, 5), None);
+            assert_eq!(source_position_at(&[0x02], deltas, -1, 5), None);
+            assert_eq!(source_position_at(&[0xff; 16], deltas, -1, 5), None);
+        }
+    }
+}
