@@ -71,6 +71,11 @@ fn frame_block<'a>(out: &'a str, function: &str) -> Vec<&'a str> {
     std::iter::once(header).chain(details).collect()
 }
 
+/// The line of a frame block that gives `name` (`    name: ...`).
+fn field<'a>(block: &[&'a str], name: &str) -> &'a str {
+    block.iter().find(|l| l.starts_with(&format!("    {name}:"))).unwrap_or_else(|| panic!("no {name} in {block:?}"))
+}
+
 /// The kernel core: thrower <- middle <- outer <- the module's top level, between the
 /// native frames of V8 throwing and aborting and node's start-up.
 fn jsstack_of_a_kernel_core(version: &str) {
@@ -93,31 +98,37 @@ fn jsstack_of_a_kernel_core(version: &str) {
     let file = format!("    file: {}", file.display());
     let thrower = frame_block(&verbose, "thrower");
     assert!(thrower[0].contains(" thrower (interpreted frame, JSFunction: "), "{verbose}");
-    assert_eq!(thrower[1..3], [file.as_str(), "    posn: line 4"]);
-    assert!(thrower[3].starts_with("    this: ") && thrower[3].ends_with("(Oddball) undefined"), "{thrower:?}");
-    assert!(thrower[4].ends_with(" (SMI: value = 43)"), "{thrower:?}");
-    assert!(thrower[5].starts_with("    arg2: ") && thrower[5].ends_with("String) \"the-label\""), "{thrower:?}");
-    assert_eq!(thrower.len(), 6, "{thrower:?}");
+    // Where each function is defined (posn), and where its interpreted frame is (at):
+    // the throw, and the calls.
+    assert_eq!(thrower[1..4], [file.as_str(), "    posn: line 4", "    at:   line 5, column 3"]);
+    assert!(thrower[4].starts_with("    this: ") && thrower[4].ends_with("(Oddball) undefined"), "{thrower:?}");
+    assert!(thrower[5].ends_with(" (SMI: value = 43)"), "{thrower:?}");
+    assert!(thrower[6].starts_with("    arg2: ") && thrower[6].ends_with("String) \"the-label\""), "{thrower:?}");
+    assert_eq!(thrower.len(), 7, "{thrower:?}");
     let middle = frame_block(&verbose, "middle");
-    assert_eq!(middle[2], "    posn: line 7");
-    assert!(middle[4].ends_with(" (SMI: value = 42)") && middle[5].ends_with(" (JSObject: Object)"), "{middle:?}");
+    assert_eq!(middle[2..4], ["    posn: line 7", "    at:   line 8, column 10"]);
+    assert!(middle[5].ends_with(" (SMI: value = 42)") && middle[6].ends_with(" (JSObject: Object)"), "{middle:?}");
     let outer = frame_block(&verbose, "outer");
-    assert_eq!((outer[2], outer.len()), ("    posn: line 10", 5), "{outer:?}");
-    assert!(outer[4].ends_with(" (SMI: value = 21)"), "{outer:?}");
+    assert_eq!(
+        (&outer[2..4], outer.len()),
+        (&["    posn: line 10", "    at:   line 11, column 10"][..], 6),
+        "{outer:?}"
+    );
+    assert!(outer[5].ends_with(" (SMI: value = 21)"), "{outer:?}");
 
     // -f, -n and -p.
     let only = on_abort_core(version, &["::jsstack -v -f middle -n 3"]);
     let block = frame_block(&only, "middle");
     assert_eq!(
-        block[6..],
+        block[7..],
         ["        7 function middle(count, obj) {", "        8   return thrower(count + 1, obj.label);", "        9 }"]
     );
     let frames = only.lines().filter(|l| l.contains(" frame, JSFunction: ")).count();
     assert_eq!(frames, 1, "only middle's frame: {only}");
     let property = on_abort_core(version, &["::jsstack -v -n 0 -f middle -p label"]);
     let block = frame_block(&property, "middle");
-    assert!(block[3].starts_with("    arg2.label: ") && block[3].ends_with("\"the-label\""), "{block:?}");
-    assert_eq!(block.len(), 4, "{block:?}");
+    assert!(block[4].starts_with("    arg2.label: ") && block[4].ends_with("\"the-label\""), "{block:?}");
+    assert_eq!(block.len(), 5, "{block:?}");
     let plain = on_abort_core(version, &["::jsstack -f outer"]);
     assert_eq!(js_lines(&plain), ["js:     outer"]);
 
@@ -149,13 +160,14 @@ fn jsstack_of_a_spinning_process(version: &str) {
 
     let verbose = on_spin_core(version, &["::jsstack -v -n 0"]);
     let spin = frame_block(&verbose, "spin");
-    assert!(spin[4].contains(" (SMI: value = "), "{spin:?}");
-    assert!(spin[5].ends_with("String) \"spin-label\"") && spin[6].ends_with(" (JSObject: Object)"), "{spin:?}");
+    assert!(field(&spin, "arg1").contains(" (SMI: value = "), "{spin:?}");
+    assert!(field(&spin, "arg2").ends_with("String) \"spin-label\""), "{spin:?}");
+    assert!(field(&spin, "arg3").ends_with(" (JSObject: Object)"), "{spin:?}");
     // Arguments as each caller passed them.
     for (f, n) in [("turbofan", 7), ("maglev", 6), ("baseline", 6), ("interpreted", 5)] {
         let block = frame_block(&verbose, f);
-        assert!(block[4].ends_with(&format!(" (SMI: value = {n})")), "{block:?}");
-        assert!(block[5].ends_with("String) \"spin-label\""), "{block:?}");
+        assert!(field(&block, "arg1").ends_with(&format!(" (SMI: value = {n})")), "{block:?}");
+        assert!(field(&block, "arg2").ends_with("String) \"spin-label\""), "{block:?}");
     }
     // The tiers: TurboFan (optimized), Sparkplug (baseline) where V8 has it (9.1+), Maglev
     // where V8 runs it (13+: node 22 ships it disabled), the interpreter. Which compiler
@@ -174,10 +186,10 @@ fn jsstack_of_a_spinning_process(version: &str) {
     }
     let marker = on_spin_core(version, &["::jsstack -v -n 0 -f spin -p spinMarker"]);
     let block = frame_block(&marker, "spin");
-    assert!(block[3].starts_with("    arg3.spinMarker: ") && block[3].ends_with("\"marker-value\""), "{block:?}");
+    assert!(field(&block, "arg3.spinMarker").ends_with("\"marker-value\""), "{block:?}");
     // Only spin's frame holds that argument: the heap graph's stack roots are the words
     // of V8's frames (tests/graph.rs checks the other roots against V8's snapshot).
-    let marker = spin[6].split_whitespace().nth(1).unwrap();
+    let marker = field(&spin, "arg3").split_whitespace().nth(1).unwrap();
     let paths = on_spin_core(version, &[&format!("{marker}::jsretainers")]);
     let last = paths.lines().last().unwrap_or_default();
     assert_eq!(last, format!("(Stack roots) → Object {marker}"), "{paths}");

@@ -30,6 +30,7 @@ Example:
   7ffd5c1e9f40 ? middle (interpreted frame, JSFunction: 1c5a0c9a4e61)
       file: /home/me/app.js
       posn: line 7
+      at:   line 8, column 10
       this: 3b5d48e81a99 (Oddball)
       arg1: 2a00000000 (SMI: value = 42)
       arg2: 1c5a0c9a5101 (JSObject: Object)

@@ -7,7 +7,7 @@ use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
 use crate::target::{Addr, Error, Result};
-use crate::v8::frames::{Frame, Kind, Stack};
+use crate::v8::frames::{Frame, Kind, Stack, Tier};
 use crate::v8::heap::Heap;
 use crate::v8::print::{print, PrintOptions, Step};
 use crate::v8::value::{tagged, Value};
@@ -29,7 +29,8 @@ mapping it started in, at most 16384 frames, and says where it stopped otherwise
 Options:
   -a            show internal frames too, by V8 frame type
   -v            verbose: frame pointer and pc of each frame, and for JavaScript
-                frames the file, the line the function is defined at, the tier of
+                frames the file, the line the function is defined at, where an
+                interpreted frame is (the call, or the bytecode it executes), the tier of
                 its code (interpreted, baseline, Maglev optimized, TurboFan
                 optimized; `optimized` before V8 12, whose Code kinds are not exported),
                 `this`, each argument with its type, and the function's source
@@ -55,6 +56,7 @@ Example:
   7ffd5c1e9f40 0x7f1d3c01a2f3 middle (interpreted frame, JSFunction: 1c5a0c9a4e61)
       file: /home/me/app.js
       posn: line 7
+      at:   line 8, column 10
       this: 3b5d48e81a99 (Oddball)
       arg1: 2a00000000 (SMI: value = 42)
       arg2: 1c5a0c9a5101 (JSObject: Object)
@@ -208,13 +210,13 @@ pub fn print_frame(h: &Heap, frame: &Frame, style: &Style, out: &mut Output) {
     }
     let pc = frame.pc.map_or("?".into(), |pc| format!("{:#x}", pc.0));
     let _ = writeln!(out, "{:x} {pc} {what}", frame.fp.0);
-    if let Kind::Js { function, .. } = frame.kind {
-        js_details(h, frame.fp, function, style, out);
+    if let Kind::Js { function, tier } = frame.kind {
+        js_details(h, frame.fp, function, tier, style, out);
     }
 }
 
 /// File, line, `this`, arguments and source of a JavaScript frame.
-fn js_details(h: &Heap, fp: Addr, function: Addr, style: &Style, out: &mut Output) {
+fn js_details(h: &Heap, fp: Addr, function: Addr, tier: Tier, style: &Style, out: &mut Output) {
     match h.function_location(function) {
         Ok((file, line)) => {
             let _ = writeln!(out, "    file: {file}");
@@ -226,6 +228,11 @@ fn js_details(h: &Heap, fp: Addr, function: Addr, style: &Style, out: &mut Outpu
         }
         Err(e) => {
             let _ = writeln!(out, "    file: unknown ({e})");
+        }
+    }
+    if tier == Tier::Interpreted {
+        if let Ok(Some(at)) = h.interpreted_frame_location(fp, function) {
+            let _ = writeln!(out, "    at:   line {}, column {}", at.line, at.column);
         }
     }
     match h.frame_arguments(fp, function) {

@@ -74,20 +74,38 @@ impl Heap<'_> {
     /// than bytecode, or bytecode whose positions V8 has not collected (it collects them
     /// lazily, when a stack through the function is first formatted).
     pub fn call_site_location(&self, site: &CallSite) -> Result<Option<Location>> {
+        let (Some(f), Some(offset)) = (site.function, site.offset) else { return Ok(None) };
+        if site.computed {
+            return u64::try_from(offset).ok().map(|p| self.location(f, p)).transpose();
+        }
+        self.code_location(f, site.code, offset)
+    }
+
+    /// Where an interpreted frame of function `f` is: its bytecode array, and the offset
+    /// the interpreter keeps in the frame (from the array's tagged address, so the
+    /// header less the tag is added; InterpretedFrame::GetBytecodeOffset).
+    pub fn interpreted_location(&self, f: Addr, bytecode: Value, raw_offset: i64) -> Result<Option<Location>> {
         let l = self.l;
-        let Some(f) = site.function else { return Ok(None) };
-        let Some(offset) = site.offset else { return Ok(None) };
-        let position = if site.computed {
-            u64::try_from(offset).ok()
-        } else {
-            let Some(table) = self.source_position_table(site.code)? else { return Ok(None) };
-            source_position_at(&table, l.source_position_deltas(), l.source_positions_first_offset, offset)
-        };
-        let Some(position) = position else { return Ok(None) };
+        let header = i64::try_from(l.bytecode_array_data - l.heap_object_tag).map_err(|_| Error::Overflow(f))?;
+        self.code_location(f, bytecode, raw_offset - header)
+    }
+
+    /// Where code offset `offset` into `code` is in function `f`'s script.
+    fn code_location(&self, f: Addr, code: Value, offset: i64) -> Result<Option<Location>> {
+        let l = self.l;
+        let Some(table) = self.source_position_table(code)? else { return Ok(None) };
+        source_position_at(&table, l.source_position_deltas(), l.source_positions_first_offset, offset)
+            .map(|p| self.location(f, p))
+            .transpose()
+    }
+
+    /// Script position `position` of function `f`'s script as a line and column.
+    fn location(&self, f: Addr, position: u64) -> Result<Location> {
+        let l = self.l;
         let sfi = self.pointer(f, l.js_function_shared, "a function")?;
         let script = self.pointer(sfi, l.sfi_script, "a function with a script")?;
         let (line, start) = self.line_and_start(script, position)?;
-        Ok(Some(Location { line, column: position - start + 1 }))
+        Ok(Location { line, column: position - start + 1 })
     }
 
     /// A CallSiteInfo's function, code and offset.

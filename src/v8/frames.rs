@@ -18,6 +18,7 @@
 //! Never trusting the core: the walk stops after [`MAX_FRAMES`], at a frame pointer of 0,
 //! one that does not increase, or one outside the stack mapping the walk started in.
 
+use super::callsite::Location;
 use super::heap::Heap;
 use super::value::Value;
 use crate::target::{Addr, Error, Region, Result};
@@ -177,6 +178,16 @@ impl Heap<'_> {
             (false, _) => pc.and_then(|pc| self.optimized_tier(pc)).unwrap_or(Tier::Optimized),
         };
         Some(Kind::Js { function, tier })
+    }
+
+    /// Where the interpreted frame at `fp` of function `function` is in its script: at
+    /// the bytecode it is executing, which for a caller's frame is the call. (Baseline
+    /// and optimized frames keep no bytecode offset in the frame.)
+    pub fn interpreted_frame_location(&self, fp: Addr, function: Addr) -> Result<Option<Location>> {
+        let l = self.l;
+        let Some(bytecode) = self.fp_slot(fp, l.fp_bytecode_array) else { return Ok(None) };
+        let Some(Value::Smi(offset)) = self.fp_slot(fp, l.fp_bytecode_offset) else { return Ok(None) };
+        self.interpreted_location(function, bytecode, offset)
     }
 
     /// Which compiler made the optimized code at `pc`: walk back from `pc` to the

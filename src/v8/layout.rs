@@ -819,6 +819,10 @@ layout! {
         "BytecodeArray::kSourcePositionTableOffset (src/objects/code.h, src/objects/bytecode-array.h \
          from V8 12; measured on node 16.20.2 to 21.7.3: 32, 22.23.5 to 26.12.1: 24)",
         &[((12, 0), 24), ((0, 0), 32)]);
+    /// Where a BytecodeArray's bytecodes start (its header size).
+    bytecode_array_data: u64 = f("BytecodeArray", &["data"]), Otherwise::Known(
+        "BytecodeArray::kHeaderSize (src/objects/code.h; measured on node 12.22.12 and 16.20.2)",
+        &[((0, 0), 54)]);
     type_bytecode_wrapper: Option<u64> = ty(&["BYTECODE_WRAPPER_TYPE"]), NONE;
     /// BytecodeWrapper's bytecode (V8 12+: what tagged slots hold for trusted bytecode).
     bytecode_wrapper_bytecode: u64 = Source::None, Otherwise::Derived(
