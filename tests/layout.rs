@@ -73,6 +73,9 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 "type_call_site_info",
                 "type_stack_trace_frame",
                 "type_source_position_table_with_frame_cache",
+                // Trusted bytecode and its tables (V8 12+).
+                "type_bytecode_wrapper",
+                "type_trusted_byte_array",
                 "type_instruction_stream",
                 "type_code",
                 "code_instruction_stream",
@@ -182,20 +185,39 @@ fn node19() {
 
 #[test]
 fn node21() {
-    check_version("21.7.3", &[("type_map", "257"), ("type_js_array", "2114"), ("type_hole", "253")]);
+    check_version(
+        "21.7.3",
+        &[
+            ("type_map", "257"),
+            ("type_js_array", "2114"),
+            ("type_hole", "253"),
+            ("bytecode_array_source_positions", "32"),
+        ],
+    );
 }
 
 #[test]
 fn node23() {
     check_version(
         "23.11.1",
-        &[("type_map", "271"), ("type_js_array", "2119"), ("type_hole", "268"), ("free_space_size_unit", "1")],
+        &[
+            ("type_map", "271"),
+            ("type_js_array", "2119"),
+            ("type_hole", "268"),
+            ("free_space_size_unit", "1"),
+            ("source_positions_delta_flags", "0"),
+            ("bytecode_array_source_positions", "24"),
+        ],
     );
 }
 
 #[test]
 fn node25() {
-    check_version("25.9.0", &[("type_map", "276"), ("type_js_array", "2119"), ("type_hole", "272")]);
+    // V8 14 packs source position tables' code offsets with two flag bits.
+    check_version(
+        "25.9.0",
+        &[("type_map", "276"), ("type_js_array", "2119"), ("type_hole", "272"), ("source_positions_delta_flags", "2")],
+    );
 }
 
 #[test]

@@ -18,10 +18,9 @@ pub struct CallSite {
     pub function: Option<Addr>,
     /// The code the offset is into (a BytecodeArray, or what wraps or replaces one).
     code: Value,
-    /// The code offset, or the script position once V8 computed it.
+    /// The code offset. (V8 puts a script position in its place only while formatting,
+    /// which replaces the call sites with the formatted stack.)
     offset: Option<i64>,
-    /// Whether `offset` is already a script position.
-    computed: bool,
 }
 
 /// Where a call is, 1-based as V8 prints it.
@@ -75,9 +74,6 @@ impl Heap<'_> {
     /// lazily, when a stack through the function is first formatted).
     pub fn call_site_location(&self, site: &CallSite) -> Result<Option<Location>> {
         let (Some(f), Some(offset)) = (site.function, site.offset) else { return Ok(None) };
-        if site.computed {
-            return u64::try_from(offset).ok().map(|p| self.location(f, p)).transpose();
-        }
         self.code_location(f, site.code, offset)
     }
 
@@ -111,18 +107,15 @@ impl Heap<'_> {
     /// A CallSiteInfo's function, code and offset.
     fn call_site_info(&self, info: Addr) -> Result<CallSite> {
         let l = self.l;
-        let flags = self.value(info, l.call_site_info_flags)?.smi().unwrap_or(0);
         Ok(CallSite {
             function: self.js_function(self.value(info, l.call_site_info_function)?),
             code: self.value(info, l.call_site_info_code)?,
             offset: self.value(info, l.call_site_info_offset)?.smi(),
-            computed: l.call_site_info_position_computed.is_some_and(|bit| flags & (1 << bit) != 0),
         })
     }
 
     /// Frame `index` of a raw frame array (a FrameArray before V8 9.4, the raw capture
-    /// array from V8 13), checked against the array's length. Neither records a computed
-    /// position: V8 keeps those in the objects it builds from them.
+    /// array from V8 13), checked against the array's length.
     fn raw_frame(&self, array: Addr, index: u64) -> Result<CallSite> {
         let l = self.l;
         let first = index
@@ -136,7 +129,6 @@ impl Heap<'_> {
             function: self.js_function(self.slot(array, first + l.call_sites_raw_function)?),
             code: self.slot(array, first + l.call_sites_raw_code)?,
             offset: self.slot(array, first + l.call_sites_raw_offset)?.smi(),
-            computed: false,
         })
     }
 

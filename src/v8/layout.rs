@@ -797,8 +797,8 @@ layout! {
         "FrameArray::kOffsetOffset (src/objects/frame-array.h; measured on node 12.22.12 to 15.14.0), \
          the raw capture array's offset slot (measured on node 24.22.3 and 26.12.1)",
         &[((0, 0), 3)]);
-    /// CallSiteInfo's code object, code offset (or source position once computed) and
-    /// flags (not exported): the code object moved first in V8 12.
+    /// CallSiteInfo's code object and code offset (not exported): the code object moved
+    /// first in V8 12.
     call_site_info_code: u64 = Source::None, Otherwise::Known(
         "CallSiteInfo::kCodeObjectOffset (src/objects/call-site-info.tq; measured on node 16.20.2 \
          to 21.7.3: 24, 22.23.5, 23.11.1 and 25.9.0: 8)",
@@ -807,11 +807,6 @@ layout! {
         "CallSiteInfo::kCodeOffsetOrSourcePositionOffset (src/objects/call-site-info.tq; measured on \
          node 16.20.2 to 25.9.0)",
         &[((0, 0), 32)]);
-    call_site_info_flags: u64 = Source::None, Otherwise::Derived(
-        "CallSiteInfo::kFlagsOffset, after the code offset (src/objects/call-site-info.tq)",
-        |r| Some(r.get("call_site_info_offset")? + r.get("tagged_size")?));
-    /// The flag bit saying a CallSiteInfo's offset is a source position already.
-    call_site_info_position_computed: Option<u64> = Source::None, NONE;
     /// A BytecodeArray's source position table: a ByteArray (a TrustedByteArray from V8
     /// 12, behind a SourcePositionTableWithFrameCache at times in V8 7), or undefined
     /// until V8 collects the positions.
