@@ -98,8 +98,8 @@ fn check(version: &'static str) {
     // Where the module function runs as baseline (Sparkplug) code, V8 13+ records the
     // call's machine-code offset, which this does not map: the line it is defined at.
     let top = [
-        format!("        at <anonymous> ({population}:46:47)"),
-        format!("        at <anonymous> ({population}, defined at line 1)"),
+        format!("        at Object.<anonymous> ({population}:46:47)"),
+        format!("        at Object.<anonymous> ({population}, defined at line 1)"),
     ];
     assert!(top.iter().any(|t| t == unformatted[2]), "{unformatted:?}");
     let message = unformatted.iter().position(|l| *l == "    ],").unwrap() + 1;

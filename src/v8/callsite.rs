@@ -5,10 +5,14 @@
 //! their summaries name the bytecode), and maps it to a script position only when the
 //! stack is formatted, through the bytecode's source position table. This does the same.
 
+use super::function::MAX_NAME;
 use super::heap::Heap;
+use super::object::Property;
 use super::value::Value;
 use crate::target::{Addr, Error, Result};
 
+/// Most prototypes looked through for a method's name.
+const MAX_PROTOTYPES: usize = 64;
 /// Largest source position table read (V8's are a few bytes a bytecode).
 const MAX_POSITION_TABLE: u64 = 16 << 20;
 
@@ -16,6 +20,10 @@ const MAX_POSITION_TABLE: u64 = 16 << 20;
 pub struct CallSite {
     /// The frame's JavaScript function; None for a frame of none (a WebAssembly one).
     pub function: Option<Addr>,
+    /// The frame's `this`.
+    receiver: Value,
+    /// Whether the frame is a constructor's (`new F`).
+    constructor: bool,
     /// The code the offset is into (a BytecodeArray, or what wraps or replaces one).
     code: Value,
     /// The code offset. (V8 puts a script position in its place only while formatting,
@@ -107,8 +115,11 @@ impl Heap<'_> {
     /// A CallSiteInfo's function, code and offset.
     fn call_site_info(&self, info: Addr) -> Result<CallSite> {
         let l = self.l;
+        let flags = self.value(info, l.call_site_info_flags)?.smi().unwrap_or(0);
         Ok(CallSite {
             function: self.js_function(self.value(info, l.call_site_info_function)?),
+            receiver: self.value(info, l.call_site_info_receiver)?,
+            constructor: flags >> l.call_site_constructor_bit & 1 != 0,
             code: self.value(info, l.call_site_info_code)?,
             offset: self.value(info, l.call_site_info_offset)?.smi(),
         })
@@ -125,11 +136,133 @@ impl Heap<'_> {
         if l.call_sites_raw_frame_slots == 0 || first + l.call_sites_raw_frame_slots > self.array_length(array)? {
             return Err(Error::NotA { addr: array, what: "a frame array holding that frame" });
         }
+        let flags = self.slot(array, first + l.call_sites_raw_flags)?.smi().unwrap_or(0);
         Ok(CallSite {
             function: self.js_function(self.slot(array, first + l.call_sites_raw_function)?),
+            receiver: self.slot(array, first + l.call_sites_raw_receiver)?,
+            constructor: flags >> l.call_site_constructor_bit & 1 != 0,
             code: self.slot(array, first + l.call_sites_raw_code)?,
             offset: self.slot(array, first + l.call_sites_raw_offset)?.smi(),
         })
+    }
+
+    /// A call site's name as V8 writes it in a stack (SerializeJSStackFrame): `new F`
+    /// for a constructor's frame; for a method call (`this` neither undefined, null nor
+    /// the global proxy) `Type.function [as method]`, where the type is `this`'s
+    /// constructor and the method the property of `this` or its prototypes holding the
+    /// function; else the function's name. None where V8 writes no name (a plain call of
+    /// an anonymous function), or for no JavaScript function.
+    pub fn call_site_name(&self, site: &CallSite) -> Option<String> {
+        let f = site.function?;
+        let name = self.function_name(f).unwrap_or_default();
+        let named = |n: String| Some(n).filter(|n| !n.is_empty());
+        if site.constructor {
+            return Some(format!("new {}", named(name).as_deref().unwrap_or("<anonymous>")));
+        }
+        if self.is_toplevel(site.receiver) {
+            return named(name);
+        }
+        let type_name = named(self.receiver_type_name(site.receiver));
+        let method = self.method_name(site.receiver, f);
+        Some(match named(name) {
+            Some(name) => {
+                let mut out = String::new();
+                // V8 prefixed the type where the name does not start with it; from V8
+                // 10 where the name is an identifier other than the type.
+                let prefixed = |t: &String| match self.l.stack_type_prefix_identifiers {
+                    0 => !name.starts_with(t.as_str()),
+                    _ => is_identifier(&name) && name != *t,
+                };
+                if let Some(t) = type_name.filter(prefixed) {
+                    out = format!("{t}.");
+                }
+                out.push_str(&name);
+                let ends_with =
+                    |m: &String| *m == name || [".", " "].iter().any(|c| name.ends_with(&format!("{c}{m}")));
+                if let Some(m) = method.filter(|m| !ends_with(m)) {
+                    out.push_str(&format!(" [as {m}]"));
+                }
+                out
+            }
+            None => format!(
+                "{}{}",
+                type_name.map(|t| format!("{t}.")).unwrap_or_default(),
+                method.as_deref().unwrap_or("<anonymous>")
+            ),
+        })
+    }
+
+    /// Whether a call with this `this` is no method call (IsToplevel): undefined, null
+    /// (or the hole), or the global proxy.
+    fn is_toplevel(&self, receiver: Value) -> bool {
+        let l = self.l;
+        let Some(r) = receiver.heap() else { return false };
+        match self.oddball_kind(r) {
+            Ok(Some(kind)) => ![l.oddball_true, l.oddball_false].iter().any(|&k| i64::try_from(k) == Ok(kind)),
+            _ => self.type_of(r).map(u64::from).is_ok_and(|t| t == l.type_js_global_proxy || Some(t) == l.type_hole),
+        }
+    }
+
+    /// The name of the constructor of `this` (of a primitive, its wrapper's: Number...).
+    fn receiver_type_name(&self, receiver: Value) -> String {
+        let l = self.l;
+        let Some(this) = receiver.heap() else { return "Number".into() };
+        match self.type_of(this).map(u64::from) {
+            Ok(t) if t == l.type_heap_number => "Number".into(),
+            Ok(t) if t == l.type_symbol => "Symbol".into(),
+            Ok(t) if t == l.type_oddball => "Boolean".into(),
+            Ok(t) if t < l.first_nonstring_type => "String".into(),
+            Ok(_) => {
+                self.map(this).and_then(|m| self.map_info(m)).map(|m| self.stack_type_name(&m)).unwrap_or_default()
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The property of `this` or its prototypes that holds `f` (GetMethodName): the one
+    /// named as the function is (less a `get `/`set ` prefix) if it does, else the one
+    /// enumerable own property of the chain that does (none if several do).
+    fn method_name(&self, receiver: Value, f: Addr) -> Option<String> {
+        let name = self.function_name(f).ok()?;
+        let name = name.strip_prefix("get ").or_else(|| name.strip_prefix("set ")).unwrap_or(&name).to_string();
+        let holds = |p: &Property| {
+            p.value.heap() == Some(f)
+                || p.accessor
+                    && p.value.heap().is_some_and(|pair| {
+                        [self.l.accessor_pair_getter, self.l.accessor_pair_setter]
+                            .iter()
+                            .any(|&off| self.value(pair, off).ok().and_then(Value::heap) == Some(f))
+                    })
+        };
+        let chain = self.prototype_chain(receiver);
+        let key = |p: &Property| {
+            p.key.heap().filter(|&k| self.is_string(k)).and_then(|k| self.read_string(k, MAX_NAME).ok()).map(|s| s.text)
+        };
+        if !name.is_empty() {
+            let first = chain.iter().find_map(|props| props.iter().find(|p| key(p).as_deref() == Some(name.as_str())));
+            if first.is_some_and(holds) {
+                return Some(name);
+            }
+        }
+        let mut found = chain.iter().flatten().filter(|p| p.enumerable && holds(p)).filter_map(key);
+        let one = found.next()?;
+        found.next().is_none().then_some(one)
+    }
+
+    /// The own properties of `this` and each of its prototypes, `this` first, as far as
+    /// they are JavaScript objects (at most MAX_PROTOTYPES).
+    fn prototype_chain(&self, receiver: Value) -> Vec<Vec<Property>> {
+        let mut chain = Vec::new();
+        let mut at = receiver.heap();
+        while let Some(obj) = at.filter(|_| chain.len() < MAX_PROTOTYPES) {
+            let Ok(m) = self.map(obj).and_then(|m| self.map_info(m)) else { break };
+            if !self.l.is_js_object_type(m.instance_type) {
+                break;
+            }
+            chain.push(self.named_properties(obj, &m).unwrap_or_default());
+            at = m.prototype.heap();
+        }
+        chain
     }
 
     fn js_function(&self, v: Value) -> Option<Addr> {
@@ -162,6 +295,14 @@ impl Heap<'_> {
             .ok_or(Error::Corrupt { addr: table, why: "a source position table's length".into() })?;
         Ok(Some(self.t.read_vec(table.offset(l.fixed_array_data)?, len as usize)?))
     }
+}
+
+/// Whether V8 takes `name` for an identifier (String::IsIdentifier), as far as names of
+/// functions go: a letter, `$` or `_`, then those or digits.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let part = |c: char| c.is_alphanumeric() || c == '$' || c == '_';
+    chars.next().is_some_and(|c| part(c) && !c.is_ascii_digit()) && chars.all(part)
 }
 
 /// How a source position table packs each entry's code offset delta (the kind of varint
@@ -240,6 +381,12 @@ mod tests {
             assert_eq!(source_position_at(table, deltas, 0, 9), Some(896));
             assert_eq!(source_position_at(&[], deltas, -1, 5), Some(0));
         }
+    }
+
+    #[test]
+    fn identifiers_as_v8_tells_them_from_other_names() {
+        assert!(["twin", "_load", "$x", "café", "a1"].iter().all(|n| is_identifier(n)));
+        assert!(!["", "1a", "Module._load", "..js", "get x"].iter().any(|n| is_identifier(n)));
     }
 
     #[test]

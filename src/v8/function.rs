@@ -312,6 +312,19 @@ impl Heap<'_> {
         self.map_constructor(m).unwrap_or_else(|_| ("Object".into(), None))
     }
 
+    /// The constructor name V8 gives an object in a stack trace
+    /// (JSReceiver::GetConstructorName): its map's constructor, unless that is anonymous
+    /// or Object; else the `constructor` its prototypes give, unless Object; else
+    /// Object. (V8 looks at a `Symbol.toStringTag` data property between the two; this
+    /// does not.)
+    pub fn stack_type_name(&self, m: &MapInfo) -> String {
+        let telling = |n: &str| !n.is_empty() && n != "Object";
+        match self.map_constructor(m) {
+            Ok((name, Some(_))) if telling(&name) => name,
+            _ => Some(self.constructor(m)).filter(|(n, f)| f.is_some() && telling(n)).map_or("Object".into(), |c| c.0),
+        }
+    }
+
     fn prototype_constructor(&self, proto: Addr) -> Result<ProtoConstructor> {
         let pm = self.map_info(self.map(proto)?)?;
         if !self.l.is_js_object_type(pm.instance_type) {

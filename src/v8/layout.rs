@@ -803,10 +803,39 @@ layout! {
         "CallSiteInfo::kCodeObjectOffset (src/objects/call-site-info.tq; measured on node 16.20.2 \
          to 21.7.3: 24, 22.23.5, 23.11.1 and 25.9.0: 8)",
         &[((12, 0), 8), ((0, 0), 24)]);
+    call_site_info_receiver: u64 = Source::None, Otherwise::Known(
+        "CallSiteInfo::kReceiverOrInstanceOffset (src/objects/call-site-info.tq; measured on node \
+         16.20.2 to 21.7.3: 8, 22.23.5, 23.11.1 and 25.9.0: 16)",
+        &[((12, 0), 16), ((0, 0), 8)]);
     call_site_info_offset: u64 = Source::None, Otherwise::Known(
         "CallSiteInfo::kCodeOffsetOrSourcePositionOffset (src/objects/call-site-info.tq; measured on \
          node 16.20.2 to 25.9.0)",
         &[((0, 0), 32)]);
+    call_site_info_flags: u64 = Source::None, Otherwise::Derived(
+        "CallSiteInfo::kFlagsOffset, after the code offset (src/objects/call-site-info.tq)",
+        |r| Some(r.get("call_site_info_offset")? + r.get("tagged_size")?));
+    /// Which of a raw frame's slots holds `this`, and which the flags.
+    call_sites_raw_receiver: u64 = Source::None, Otherwise::Known(
+        "FrameArray::kReceiverOffset (src/objects/frame-array.h), the raw capture array's receiver \
+         slot (measured on node 24.22.3 and 26.12.1)",
+        &[((13, 0), 1), ((0, 0), 0)]);
+    call_sites_raw_flags: u64 = Source::None, Otherwise::Known(
+        "FrameArray::kFlagsOffset (src/objects/frame-array.h), the raw capture array's flags slot \
+         (measured on node 24.22.3 and 26.12.1)",
+        &[((13, 0), 5), ((0, 0), 4)]);
+    /// The flag bit of a constructor's frame: FrameArray::kIsConstructor, bit 4 in V8 7
+    /// (after wasm, interpreted wasm, asm.js and strict), bit 3 from V8 8 (interpreted
+    /// wasm gone), as CallSiteInfo's is_constructor is from V8 9.4.
+    call_site_constructor_bit: u64 = Source::None, Otherwise::Known(
+        "FrameArray::kIsConstructor (src/objects/frame-array.h), CallSiteInfoFlags::is_constructor \
+         (src/objects/call-site-info.tq); measured on node 12.22.12 and 13.14.0: 4, 14.21.3 to 26.12.1: 3",
+        &[((8, 0), 3), ((0, 0), 4)]);
+    /// How V8 writes a method call's type before the function's name in a stack: 0,
+    /// unless the name starts with the type; 1, where the name is an identifier other
+    /// than the type (AppendMethodCall, src/objects/call-site-info.cc).
+    stack_type_prefix_identifiers: u64 = Source::None, Otherwise::Known(
+        "AppendMethodCall (src/objects/call-site-info.cc; measured on node 16.20.2: 0, 18.20.8: 1)",
+        &[((10, 0), 1), ((0, 0), 0)]);
     /// A BytecodeArray's source position table: a ByteArray (a TrustedByteArray from V8
     /// 12, behind a SourcePositionTableWithFrameCache at times in V8 7), or undefined
     /// until V8 collects the positions.

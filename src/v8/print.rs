@@ -498,8 +498,8 @@ impl Printer<'_, '_> {
         (u64::from(h.type_of(sites).ok()?) == h.l.type_fixed_array).then_some(sites)
     }
 
-    /// An unformatted stack, from its call sites: each frame's function and where the
-    /// call is, `file:line:column` as V8 formats it; where V8 holds no position for the
+    /// An unformatted stack, from its call sites, each frame as V8 formats it: its name
+    /// and where the call is, `file:line:column`; where V8 holds no position for the
     /// call, the line the function is defined at.
     fn call_site_frames(&mut self, sites: Addr, level: usize) {
         let h = self.h;
@@ -516,13 +516,18 @@ impl Printer<'_, '_> {
             let frame = match site.function {
                 None => "<not a JavaScript function>".to_string(),
                 Some(f) => {
-                    let name = h.function_name(f).unwrap_or_default();
-                    let name = if name.is_empty() { "<anonymous>" } else { &name };
-                    match (h.function_location(f), h.call_site_location(site)) {
-                        (Ok((file, _)), Ok(Some(at))) => format!("{name} ({file}:{}:{})", at.line, at.column),
-                        (Ok((file, Some(line))), _) => format!("{name} ({file}, defined at line {line})"),
-                        (Ok((file, None)), _) => format!("{name} ({file})"),
-                        (Err(_), _) => name.to_string(),
+                    let location = match (h.function_location(f), h.call_site_location(site)) {
+                        (Ok((file, _)), Ok(Some(at))) => Some(format!("{file}:{}:{}", at.line, at.column)),
+                        (Ok((file, Some(line))), _) => Some(format!("{file}, defined at line {line}")),
+                        (Ok((file, None)), _) => Some(file),
+                        (Err(_), _) => None,
+                    };
+                    // As V8 writes them: a frame without a name is its location alone.
+                    match (h.call_site_name(site), location) {
+                        (Some(name), Some(at)) => format!("{name} ({at})"),
+                        (Some(name), None) => name,
+                        (None, Some(at)) => at,
+                        (None, None) => "<anonymous>".to_string(),
                     }
                 }
             };
