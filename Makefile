@@ -154,10 +154,14 @@ demo: build
 bench: build
 	tests/bench/run.sh $(HOST) $(MODULE)
 
-# tests/stress.rs (100 variants in make test) with 10,000 variants; STRESS_VARIANTS=N to change.
+# tests/stress.rs (100 variants in make test) with 10,000 variants; STRESS_VARIANTS=N to
+# change, STRESS_FROM=N to start at seed N (a campaign split into runs), STRESS_JOBS=N.
 STRESS_VARIANTS ?= 10000
+STRESS_FROM     ?= 0
+STRESS_JOBS     ?= 2
 stress: build $(NODE_CACHE)/20.20.2/bin/node
-	STRESS_VARIANTS=$(STRESS_VARIANTS) $(CARGO) test --release --test stress -- --nocapture
+	STRESS_VARIANTS=$(STRESS_VARIANTS) STRESS_FROM=$(STRESS_FROM) STRESS_JOBS=$(STRESS_JOBS) \
+		$(CARGO) test --release --test stress -- --nocapture
 
 # The fuzz targets are a workspace of their own (fuzz/), built by cargo fuzz on nightly,
 # so that the main workspace never needs nightly. fuzz/run.sh bounds and reports each run.

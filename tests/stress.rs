@@ -4,8 +4,8 @@
 //! exceed the limit.
 //!
 //! `make test` runs 100 variants (each now also builds the heap graph and walks the stacks); `make stress` runs 10,000 (`STRESS_VARIANTS`).
-//! `STRESS_SEED=N` runs only variant N and keeps it under target/stress. `STRESS_JOBS`
-//! sets the parallelism (2).
+//! `STRESS_SEED=N` runs only variant N and keeps it under target/stress. `STRESS_FROM=N`
+//! starts at seed N (a long campaign split into runs). `STRESS_JOBS` sets the parallelism (2).
 
 mod common;
 
@@ -216,7 +216,9 @@ fn corruption_campaign() {
     assert!(baseline.output.contains("jsprintMarker"), "{}", baseline.output);
 
     let single = env_u64("STRESS_SEED");
-    let seeds = single.map_or(0..env_u64("STRESS_VARIANTS").unwrap_or(100), |s| s..s + 1);
+    let from = env_u64("STRESS_FROM").unwrap_or(0);
+    let seeds = single.map_or(from..from + env_u64("STRESS_VARIANTS").unwrap_or(100), |s| s..s + 1);
+    println!("corruption campaign: seeds {} to {}", seeds.start, seeds.end - 1);
     let next = AtomicU64::new(seeds.start);
     let figures = Mutex::new(Figures::default());
     let started = Instant::now();
