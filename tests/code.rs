@@ -268,6 +268,21 @@ mod internals {
         let formatted = c.out(&[&format!("{}::v8str", c.member("formattedStack"))]);
         let v8s: Vec<String> = formatted.lines().skip(1).map(|l| format!("    {l}")).collect();
         assert_eq!(lines[2..12], v8s, "ours:\n{printed}\nV8's:\n{formatted}");
+        // Made after an await: the awaiting functions' frames follow, `async F`.
+        let printed = c.out(&[&format!("{}::jsprint", c.member("asyncUnformatted"))]);
+        let lines: Vec<&str> = printed.lines().collect();
+        let formatted = c.out(&[&format!("{}::v8str", c.member("asyncFormattedStack"))]);
+        let v8s: Vec<String> = formatted.lines().skip(1).map(|l| format!("    {l}")).collect();
+        assert_eq!(
+            v8s[4..],
+            [
+                format!("        at asyncInner ({file}:72:10)"),
+                format!("        at async asyncOuter ({file}:75:10)"),
+                format!("        at async asyncTwins ({file}:79:43)")
+            ],
+            "{formatted}"
+        );
+        assert_eq!(lines[2..lines.len() - 3], v8s, "ours:\n{printed}\nV8's:\n{formatted}");
 
         // Not what each expects: one line each.
         assert_eq!(error(&format!("{object}::v8function")), format!("mdb: v8function: {object} is not a JSFunction"));

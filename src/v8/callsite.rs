@@ -24,6 +24,9 @@ pub struct CallSite {
     receiver: Value,
     /// Whether the frame is a constructor's (`new F`).
     constructor: bool,
+    /// Whether the frame is an awaiting async function's (`async F`), from its suspended
+    /// generator rather than the stack.
+    pub awaiting: bool,
     /// The code the offset is into (a BytecodeArray, or what wraps or replaces one).
     code: Value,
     /// The code offset. (V8 puts a script position in its place only while formatting,
@@ -120,6 +123,7 @@ impl Heap<'_> {
             function: self.js_function(self.value(info, l.call_site_info_function)?),
             receiver: self.value(info, l.call_site_info_receiver)?,
             constructor: flags >> l.call_site_constructor_bit & 1 != 0,
+            awaiting: flags >> l.call_site_async_bit & 1 != 0,
             code: self.value(info, l.call_site_info_code)?,
             offset: self.value(info, l.call_site_info_offset)?.smi(),
         })
@@ -141,6 +145,7 @@ impl Heap<'_> {
             function: self.js_function(self.slot(array, first + l.call_sites_raw_function)?),
             receiver: self.slot(array, first + l.call_sites_raw_receiver)?,
             constructor: flags >> l.call_site_constructor_bit & 1 != 0,
+            awaiting: flags >> l.call_site_async_bit & 1 != 0,
             code: self.slot(array, first + l.call_sites_raw_code)?,
             offset: self.slot(array, first + l.call_sites_raw_offset)?.smi(),
         })

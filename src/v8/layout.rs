@@ -836,6 +836,12 @@ layout! {
     stack_type_prefix_identifiers: u64 = Source::None, Otherwise::Known(
         "AppendMethodCall (src/objects/call-site-info.cc; measured on node 16.20.2: 0, 18.20.8: 1)",
         &[((10, 0), 1), ((0, 0), 0)]);
+    /// The flag bit of an async frame (an awaiting function's: `async F`): after the
+    /// constructor bit and asm.js's number conversion.
+    call_site_async_bit: u64 = Source::None, Otherwise::Known(
+        "FrameArray::kIsAsync (src/objects/frame-array.h), CallSiteInfoFlags::is_async \
+         (src/objects/call-site-info.tq)",
+        &[((8, 0), 5), ((0, 0), 6)]);
     /// A BytecodeArray's source position table: a ByteArray (a TrustedByteArray from V8
     /// 12, behind a SourcePositionTableWithFrameCache at times in V8 7), or undefined
     /// until V8 collects the positions.

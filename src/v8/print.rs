@@ -523,11 +523,16 @@ impl Printer<'_, '_> {
                         (Err(_), _) => None,
                     };
                     // As V8 writes them: a frame without a name is its location alone.
-                    match (h.call_site_name(site), location) {
+                    let frame = match (h.call_site_name(site), location) {
                         (Some(name), Some(at)) => format!("{name} ({at})"),
                         (Some(name), None) => name,
                         (None, Some(at)) => at,
                         (None, None) => "<anonymous>".to_string(),
+                    };
+                    if site.awaiting {
+                        format!("async {frame}")
+                    } else {
+                        frame
                     }
                 }
             };
