@@ -276,9 +276,9 @@ mod internals {
         assert_eq!(
             v8s[4..],
             [
-                format!("        at asyncInner ({file}:72:10)"),
-                format!("        at async asyncOuter ({file}:75:10)"),
-                format!("        at async asyncTwins ({file}:79:43)")
+                format!("        at asyncInner ({file}:73:10)"),
+                format!("        at async asyncOuter ({file}:76:10)"),
+                format!("        at async asyncTwins ({file}:80:43)")
             ],
             "{formatted}"
         );

@@ -155,8 +155,8 @@ impl Heap<'_> {
         Ok((line as u64 + 1, start.min(pos)))
     }
 
-    /// Where a script's lines end (UTF-16 positions of its newlines): V8's line ends
-    /// when it computed them, else found in the source.
+    /// Where a script's lines end (UTF-16 positions of its line terminators): V8's line
+    /// ends when it computed them, else found in the source.
     fn line_ends(&self, script: Addr) -> Result<Vec<u32>> {
         let l = self.l;
         let position = |n: u64| u32::try_from(n).map_err(|_| Error::Corrupt { addr: script, why: "line end".into() });
@@ -174,10 +174,18 @@ impl Heap<'_> {
         }
         let source = self.pointer(script, l.script_source, "a script with source")?;
         let text = self.read_string(source, u64::MAX)?.text;
+        // V8's line terminators (String::CalculateLineEnds): LF, a CR not before an LF,
+        // U+2028 and U+2029.
         let mut ends = Vec::new();
         let mut at = 0u64;
-        for c in text.chars() {
-            if c == '\n' {
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let ends_line = match c {
+                '\n' | '\u{2028}' | '\u{2029}' => true,
+                '\r' => chars.peek() != Some(&'\n'),
+                _ => false,
+            };
+            if ends_line {
                 ends.push(position(at)?);
             }
             at += c.len_utf16() as u64;

@@ -874,8 +874,9 @@ layout! {
     /// The code offset a source position table's deltas start from: V8's function-entry
     /// offset (kFunctionEntryBytecodeOffset), where its tables record the function entry.
     source_positions_first_offset: i64 = Source::None, Otherwise::Known(
-        "PositionTableEntry's initial code_offset (src/codegen/source-position-table.h)",
-        &[((0, 0), -1)]);
+        "PositionTableEntry's initial code_offset (src/codegen/source-position-table.h): \
+         kFunctionEntryBytecodeOffset from V8 8.4, 0 in V8 7",
+        &[((8, 4), -1), ((0, 0), 0)]);
     type_js_global_object: u64 = ty(&["JS_GLOBAL_OBJECT_TYPE"]), NONE;
     type_js_proxy: u64 = ty(&["JS_PROXY_TYPE"]), Otherwise::Derived(
         "JS_GLOBAL_OBJECT_TYPE - 1 (src/objects/instance-type.h, V8 7-13; node 12, 13 omit it)",
