@@ -27,6 +27,7 @@
 
 mod common;
 
+use common::snapshot::Snapshot;
 use common::{core_and_snapshot, mdb_core, node, npm_package, root, Scratch};
 use serde_json::Value;
 
@@ -121,6 +122,30 @@ fn export(version: &str) {
     // Most of V8's nodes are in the export (the rest: native and code objects).
     let (n, m) = (a["nodes"].as_u64().unwrap(), b["nodes"].as_u64().unwrap());
     assert!(n * 10 > m * 6 && n < m * 2, "{version}: {n} nodes exported, V8's snapshot has {m}");
+
+    // Where closures and objects are defined (the snapshot's locations, which DevTools
+    // links to the source): in the fixture's script, the same as V8's for every closure
+    // and object, apart from the module's own function, which V8's snapshot keeps alive
+    // because it is still running then.
+    let fixture_locations = |s: &Snapshot| {
+        let script = s
+            .locations
+            .iter()
+            .find(|l| s.type_of(l[0] as usize) == "closure" && s.name_of(l[0] as usize) == "lookup")
+            .map(|l| l[1])
+            .unwrap_or_else(|| panic!("{version}: no location of lookup"));
+        let mut at: Vec<String> = s
+            .locations
+            .iter()
+            .filter(|l| l[1] == script && !(s.name_of(l[0] as usize).is_empty() && l[2] == 0 && l[3] == 0))
+            .map(|l| format!("{} {} {}:{}", s.type_of(l[0] as usize), s.name_of(l[0] as usize), l[2], l[3]))
+            .collect();
+        at.sort();
+        at
+    };
+    let (ours_at, theirs_at) = (fixture_locations(&Snapshot::read(&ours)), fixture_locations(&Snapshot::read(&theirs)));
+    assert!(ours_at.iter().any(|l| l == "object CacheEntry 7:13"), "{version}: {ours_at:?}");
+    assert_eq!(ours_at, theirs_at, "{version}: locations in retainers.js, ours vs V8's");
 
     // A node id of the export leads back to its object.
     let id = p.ids[p.find("GlobalItem")];

@@ -66,15 +66,37 @@ impl Heap<'_> {
     /// UncompiledData; compiled ones keep it behind ScopeInfo flags V8 does not export).
     pub fn function_location(&self, f: Addr) -> Result<(String, Option<u64>)> {
         let l = self.l;
+        let (script, start) = self.function_start(f)?;
+        let file = match self.value(script, l.script_name)?.heap() {
+            Some(n) if self.is_string(n) => self.read_string(n, MAX_NAME * 4)?.text,
+            _ => "<unknown script>".into(),
+        };
+        let line = match start {
+            Some(pos) => self.line_of(script, pos).ok(),
+            None => None,
+        };
+        Ok((file, line))
+    }
+
+    /// Where a function is defined as a heap snapshot's location has it: its script's
+    /// id, and the 0-based line and column of its start (V8's
+    /// ExtractLocationForJSFunction). None where V8 records no start.
+    pub fn function_snapshot_location(&self, f: Addr) -> Result<Option<[u64; 3]>> {
+        let (script, start) = self.function_start(f)?;
+        let Some(pos) = start else { return Ok(None) };
+        let id = u64::try_from(self.smi(script, self.l.script_id)?).unwrap_or(0);
+        let (line, line_start) = self.line_and_start(script, pos)?;
+        Ok(Some([id, line - 1, pos - line_start]))
+    }
+
+    /// A function's Script and the character position it starts at, when V8 records it.
+    fn function_start(&self, f: Addr) -> Result<(Addr, Option<u64>)> {
+        let l = self.l;
         let sfi = self.pointer(f, l.js_function_shared, "a function")?;
         let script = self.pointer(sfi, l.sfi_script, "a function with a script")?;
         if u64::from(self.type_of(script)?) != l.type_script {
             return Err(Error::NotA { addr: script, what: "a Script" });
         }
-        let file = match self.value(script, l.script_name)?.heap() {
-            Some(n) if self.is_string(n) => self.read_string(n, MAX_NAME * 4)?.text,
-            _ => "<unknown script>".into(),
-        };
         // The UncompiledData is in one of the slots before the name (its place moved).
         let start = (1..l.sfi_name_or_scope_info / l.tagged_size)
             .filter_map(|i| self.value(sfi, i * l.tagged_size).ok()?.heap())
@@ -88,11 +110,7 @@ impl Heap<'_> {
             Some(pos) => Some(pos),
             None => self.function_scope_info(f)?.and_then(|si| self.scope_info_start(si)),
         };
-        let line = match start {
-            Some(pos) => self.line_of(script, pos).ok(),
-            None => None,
-        };
-        Ok((file, line))
+        Ok((script, start))
     }
 
     /// The ScopeInfo of a compiled function (its SharedFunctionInfo holds only the name
@@ -122,14 +140,15 @@ impl Heap<'_> {
     }
 
     /// A compiled function's start position, from its ScopeInfo's position info: two
-    /// Smis (start < end). Where they are depends on ScopeInfo flags V8 does not export:
+    /// Smis (start <= end). Where they are depends on ScopeInfo flags V8 does not export:
     /// V8 13+ keeps them in the header, between the counts and the variables; older V8
     /// after the context locals and the optional function-variable and inferred-name
-    /// slots, where they are the last increasing pair of Smis.
+    /// slots, where they are the last non-decreasing pair of Smis.
     fn scope_info_start(&self, si: Addr) -> Option<u64> {
         let l = self.l;
         let smi = |i: u64| self.scope_info_slot(si, i).ok()?.smi().and_then(|v| u64::try_from(v).ok());
-        let pair = |i: u64| Some((smi(i)?, smi(i + 1)?)).filter(|(a, b)| a < b);
+        // (A class's default constructor starts and ends at the class: start == end.)
+        let pair = |i: u64| Some((smi(i)?, smi(i + 1)?)).filter(|(a, b)| a <= b);
         let counts_end = l.scopeinfo_idx_nparams.max(l.scopeinfo_idx_ncontextlocals) + 1;
         if l.scopeinfo_idx_first_vars >= counts_end + 2 {
             return pair(counts_end).map(|(start, _)| start);
@@ -355,7 +374,9 @@ impl Heap<'_> {
         Ok(ProtoConstructor::Inherit(pm.prototype))
     }
 
-    fn map_constructor(&self, m: &MapInfo) -> Result<(String, Option<Addr>)> {
+    /// The constructor a map names, through its back pointers: its name and the
+    /// function, or Object where it names no function.
+    pub fn map_constructor(&self, m: &MapInfo) -> Result<(String, Option<Addr>)> {
         let mut v = m.constructor;
         for _ in 0..MAX_BACK_POINTERS {
             let Some(obj) = v.heap() else { break };

@@ -321,6 +321,12 @@ struct Writer<'a, 'n> {
     fields: FastMap<(EdgeType, u64), (u16, u64)>,
     /// The heap bytes last read.
     block: Block,
+    /// The locations list: where each closure, and each object whose constructor is a
+    /// function with a script, is defined.
+    locations: Scratch,
+    /// Locations by SharedFunctionInfo, and by map for objects (their constructor's).
+    function_locations: FastMap<Option<[u64; 3]>>,
+    map_locations: FastMap<Option<[u64; 3]>>,
 }
 
 impl Writer<'_, '_> {
@@ -447,6 +453,43 @@ impl Writer<'_, '_> {
         Ok((kind, system(self)?))
     }
 
+    /// Where the node of graph object `id` is defined (V8HeapExplorer::ExtractLocation):
+    /// a closure where its function is, another JavaScript object where its map's
+    /// constructor is, if that is a function with a script that names the node.
+    fn location(&mut self, id: u32) -> Option<[u64; 3]> {
+        let (h, g) = (self.namer.h, self.namer.g);
+        let addr = Addr(g.addrs[id as usize]);
+        if h.l.is_js_function_type(g.types[id as usize]) && h.is_function(addr) {
+            return self.function_location(addr);
+        }
+        if !self.namer.is_js(id) {
+            return None;
+        }
+        let map = h.map(addr).ok()?;
+        if let Some(&known) = self.map_locations.get(&map.0) {
+            return known;
+        }
+        // V8 names the node after the constructor it takes the location from: where this
+        // names it otherwise (a prototype, whose map V8 gives the Object function; an
+        // object made through another constructor), V8 has no location for it.
+        let constructor = h.map_info(map).ok().and_then(|m| h.map_constructor(&m).ok());
+        let named = constructor.filter(|(name, _)| *name == self.namer.label(id)).and_then(|c| c.1);
+        let at = named.and_then(|f| self.function_location(f));
+        self.map_locations.insert(map.0, at);
+        at
+    }
+
+    fn function_location(&mut self, f: Addr) -> Option<[u64; 3]> {
+        let h = self.namer.h;
+        let sfi = h.value(f, h.l.js_function_shared).ok()?.heap()?;
+        if let Some(&known) = self.function_locations.get(&sfi.0) {
+            return known;
+        }
+        let at = h.function_snapshot_location(f).ok().flatten();
+        self.function_locations.insert(sfi.0, at);
+        at
+    }
+
     /// The node index of graph object `id`, if it is in the snapshot.
     fn node_of(&self, id: u32) -> Option<u64> {
         self.index.get(id as usize).filter(|&&i| i != u32::MAX).map(|&i| u64::from(i))
@@ -571,6 +614,9 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
         constructors: FastMap::default(),
         fields: FastMap::default(),
         block: Block::default(),
+        locations: Scratch::new(path, "locations")?,
+        function_locations: FastMap::default(),
+        map_locations: FastMap::default(),
     };
     w.synthetic()?;
     let total = u64::from(g.root());
@@ -584,9 +630,13 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
         let (ty, name) = w.describe(id)?;
         // An object whose body cannot be read is a node without edges.
         let edges = w.object_edges(id).unwrap_or_default();
+        if let Some([script, line, column]) = w.location(id) {
+            let node = w.written.nodes * NODE_FIELDS as u64;
+            w.locations.numbers(&[node, script, line, column])?;
+        }
         w.node(ty, name, u64::from(id) + FIRST_OBJECT, g.sizes[id as usize], &edges)?;
     }
-    let Writer { strings, nodes, edges, mut written, .. } = w;
+    let Writer { strings, nodes, edges, locations, mut written, .. } = w;
     written.strings = u64::from(strings.count);
     let mut out = nodes;
     out.text("],\n\"edges\":[")?;
@@ -594,7 +644,9 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
         out.numbers(&[u64::from(t), u64::from(name), u64::from(to) * NODE_FIELDS as u64])?;
     }
     drop(edges);
-    out.text("],\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[],\n\"strings\":[")?;
+    out.text("],\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[")?;
+    locations.append_to(&mut out.w, &out.path)?;
+    out.text("],\n\"strings\":[")?;
     strings.file.append_to(&mut out.w, &out.path)?;
     out.text("]}\n")?;
     let count = written.edges.to_string();

@@ -487,6 +487,9 @@ layout! {
         |r| Some(r.get("script_name")? - r.get("tagged_size")?)
     );
     script_line_ends: u64 = f("Script", &["line_ends"]), NONE;
+    script_id: u64 = f("Script", &["id"]), Otherwise::Derived(
+        "Script::kIdOffset, after line_ends (src/objects/script.tq; node 12 and 13 export it: 64)",
+        |r| Some(r.get("script_line_ends")? + r.get("tagged_size")?));
     /// Where a function not yet compiled starts in its script (a character position).
     uncompiled_start_position: u64 = f("UncompiledData", &["start_position"]), NONE;
     context_idx_scope_info: u64 = c(&["context_idx_scope_info"]), NONE;

@@ -55,6 +55,8 @@ pub struct Snapshot {
     pub edge_type: Vec<u32>,
     pub edge_name: Vec<u32>,
     pub edge_to: Vec<u32>,
+    /// Where nodes are defined: (node ordinal, script id, line, column), 0-based.
+    pub locations: Vec<[u64; 4]>,
 }
 
 /// The numbers of a JSON array of non-negative integers that starts just after `key`.
@@ -90,6 +92,7 @@ impl Snapshot {
         let mut text = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         let (nodes, node_range) = numbers_after(&text, "\"nodes\":[");
         let (edges, edge_range) = numbers_after(&text, "\"edges\":[");
+        let (locations, _) = numbers_after(&text, "\"locations\":[");
         // The rest, with the two arrays emptied, is small enough for serde_json.
         assert!(node_range.end <= edge_range.start, "nodes come before edges");
         text.splice(edge_range.clone(), b"\"edges\":[]".iter().copied());
@@ -124,6 +127,7 @@ impl Snapshot {
             edge_type: small(column(&edges, ef, field(&edge_fields, "type"))),
             edge_name: small(column(&edges, ef, field(&edge_fields, "name_or_index"))),
             edge_to: to.into_iter().map(|t| u32::try_from(t / nf as u64).unwrap()).collect(),
+            locations: locations.chunks_exact(4).map(|l| [l[0] / nf as u64, l[1], l[2], l[3]]).collect(),
         }
     }
 
