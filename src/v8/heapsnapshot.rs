@@ -37,7 +37,8 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::graph::{Graph, RootKind, UNREACHABLE};
-use super::refs::{js_refs, Namer, Via};
+use super::object::{Location, MapInfo};
+use super::refs::{element_refs, js_refs, Namer, Via};
 use super::scan::{words, FastMap};
 use crate::target::{Addr, Error, Result, Target};
 
@@ -305,6 +306,18 @@ const COUNT_BLANK: usize = 20;
 /// One edge: its type, its name (a strings index) or element index, its target node.
 type Edge = (EdgeType, u64, u64);
 
+/// Where a fast-mode property's value is: field `index` (in the object, or its property
+/// array past the in-object ones), or the map's descriptor (a constant).
+#[derive(Clone, Copy)]
+enum Place {
+    Field(u64),
+    Constant(Addr),
+}
+
+/// A map's named properties: each one's place and name, and the name's string id once
+/// interned (when the first edge is written: a name no edge uses is not in the table).
+type Template = std::rc::Rc<[(Place, String, std::cell::Cell<Option<u32>>)]>;
+
 struct Writer<'a, 'n> {
     namer: &'a Namer<'n>,
     /// Each object's node index (objects no root reaches, garbage, are left out, as V8
@@ -321,6 +334,8 @@ struct Writer<'a, 'n> {
     fields: FastMap<(EdgeType, u64), (u16, u64)>,
     /// The heap bytes last read.
     block: Block,
+    /// Property templates by map (None: the map's objects take js_refs).
+    templates: FastMap<Option<Template>>,
     /// The locations list: where each closure, and each object whose constructor is a
     /// function with a script, is defined.
     locations: Scratch,
@@ -490,6 +505,70 @@ impl Writer<'_, '_> {
         at
     }
 
+    /// The named properties of the objects of `obj`'s map, where the map keeps them in
+    /// fast mode (and `obj` is no Map or Set, whose entries are edges too): once per map,
+    /// each property's place and its name's string id (js_refs' property edges, without
+    /// reading and interning every object's names).
+    fn template(&mut self, obj: Addr) -> Option<(MapInfo, Template)> {
+        let h = self.namer.h;
+        let map = h.map(obj).ok()?;
+        let m = h.map_info(map).ok()?;
+        if let Some(known) = self.templates.get(&map.0) {
+            return known.clone().map(|t| (m, t));
+        }
+        let ty = u64::from(m.instance_type);
+        let fast = h.is_fast_mode(&m) && ty != h.l.type_js_map && ty != h.l.type_js_set;
+        let template = match fast.then(|| h.descriptors(&m).ok()).flatten() {
+            Some(descriptors) => {
+                let mut named = Vec::with_capacity(descriptors.len());
+                for d in descriptors.iter() {
+                    let Ok(name) = self.namer.key_name(d.key) else { continue };
+                    let place = match d.location {
+                        Location::Field { index, .. } => Place::Field(index),
+                        Location::Descriptor => match d.value.heap() {
+                            Some(a) => Place::Constant(a),
+                            None => continue,
+                        },
+                        Location::UnboxedDouble { .. } => continue,
+                    };
+                    named.push((place, name, std::cell::Cell::new(None)));
+                }
+                Some(Template::from(named))
+            }
+            None => None,
+        };
+        self.templates.insert(map.0, template.clone());
+        template.map(|t| (m, t))
+    }
+
+    /// The property references of `obj` by its map's template: graph ids and template entries,
+    /// in-object fields taken from `slots` (the body's pointers, by offset). An error
+    /// reading a field outside the object (its property array) drops them all, as
+    /// js_refs does.
+    fn template_refs(
+        &self,
+        obj: Addr,
+        m: &MapInfo,
+        template: &[(Place, String, std::cell::Cell<Option<u32>>)],
+        slots: &[(u64, u32, bool)],
+    ) -> Result<Vec<(u32, usize)>> {
+        let (h, g) = (self.namer.h, self.namer.g);
+        let in_body =
+            |off: u64| slots.binary_search_by_key(&off, |s| s.0).ok().map(|i| slots[i]).filter(|s| !s.2).map(|s| s.1);
+        let mut out = Vec::with_capacity(template.len());
+        for (k, &(place, _, _)) in template.iter().enumerate() {
+            let to = match place {
+                Place::Field(index) if index < m.inobject_properties() => {
+                    in_body((m.inobject_start + index) * h.l.tagged_size)
+                }
+                Place::Field(index) => h.field_value(obj, m, index)?.heap().and_then(|a| g.id(a)),
+                Place::Constant(a) => g.id(a),
+            };
+            out.extend(to.map(|to| (to, k)));
+        }
+        Ok(out)
+    }
+
     /// The node index of graph object `id`, if it is in the snapshot.
     fn node_of(&self, id: u32) -> Option<u64> {
         self.index.get(id as usize).filter(|&&i| i != u32::MAX).map(|&i| u64::from(i))
@@ -535,10 +614,38 @@ impl Writer<'_, '_> {
         let mut out = Vec::with_capacity(slots.len());
         let mut named = Vec::new();
         if self.namer.is_js(id) {
-            for (a, via) in js_refs(h, addr, &|k| self.namer.key_name(k)).unwrap_or_default() {
-                if let Some(to) = g.id(a) {
-                    named.push(to);
-                    out.extend(self.edge(&via, false, to)?);
+            match self.template(addr) {
+                // (Elements that cannot be read leave out the properties too, as in js_refs.)
+                Some((m, template)) => {
+                    let refs = element_refs(h, addr, &m).ok();
+                    let props = refs.as_ref().and_then(|_| self.template_refs(addr, &m, &template, &slots).ok());
+                    for (to, via) in refs.into_iter().flatten().filter_map(|(a, via)| Some((g.id(a)?, via))) {
+                        named.push(to);
+                        out.extend(self.edge(&via, false, to)?);
+                    }
+                    for (to, k) in props.into_iter().flatten() {
+                        named.push(to);
+                        if let Some(node) = self.node_of(to) {
+                            let (_, name, id) = &template[k];
+                            let id = match id.get() {
+                                Some(id) => id,
+                                None => {
+                                    let new = self.strings.intern(name)?;
+                                    id.set(Some(new));
+                                    new
+                                }
+                            };
+                            out.push((EdgeType::Property, u64::from(id), node));
+                        }
+                    }
+                }
+                None => {
+                    for (a, via) in js_refs(h, addr, &|k| self.namer.key_name(k)).unwrap_or_default() {
+                        if let Some(to) = g.id(a) {
+                            named.push(to);
+                            out.extend(self.edge(&via, false, to)?);
+                        }
+                    }
                 }
             }
         }
@@ -614,6 +721,7 @@ pub fn write(namer: &Namer, path: &Path, progress: &mut dyn FnMut(u64, u64) -> R
         constructors: FastMap::default(),
         fields: FastMap::default(),
         block: Block::default(),
+        templates: FastMap::default(),
         locations: Scratch::new(path, "locations")?,
         function_locations: FastMap::default(),
         map_locations: FastMap::default(),

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use super::graph::Graph;
 use super::heap::Heap;
 use super::layout::Metadata;
-use super::object::Elements;
+use super::object::{Elements, MapInfo};
 use super::scan::FastMap;
 use super::value::{tagged, Value};
 use crate::target::{Addr, Result};
@@ -80,19 +80,7 @@ pub fn js_refs(h: &Heap, obj: Addr, key_name: &dyn Fn(Value) -> Result<String>) 
     let l = h.l;
     let m = h.map_info(h.map(obj)?)?;
     let ty = u64::from(m.instance_type);
-    let mut out = Vec::new();
-    if ty != l.type_js_typed_array {
-        let limit =
-            if ty == l.type_js_array { u64::try_from(h.smi(obj, l.js_array_length)?).unwrap_or(0) } else { u64::MAX };
-        let indexed: Vec<(u64, Value)> = match h.elements(obj, &m) {
-            Ok(Elements::Tagged(v)) => v.into_iter().enumerate().map(|(i, x)| (i as u64, x)).collect(),
-            Ok(Elements::Dictionary(v)) => v,
-            _ => Vec::new(),
-        };
-        out.extend(
-            indexed.into_iter().filter(|(i, _)| *i < limit).filter_map(|(i, v)| Some((v.heap()?, Via::Index(i)))),
-        );
-    }
+    let mut out = element_refs(h, obj, &m)?;
     if ty == l.type_js_map || ty == l.type_js_set {
         for e in h.collection_entries(obj, m.instance_type).unwrap_or_default() {
             if let Some(k) = e.key.heap() {
@@ -114,6 +102,24 @@ pub fn js_refs(h: &Heap, obj: Addr, key_name: &dyn Fn(Value) -> Result<String>) 
         }
     }
     Ok(out)
+}
+
+/// The references of a JavaScript object (of map `m`) from its elements, a typed array's
+/// aside (its elements are numbers), and to an array's length only.
+pub fn element_refs(h: &Heap, obj: Addr, m: &MapInfo) -> Result<Vec<(Addr, Via)>> {
+    let l = h.l;
+    let ty = u64::from(m.instance_type);
+    if ty == l.type_js_typed_array {
+        return Ok(Vec::new());
+    }
+    let limit =
+        if ty == l.type_js_array { u64::try_from(h.smi(obj, l.js_array_length)?).unwrap_or(0) } else { u64::MAX };
+    let indexed: Vec<(u64, Value)> = match h.elements(obj, m) {
+        Ok(Elements::Tagged(v)) => v.into_iter().enumerate().map(|(i, x)| (i as u64, x)).collect(),
+        Ok(Elements::Dictionary(v)) => v,
+        _ => Vec::new(),
+    };
+    Ok(indexed.into_iter().filter(|(i, _)| *i < limit).filter_map(|(i, v)| Some((v.heap()?, Via::Index(i)))).collect())
 }
 
 /// A Map key as it reads in JavaScript: a quoted string, a number, or an address.
