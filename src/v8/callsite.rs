@@ -89,8 +89,8 @@ impl Heap<'_> {
     }
 
     /// Where an interpreted frame of function `f` is: its bytecode array, and the offset
-    /// the interpreter keeps in the frame (from the array's tagged address, so the
-    /// header less the tag is added; InterpretedFrame::GetBytecodeOffset).
+    /// the interpreter keeps in the frame, which counts from the array's tagged address
+    /// (InterpretedFrame::GetBytecodeOffset takes off the header less the tag).
     pub fn interpreted_location(&self, f: Addr, bytecode: Value, raw_offset: i64) -> Result<Option<Location>> {
         let l = self.l;
         let header = i64::try_from(l.bytecode_array_data - l.heap_object_tag).map_err(|_| Error::Overflow(f))?;
@@ -275,8 +275,9 @@ impl Heap<'_> {
     }
 
     /// The bytes of the source position table of the bytecode a call site's code is
-    /// (or wraps, V8 12+), or None where there is none: other code, or positions not
-    /// collected yet (the slot holds undefined) or never to be (an exception).
+    /// (or wraps, V8 12+), or None where there is none: other code (V8 13.6+ defers a
+    /// baseline frame as its machine code and pc offset), or positions not collected yet
+    /// or never to be (undefined or an exception; from V8 12, Smi 0 for both).
     fn source_position_table(&self, code: Value) -> Result<Option<Vec<u8>>> {
         let l = self.l;
         let Some(mut code) = code.heap() else { return Ok(None) };
