@@ -268,7 +268,8 @@ mod internals {
         let formatted = c.out(&[&format!("{}::v8str", c.member("formattedStack"))]);
         let v8s: Vec<String> = formatted.lines().skip(1).map(|l| format!("    {l}")).collect();
         assert_eq!(lines[2..12], v8s, "ours:\n{printed}\nV8's:\n{formatted}");
-        // Made after an await: the awaiting functions' frames follow, `async F`.
+        // Made after an await: the awaiting functions' frames follow, `async F`, and the
+        // Promise.all one of them awaits, with the index of the element.
         let printed = c.out(&[&format!("{}::jsprint", c.member("asyncUnformatted"))]);
         let lines: Vec<&str> = printed.lines().collect();
         let formatted = c.out(&[&format!("{}::v8str", c.member("asyncFormattedStack"))]);
@@ -277,8 +278,9 @@ mod internals {
             v8s[4..],
             [
                 format!("        at asyncInner ({file}:73:10)"),
-                format!("        at async asyncOuter ({file}:76:10)"),
-                format!("        at async asyncTwins ({file}:80:43)")
+                "        at async Promise.all (index 0)".to_string(),
+                format!("        at async asyncOuter ({file}:76:19)"),
+                format!("        at async asyncTwins ({file}:81:43)")
             ],
             "{formatted}"
         );

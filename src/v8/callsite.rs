@@ -19,14 +19,14 @@ const MAX_POSITION_TABLE: u64 = 16 << 20;
 /// One frame of an Error's call sites.
 pub struct CallSite {
     /// The frame's JavaScript function; None for a frame of none (a WebAssembly one).
-    pub function: Option<Addr>,
+    function: Option<Addr>,
     /// The frame's `this`.
     receiver: Value,
     /// Whether the frame is a constructor's (`new F`).
     constructor: bool,
     /// Whether the frame is an awaiting async function's (`async F`), from its suspended
     /// generator rather than the stack.
-    pub awaiting: bool,
+    awaiting: bool,
     /// The code the offset is into (a BytecodeArray, or what wraps or replaces one).
     code: Value,
     /// The code offset. (V8 puts a script position in its place only while formatting,
@@ -83,7 +83,7 @@ impl Heap<'_> {
     /// Where a call site's call is, or None where V8 has no position for it: code other
     /// than bytecode, or bytecode whose positions V8 has not collected (it collects them
     /// lazily, when a stack through the function is first formatted).
-    pub fn call_site_location(&self, site: &CallSite) -> Result<Option<Location>> {
+    fn call_site_location(&self, site: &CallSite) -> Result<Option<Location>> {
         let (Some(f), Some(offset)) = (site.function, site.offset) else { return Ok(None) };
         self.code_location(f, site.code, offset)
     }
@@ -151,13 +151,44 @@ impl Heap<'_> {
         })
     }
 
+    /// A frame as V8 writes it in a stack after `at ` (SerializeJSStackFrame): its name
+    /// and where the call is (`FILE:LINE:COLUMN`; where V8 holds no position for it,
+    /// the line the function is defined at), or the location alone for a frame without
+    /// a name; `async ` before an awaiting function's, and an awaiting Promise.all,
+    /// allSettled or any as `Promise.all (index N)`, N the element it waits for.
+    pub fn call_site_frame(&self, site: &CallSite) -> String {
+        let Some(f) = site.function else { return "<not a JavaScript function>".into() };
+        let location = match (self.function_location(f), self.call_site_location(site)) {
+            (Ok((file, _)), Ok(Some(at))) => Some(format!("{file}:{}:{}", at.line, at.column)),
+            (Ok((file, Some(line))), _) => Some(format!("{file}, defined at line {line}")),
+            (Ok((file, None)), _) => Some(file),
+            (Err(_), _) => None,
+        };
+        let name = self.call_site_name(site);
+        // A combinator's frame has no script (it is a builtin), and the element's index
+        // in the offset's place (CallSiteBuilder::AppendPromiseCombinatorFrame).
+        let combinator = self.function_name(f).ok().filter(|n| ["all", "allSettled", "any"].contains(&n.as_str()));
+        let frame = match (combinator, site.offset, name, location) {
+            (Some(c), Some(index), _, None) if site.awaiting => format!("Promise.{c} (index {index})"),
+            (_, _, Some(name), Some(at)) => format!("{name} ({at})"),
+            (_, _, Some(name), None) => name,
+            (_, _, None, Some(at)) => at,
+            (_, _, None, None) => "<anonymous>".to_string(),
+        };
+        if site.awaiting {
+            format!("async {frame}")
+        } else {
+            frame
+        }
+    }
+
     /// A call site's name as V8 writes it in a stack (SerializeJSStackFrame): `new F`
     /// for a constructor's frame; for a method call (`this` neither undefined, null nor
     /// the global proxy) `Type.function [as method]`, where the type is `this`'s
     /// constructor and the method the property of `this` or its prototypes holding the
     /// function; else the function's name. None where V8 writes no name (a plain call of
     /// an anonymous function), or for no JavaScript function.
-    pub fn call_site_name(&self, site: &CallSite) -> Option<String> {
+    fn call_site_name(&self, site: &CallSite) -> Option<String> {
         let f = site.function?;
         let name = self.function_name(f).unwrap_or_default();
         let named = |n: String| Some(n).filter(|n| !n.is_empty());

@@ -513,29 +513,7 @@ impl Printer<'_, '_> {
         self.out.push_str("[call sites, never formatted:\n");
         let elided = frames.len().saturating_sub(self.o.max_entries);
         for site in frames.iter().take(self.o.max_entries) {
-            let frame = match site.function {
-                None => "<not a JavaScript function>".to_string(),
-                Some(f) => {
-                    let location = match (h.function_location(f), h.call_site_location(site)) {
-                        (Ok((file, _)), Ok(Some(at))) => Some(format!("{file}:{}:{}", at.line, at.column)),
-                        (Ok((file, Some(line))), _) => Some(format!("{file}, defined at line {line}")),
-                        (Ok((file, None)), _) => Some(file),
-                        (Err(_), _) => None,
-                    };
-                    // As V8 writes them: a frame without a name is its location alone.
-                    let frame = match (h.call_site_name(site), location) {
-                        (Some(name), Some(at)) => format!("{name} ({at})"),
-                        (Some(name), None) => name,
-                        (None, Some(at)) => at,
-                        (None, None) => "<anonymous>".to_string(),
-                    };
-                    if site.awaiting {
-                        format!("async {frame}")
-                    } else {
-                        frame
-                    }
-                }
-            };
+            let frame = h.call_site_frame(site);
             let _ = writeln!(self.out, "{}at {frame}", indent(level + 1));
         }
         self.elided(elided, FRAMES, level);
