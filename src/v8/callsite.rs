@@ -11,6 +11,8 @@ use super::object::Property;
 use super::value::Value;
 use crate::target::{Addr, Error, Result};
 
+/// A SharedFunctionInfo's FunctionKind: its flags' low five bits.
+const FUNCTION_KIND_MASK: u32 = 0x1f;
 /// Most prototypes looked through for a method's name.
 const MAX_PROTOTYPES: usize = 64;
 /// Largest source position table read (V8's are a few bytes a bytecode).
@@ -239,10 +241,14 @@ impl Heap<'_> {
         }
     }
 
-    /// The name of the constructor of `this` (of a primitive, its wrapper's: Number...).
+    /// The name of the constructor of `this` (of a primitive, its wrapper's: Number...),
+    /// or from V8 10 of a class, the class's (a static method's `this`).
     fn receiver_type_name(&self, receiver: Value) -> String {
         let l = self.l;
         let Some(this) = receiver.heap() else { return "Number".into() };
+        if let Some(class) = self.class_name(this) {
+            return class;
+        }
         match self.type_of(this).map(u64::from) {
             Ok(t) if t == l.type_heap_number => "Number".into(),
             Ok(t) if t == l.type_symbol => "Symbol".into(),
@@ -253,6 +259,15 @@ impl Heap<'_> {
             }
             Err(_) => String::new(),
         }
+    }
+
+    /// The name of class constructor `f` where V8 types calls on a class by it (IsJSClassConstructor).
+    fn class_name(&self, f: Addr) -> Option<String> {
+        let l = self.l;
+        let (first, flags) = (l.function_kind_first_class_constructor?, l.sfi_flags?);
+        let sfi = self.is_function(f).then(|| self.value(f, l.js_function_shared).ok()?.heap())??;
+        let kind = u64::from(self.t.read_u32(sfi.offset(flags).ok()?).ok()? & FUNCTION_KIND_MASK);
+        (first..first + 4).contains(&kind).then(|| self.function_name(f).ok()).flatten().filter(|n| !n.is_empty())
     }
 
     /// The property of `this` or its prototypes that holds `f` (GetMethodName): the one

@@ -482,6 +482,15 @@ layout! {
     sfi_name_or_scope_info: u64 = f("SharedFunctionInfo", &["name_or_scope_info"]), NONE;
     sfi_script: u64 = f("SharedFunctionInfo", &["script", "raw_script", "script_or_debug_info"]), NONE;
     script_name: u64 = f("Script", &["name"]), NONE;
+    sfi_flags: Option<u64> = f("SharedFunctionInfo", &["flags"]), NONE;
+    /// The first class-constructor FunctionKind (a SharedFunctionInfo's low flag bits):
+    /// base, default base, default derived and derived constructors follow normal
+    /// functions and the two module kinds. Only where V8 (10+) types a call on a class
+    /// by the class's name in a stack.
+    function_kind_first_class_constructor: Option<u64> = Source::None, Otherwise::Known(
+        "FunctionKind::kBaseConstructor (src/objects/function-kind.h; measured on node 20.20.2: a \
+         default base constructor's kind is 4)",
+        &[((10, 0), 3)]);
     script_source: u64 = f("Script", &["source"]), Otherwise::Derived(
         "Script's first field, one slot before name (src/objects/script.tq; node 16 exports only name)",
         |r| Some(r.get("script_name")? - r.get("tagged_size")?)
