@@ -76,6 +76,9 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 // Trusted bytecode and its tables (V8 12+).
                 "type_bytecode_wrapper",
                 "type_trusted_byte_array",
+                // What types a static method's frame by its class (V8 10+).
+                "sfi_flags",
+                "function_kind_first_class_constructor",
                 "type_instruction_stream",
                 "type_code",
                 "code_instruction_stream",
