@@ -165,12 +165,16 @@ impl Scratch {
         self.w.write_all(s.as_bytes()).map_err(|e| io_error(&self.path, e))
     }
 
-    /// Append numbers as items, formatted without allocating.
+    /// Append numbers as items, formatted without allocating: up to eight at a time
+    /// into one buffer, written at once.
     fn numbers(&mut self, ns: &[u64]) -> Result<()> {
-        for &n in ns {
-            let mut text = [b','; 21];
-            let sep = usize::from(self.bytes != 0);
-            let len = sep + decimal(n, &mut text[sep..]);
+        for some in ns.chunks(8) {
+            let mut text = [b','; 8 * 21];
+            let mut len = 0;
+            for &n in some {
+                len += usize::from(self.bytes != 0 || len != 0);
+                len += decimal(n, &mut text[len..]);
+            }
             self.bytes += len as u64;
             self.w.write_all(&text[..len]).map_err(|e| io_error(&self.path, e))?;
         }
