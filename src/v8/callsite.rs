@@ -8,6 +8,7 @@
 use super::function::MAX_NAME;
 use super::heap::Heap;
 use super::object::Property;
+use super::refs::is_identifier;
 use super::value::Value;
 use crate::target::{Addr, Error, Result};
 
@@ -160,17 +161,17 @@ impl Heap<'_> {
     /// allSettled or any as `Promise.all (index N)`, N the element it waits for.
     pub fn call_site_frame(&self, site: &CallSite) -> String {
         let Some(f) = site.function else { return "<not a JavaScript function>".into() };
+        let name = self.function_name(f).unwrap_or_default();
         let location = match (self.function_location(f), self.call_site_location(site)) {
             (Ok((file, _)), Ok(Some(at))) => Some(format!("{file}:{}:{}", at.line, at.column)),
             (Ok((file, Some(line))), _) => Some(format!("{file}, defined at line {line}")),
             (Ok((file, None)), _) => Some(file),
             (Err(_), _) => None,
         };
-        let name = self.call_site_name(site);
         // A combinator's frame has no script (it is a builtin), and the element's index
         // in the offset's place (CallSiteBuilder::AppendPromiseCombinatorFrame).
-        let combinator = self.function_name(f).ok().filter(|n| ["all", "allSettled", "any"].contains(&n.as_str()));
-        let frame = match (combinator, site.offset, name, location) {
+        let combinator = Some(&name).filter(|n| ["all", "allSettled", "any"].contains(&n.as_str()));
+        let frame = match (combinator, site.offset, self.call_site_name(site, f, &name), location) {
             (Some(c), Some(index), _, None) if site.awaiting => format!("Promise.{c} (index {index})"),
             (_, _, Some(name), Some(at)) => format!("{name} ({at})"),
             (_, _, Some(name), None) => name,
@@ -190,18 +191,17 @@ impl Heap<'_> {
     /// constructor and the method the property of `this` or its prototypes holding the
     /// function; else the function's name. None where V8 writes no name (a plain call of
     /// an anonymous function), or for no JavaScript function.
-    fn call_site_name(&self, site: &CallSite) -> Option<String> {
-        let f = site.function?;
-        let name = self.function_name(f).unwrap_or_default();
-        let named = |n: String| Some(n).filter(|n| !n.is_empty());
+    /// (`f` is the frame's function, `name` its name.)
+    fn call_site_name(&self, site: &CallSite, f: Addr, name: &str) -> Option<String> {
+        let named = |n: &str| Some(n.to_string()).filter(|n| !n.is_empty());
         if site.constructor {
             return Some(format!("new {}", named(name).as_deref().unwrap_or("<anonymous>")));
         }
         if self.is_toplevel(site.receiver) {
             return named(name);
         }
-        let type_name = named(self.receiver_type_name(site.receiver));
-        let method = self.method_name(site.receiver, f);
+        let type_name = named(&self.receiver_type_name(site.receiver));
+        let method = self.method_name(site.receiver, f, name);
         Some(match named(name) {
             Some(name) => {
                 let mut out = String::new();
@@ -273,9 +273,8 @@ impl Heap<'_> {
     /// The property of `this` or its prototypes that holds `f` (GetMethodName): the one
     /// named as the function is (less a `get `/`set ` prefix) if it does, else the one
     /// enumerable own property of the chain that does (none if several do).
-    fn method_name(&self, receiver: Value, f: Addr) -> Option<String> {
-        let name = self.function_name(f).ok()?;
-        let name = name.strip_prefix("get ").or_else(|| name.strip_prefix("set ")).unwrap_or(&name).to_string();
+    fn method_name(&self, receiver: Value, f: Addr, name: &str) -> Option<String> {
+        let name = name.strip_prefix("get ").or_else(|| name.strip_prefix("set ")).unwrap_or(name).to_string();
         let holds = |p: &Property| {
             p.value.heap() == Some(f)
                 || p.accessor
@@ -347,14 +346,6 @@ impl Heap<'_> {
             .ok_or(Error::Corrupt { addr: table, why: "a source position table's length".into() })?;
         Ok(Some(self.t.read_vec(table.offset(l.fixed_array_data)?, len as usize)?))
     }
-}
-
-/// Whether V8 takes `name` for an identifier (String::IsIdentifier), as far as names of
-/// functions go: a letter, `$` or `_`, then those or digits.
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    let part = |c: char| c.is_alphanumeric() || c == '$' || c == '_';
-    chars.next().is_some_and(|c| part(c) && !c.is_ascii_digit()) && chars.all(part)
 }
 
 /// How a source position table packs each entry's code offset delta (the kind of varint

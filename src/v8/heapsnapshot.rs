@@ -310,17 +310,18 @@ const COUNT_BLANK: usize = 20;
 /// One edge: its type, its name (a strings index) or element index, its target node.
 type Edge = (EdgeType, u64, u64);
 
-/// Where a fast-mode property's value is: field `index` (in the object, or its property
-/// array past the in-object ones), or the map's descriptor (a constant).
+/// Where a fast-mode property's value is: field `index`, in the object or in its property
+/// array (past the in-object ones), or the map's descriptor (a constant).
 #[derive(Clone, Copy)]
 enum Place {
+    InObject(u64),
     Field(u64),
     Constant(Addr),
 }
 
-/// A map's named properties: each one's place and name, and the name's string id once
-/// interned (when the first edge is written: a name no edge uses is not in the table).
-type Template = std::rc::Rc<[(Place, String, std::cell::Cell<Option<u32>>)]>;
+/// A map's named properties: each one's place and name (interned when an edge is
+/// written, so that a name no edge uses stays out of the table).
+type Template = std::rc::Rc<[(Place, String)]>;
 
 struct Writer<'a, 'n> {
     namer: &'a Namer<'n>,
@@ -528,14 +529,15 @@ impl Writer<'_, '_> {
                 for d in descriptors.iter() {
                     let Ok(name) = self.namer.key_name(d.key) else { continue };
                     let place = match d.location {
-                        Location::Field { index, .. } => Place::Field(index),
+                        Location::Field { index, inobject: true } => Place::InObject(index),
+                        Location::Field { index, inobject: false } => Place::Field(index),
                         Location::Descriptor => match d.value.heap() {
                             Some(a) => Place::Constant(a),
                             None => continue,
                         },
                         Location::UnboxedDouble { .. } => continue,
                     };
-                    named.push((place, name, std::cell::Cell::new(None)));
+                    named.push((place, name));
                 }
                 Some(Template::from(named))
             }
@@ -553,18 +555,16 @@ impl Writer<'_, '_> {
         &self,
         obj: Addr,
         m: &MapInfo,
-        template: &[(Place, String, std::cell::Cell<Option<u32>>)],
+        template: &[(Place, String)],
         slots: &[(u64, u32, bool)],
     ) -> Result<Vec<(u32, usize)>> {
         let (h, g) = (self.namer.h, self.namer.g);
         let in_body =
             |off: u64| slots.binary_search_by_key(&off, |s| s.0).ok().map(|i| slots[i]).filter(|s| !s.2).map(|s| s.1);
         let mut out = Vec::with_capacity(template.len());
-        for (k, &(place, _, _)) in template.iter().enumerate() {
+        for (k, &(place, _)) in template.iter().enumerate() {
             let to = match place {
-                Place::Field(index) if index < m.inobject_properties() => {
-                    in_body((m.inobject_start + index) * h.l.tagged_size)
-                }
+                Place::InObject(index) => in_body((m.inobject_start + index) * h.l.tagged_size),
                 Place::Field(index) => h.field_value(obj, m, index)?.heap().and_then(|a| g.id(a)),
                 Place::Constant(a) => g.id(a),
             };
@@ -630,16 +630,8 @@ impl Writer<'_, '_> {
                     for (to, k) in props.into_iter().flatten() {
                         named.push(to);
                         if let Some(node) = self.node_of(to) {
-                            let (_, name, id) = &template[k];
-                            let id = match id.get() {
-                                Some(id) => id,
-                                None => {
-                                    let new = self.strings.intern(name)?;
-                                    id.set(Some(new));
-                                    new
-                                }
-                            };
-                            out.push((EdgeType::Property, u64::from(id), node));
+                            let name = self.strings.intern(&template[k].1)?;
+                            out.push((EdgeType::Property, u64::from(name), node));
                         }
                     }
                 }

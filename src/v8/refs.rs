@@ -62,7 +62,9 @@ impl Via {
     }
 }
 
-fn is_identifier(s: &str) -> bool {
+/// Whether `s` reads as a JavaScript identifier (a letter, `_` or `$`, then those or
+/// digits): a property path writes it `.s`, and V8's stack frames prefix a type to it.
+pub fn is_identifier(s: &str) -> bool {
     let mut c = s.chars();
     c.next().is_some_and(|f| f.is_alphabetic() || f == '_' || f == '$')
         && c.all(|x| x.is_alphanumeric() || x == '_' || x == '$')
