@@ -323,8 +323,9 @@ fn retained_oracle(version: &str) {
     // root holds, or a few more (node makes some after the snapshot, before the core).
     let eternal = |s: &str| s.lines().find_map(|l| l.split("eternal handles => ").nth(1)?.parse::<usize>().ok());
     let theirs = snap.find("synthetic", "(Eternal handles)").first().map_or(0, |&v| snap.edges(v).len());
-    let found = eternal(mdb_core(&node(version), &core, &["::jsgraph"]).ok()).unwrap_or(0);
-    assert!(theirs > 100 && (theirs..theirs + 10).contains(&found), "ours {found}, the snapshot's {theirs}");
+    let graph = mdb_core(&node(version), &core, &["::jsgraph"]);
+    let found = eternal(graph.ok()).unwrap_or(0);
+    assert!(theirs > 100 && (theirs..theirs + 10).contains(&found), "ours {found}, the snapshot's {theirs}:\n{}", graph.stdout);
     let oracle = snapshot_class_retained(&snap);
     // The snapshot is taken while the module's function runs: its frame holds the classes
     // no closure captures, so the snapshot's (Stack roots) hold their constructors, and the

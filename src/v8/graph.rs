@@ -801,20 +801,26 @@ pub struct Isolate {
 
 /// The Isolates of the heap chunks' Heap pointers (the Heap is a member of the Isolate):
 /// the malloc chunk that holds the Heap where the allocator is glibc's
-/// ([`malloc::chunk_holding`]), else the `isolate_roots_window` bytes on either side.
+/// ([`malloc::chunk_holding`]), else the `isolate_roots_window` bytes on either side, cut
+/// to the region that holds the Heap (an Isolate does not straddle two mappings). A Heap
+/// pointer outside every region names no Isolate.
 fn isolates(h: &Heap, regions: &[Region], chunks: &[Page]) -> Vec<Isolate> {
     let mut heaps: Vec<u64> = chunks.iter().map(|p| p.heap).filter(|&x| x != 0).collect();
     heaps.sort_unstable();
     heaps.dedup();
     let window = h.l.isolate_roots_window;
     let isolate = |hp: u64| {
-        let region = regions.iter().find(|r| r.start.0 <= hp && hp < r.end());
-        match region.and_then(|r| malloc::chunk_holding(h.t, r, hp)) {
+        let r = regions.iter().find(|r| r.start.0 <= hp && hp < r.end())?;
+        Some(match malloc::chunk_holding(h.t, r, hp) {
             Some((start, end)) => Isolate { start, end, chunk: true },
-            None => Isolate { start: hp.saturating_sub(window), end: hp.saturating_add(window), chunk: false },
-        }
+            None => Isolate {
+                start: hp.saturating_sub(window).max(r.start.0),
+                end: hp.saturating_add(window).min(r.end()),
+                chunk: false,
+            },
+        })
     };
-    heaps.into_iter().map(isolate).collect()
+    heaps.into_iter().filter_map(isolate).collect()
 }
 
 /// The Isolate's vectors of objects in native memory (the startup object cache, a
