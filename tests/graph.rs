@@ -325,7 +325,11 @@ fn retained_oracle(version: &str) {
     let theirs = snap.find("synthetic", "(Eternal handles)").first().map_or(0, |&v| snap.edges(v).len());
     let graph = mdb_core(&node(version), &core, &["::jsgraph"]);
     let found = eternal(graph.ok()).unwrap_or(0);
-    assert!(theirs > 100 && (theirs..theirs + 10).contains(&found), "ours {found}, the snapshot's {theirs}:\n{}", graph.stdout);
+    assert!(
+        theirs > 100 && (theirs..theirs + 10).contains(&found),
+        "ours {found}, the snapshot's {theirs}:\n{}",
+        graph.stdout
+    );
     let oracle = snapshot_class_retained(&snap);
     // The snapshot is taken while the module's function runs: its frame holds the classes
     // no closure captures, so the snapshot's (Stack roots) hold their constructors, and the

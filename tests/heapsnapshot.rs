@@ -151,6 +151,9 @@ fn export(version: &str) {
     let id = p.ids[p.find("GlobalItem")];
     let r = mdb_core(&node(version), &core, &[&format!("::jsheapsnapshot -i {id} | ::jsconstructor")]);
     assert_eq!(r.ok().lines().last(), Some("GlobalItem"), "{version}: -i {id}");
+    // And an object's address to its node id (every GlobalItem: there is one).
+    let r = mdb_core(&node(version), &core, &["::findjsobjects -c GlobalItem | ::findjsobjects | ::jsheapsnapshot"]);
+    assert_eq!(r.ok().lines().last(), Some(id.to_string().as_str()), "{version}: {}", r.stdout);
     let r = mdb_core(&node(version), &core, &["::jsheapsnapshot -i 2"]);
     assert!(r.stderr.contains("@2 is not an object node"), "{}", r.stderr);
 }

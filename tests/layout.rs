@@ -57,6 +57,15 @@ fn check_version(version: &str, expected: &[(&str, &str)]) {
                 "type_external_one_byte_string",
                 "scope_info_is_fixed_array",
                 "type_interceptor_info",
+                // V8 12+'s arrays outside the FixedArray range (ProtectedWeakFixedArray and
+                // TrustedWeakFixedArray from V8 13).
+                "type_trusted_fixed_array",
+                "type_protected_fixed_array",
+                "type_trusted_weak_fixed_array",
+                "type_protected_weak_fixed_array",
+                "type_closure_feedback_cell_array",
+                "type_array_list",
+                "type_object_boilerplate_description",
                 "type_internal_class",
                 "type_error_stack_data",
                 "type_context_cell",

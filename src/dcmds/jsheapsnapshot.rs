@@ -9,9 +9,9 @@ use crate::mdb::io::Output;
 use crate::mdb::progress;
 use crate::mdb::{Call, Session};
 use crate::target::{Addr, Error, Result};
-use crate::v8::heapsnapshot::{self, object_of_id};
+use crate::v8::heapsnapshot::{self, id_of_object, object_of_id};
 use crate::v8::refs::Namer;
-use crate::v8::value::tagged;
+use crate::v8::value::{tagged, untag};
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"jsheapsnapshot",
@@ -22,8 +22,20 @@ pub const DCMD: Dcmd = Dcmd {
     run,
 };
 
-fn run(s: &Session, _call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
+fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let (v8, g, h) = (s.v8()?, s.graph("jsheapsnapshot")?, s.heap()?);
+    if let Some(addr) = call.addr {
+        opts.no_operands()?;
+        if opts.string('i').is_some() {
+            return Err(Error::Usage("-i takes an id instead of an address: give one or the other".into()));
+        }
+        let l = &v8.layout;
+        let object = g.object(untag(addr, l), l)?;
+        let id = id_of_object(&g, object)
+            .ok_or(Error::Msg(format!("{:x} is garbage (no root reaches it): the snapshot leaves it out", addr.0)))?;
+        let _ = writeln!(out, "{id}");
+        return Ok(());
+    }
     if let Some(id) = opts.string('i') {
         opts.no_operands()?;
         let number = match id.strip_prefix("0x").or_else(|| id.strip_prefix("0t")) {

@@ -128,6 +128,16 @@ pub struct Written {
     pub bytes: u64,
 }
 
+/// The snapshot id of the node in slot `slot` (see [`Writer::node`]).
+fn id_of_slot(slot: u64) -> u64 {
+    2 * slot + 1
+}
+
+/// The snapshot id of graph object `object`, if the export has it (a root reaches it).
+pub fn id_of_object(g: &Graph, object: u32) -> Option<u64> {
+    (g.dist[object as usize] != UNREACHABLE).then_some(id_of_slot(FIRST_OBJECT + u64::from(object)))
+}
+
 /// The graph object behind snapshot id `id`, if it is one.
 pub fn object_of_id(g: &Graph, id: u64) -> Option<u32> {
     let index = (id % 2 == 1).then_some((id - 1) / 2)?;
@@ -353,7 +363,7 @@ impl Writer<'_, '_> {
     /// Write a node: `slot` is its index for a synthetic node, or `FIRST_OBJECT` plus its
     /// graph id for an object (which makes its id).
     fn node(&mut self, ty: NodeType, name: u32, slot: u64, size: u32, edges: &[Edge]) -> Result<()> {
-        let node = [ty as u64, u64::from(name), 2 * slot + 1, u64::from(size), edges.len() as u64, 0];
+        let node = [ty as u64, u64::from(name), id_of_slot(slot), u64::from(size), edges.len() as u64, 0];
         self.nodes.numbers(&node)?;
         for &(t, name, to) in edges {
             let big = || Error::Msg(format!("an edge name or target index of {name} or {to}: too large"));

@@ -920,6 +920,35 @@ layout! {
     type_weak_array_list: Option<u64> = ty(&["WEAK_ARRAY_LIST_TYPE"]), NONE;
     type_strong_descriptor_array: Option<u64> = ty(&["STRONG_DESCRIPTOR_ARRAY_TYPE"]), NONE;
     type_cell: Option<u64> = ty(&["CELL_TYPE"]), NONE;
+    /// V8 12+'s arrays numbered outside the FixedArray range (trusted and protected space,
+    /// and TaggedArrayBase's subclasses): a length or capacity Smi after the map, then
+    /// `array_list_header` or `boilerplate_description_header` bytes, then tagged slots
+    /// (src/objects/trusted-object.h, fixed-array.h, literal-objects.h).
+    type_trusted_fixed_array: Option<u64> = ty(&["TRUSTED_FIXED_ARRAY_TYPE"]), NONE;
+    type_protected_fixed_array: Option<u64> = ty(&["PROTECTED_FIXED_ARRAY_TYPE"]), NONE;
+    type_trusted_weak_fixed_array: Option<u64> = ty(&["TRUSTED_WEAK_FIXED_ARRAY_TYPE"]), NONE;
+    type_protected_weak_fixed_array: Option<u64> = ty(&["PROTECTED_WEAK_FIXED_ARRAY_TYPE"]), NONE;
+    type_closure_feedback_cell_array: Option<u64> = ty(&["CLOSURE_FEEDBACK_CELL_ARRAY_TYPE"]), NONE;
+    type_array_list: Option<u64> = ty(&["ARRAY_LIST_TYPE"]), NONE;
+    type_object_boilerplate_description: Option<u64> = ty(&["OBJECT_BOILERPLATE_DESCRIPTION_TYPE"]), NONE;
+    /// ArrayListShape: capacity, then length (src/objects/fixed-array.h, V8 12+).
+    array_list_header: u64 = Source::None, Otherwise::Known(
+        "ArrayList::kHeaderSize (src/objects/fixed-array.h; sizes checked against the next object's start on node 22-26)",
+        &[((0, 0), 24)]);
+    /// ObjectBoilerplateDescriptionShape: capacity, backing store size, flags
+    /// (src/objects/literal-objects.h, V8 12+).
+    boilerplate_description_header: u64 = Source::None, Otherwise::Known(
+        "ObjectBoilerplateDescription::kHeaderSize (src/objects/literal-objects.h; checked as array_list_header is)",
+        &[((0, 0), 32)]);
+    /// PreparseData's int32 data_length and children_length after the map; its bytes,
+    /// then (pointer-aligned) its children's slots (src/objects/shared-function-info.h).
+    preparse_data_lengths: u64 = Source::None, Otherwise::Derived(
+        "PreparseData::kDataLengthOffset = HeapObject header (src/objects/shared-function-info.tq)",
+        |r| r.get("tagged_size"));
+    /// BytecodeArray's length Smi (FixedArrayBase's before V8 12).
+    bytecode_array_length: u64 = f("BytecodeArray", &["length"]), Otherwise::Derived(
+        "FixedArrayBase::length (BytecodeArray derives from it before V8 12)",
+        |r| r.get("fixed_array_length"));
     type_js_typed_array: u64 = ty(&["JS_TYPED_ARRAY_TYPE"]), NONE;
     /// Node 12 and 13 export no collection types. V8 7.9 to 9.x number Map, Set, WeakMap
     /// and WeakSet right after JS_TYPED_ARRAY_TYPE, below JS_OBJECT_TYPE; V8 7.8 numbers

@@ -682,8 +682,24 @@ pub fn object_size(l: &Layout, ty: u16, size_in_words: u8, b: &[u8]) -> Option<u
         || is(l.type_weak_fixed_array)
     {
         l.fixed_array_data + smi(l.fixed_array_length)? * slot
-    } else if t == l.type_byte_array {
+    } else if is(l.type_trusted_fixed_array)
+        || is(l.type_protected_fixed_array)
+        || is(l.type_trusted_weak_fixed_array)
+        || is(l.type_protected_weak_fixed_array)
+        || is(l.type_closure_feedback_cell_array)
+    {
+        l.fixed_array_data + smi(l.fixed_array_length)? * slot
+    } else if is(l.type_array_list) {
+        l.array_list_header + smi(l.fixed_array_length)? * slot
+    } else if is(l.type_object_boilerplate_description) {
+        l.boilerplate_description_header + smi(l.fixed_array_length)? * slot
+    } else if t == l.type_byte_array || is(l.type_trusted_byte_array) {
         round(l.fixed_array_data + smi(l.fixed_array_length)?)
+    } else if t == l.type_bytecode_array {
+        round(l.bytecode_array_data + smi(l.bytecode_array_length)?)
+    } else if t == l.type_preparse_data {
+        let (data, children) = (u32_at(l.preparse_data_lengths)?, u32_at(l.preparse_data_lengths + 4)?);
+        round(l.preparse_data_lengths + 8 + u64::from(data)) + u64::from(children) * slot
     } else if t == l.type_property_array {
         l.fixed_array_data + (smi(l.fixed_array_length)? & ((1 << l.property_array_length_bits) - 1)) * slot
     } else if is(l.type_weak_array_list) {
