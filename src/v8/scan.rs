@@ -680,9 +680,7 @@ pub fn object_size(l: &Layout, ty: u16, size_in_words: u8, b: &[u8]) -> Option<u
         || (l.first_context_type..=l.last_context_type).contains(&t)
         || t == l.type_fixed_double_array
         || is(l.type_weak_fixed_array)
-    {
-        l.fixed_array_data + smi(l.fixed_array_length)? * slot
-    } else if is(l.type_trusted_fixed_array)
+        || is(l.type_trusted_fixed_array)
         || is(l.type_protected_fixed_array)
         || is(l.type_trusted_weak_fixed_array)
         || is(l.type_protected_weak_fixed_array)
