@@ -8,7 +8,7 @@ use crate::mdb::args::{Opts, Spec};
 use crate::mdb::io::Output;
 use crate::mdb::{Call, Session};
 use crate::target::{Addr, Result};
-use crate::v8::value::{tagged, untag};
+use crate::v8::value::tagged;
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"jsfindrefs",
@@ -27,7 +27,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let max_depth = opts.number('l', DEFAULT_DEPTH)?;
     let (v8, g) = (s.v8()?, s.graph("jsfindrefs")?);
     let l = &v8.layout;
-    let id = g.object(untag(given, l), l)?;
+    let id = g.object(given, l)?;
     let type_name = |i: u32| match g.types[i as usize] {
         t if l.is_js_function_type(t) => "JSFunction".to_string(),
         t => l.type_names.get(&t).cloned().unwrap_or_else(|| format!("type {t}")),

@@ -11,7 +11,7 @@ use crate::mdb::{Call, Session};
 use crate::target::{Addr, Error, Result};
 use crate::v8::heapsnapshot::{self, id_of_object, object_of_id};
 use crate::v8::refs::Namer;
-use crate::v8::value::{tagged, untag};
+use crate::v8::value::tagged;
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"jsheapsnapshot",
@@ -29,8 +29,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
         if opts.string('i').is_some() {
             return Err(Error::Usage("-i takes an id instead of an address: give one or the other".into()));
         }
-        let l = &v8.layout;
-        let object = g.object(untag(addr, l), l)?;
+        let object = g.object(addr, &v8.layout)?;
         let id = id_of_object(&g, object)
             .ok_or(Error::Msg(format!("{:x} is garbage (no root reaches it): the snapshot leaves it out", addr.0)))?;
         let _ = writeln!(out, "{id}");

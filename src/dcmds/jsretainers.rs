@@ -10,7 +10,7 @@ use crate::mdb::{Call, Flags, Session};
 use crate::target::{Addr, Result};
 use crate::v8::graph::{Graph, UNREACHABLE};
 use crate::v8::refs::Namer;
-use crate::v8::value::{tagged, untag};
+use crate::v8::value::tagged;
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"jsretainers",
@@ -32,7 +32,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let (v8, g, h) = (s.v8()?, s.graph("jsretainers")?, s.heap()?);
     let l = &v8.layout;
     let namer = Namer::new(&h, &v8.metadata, &g);
-    let id_of = |a: Addr| g.object(untag(a, l), l);
+    let id_of = |a: Addr| g.object(a, l);
     if call.flags.contains(Flags::PIPE) {
         // Piped: one shortest path per object, grouped by what they have in common.
         let ids = crate::mdb::take_pipe().into_iter().map(id_of).collect::<Result<Vec<u32>>>()?;

@@ -15,7 +15,7 @@ use crate::mdb::{Call, Session};
 use crate::target::{Addr, Result};
 use crate::v8::graph::UNREACHABLE;
 use crate::v8::refs::Namer;
-use crate::v8::value::{tagged, untag};
+use crate::v8::value::tagged;
 
 pub const DCMD: Dcmd = Dcmd {
     name: c"jssize",
@@ -44,7 +44,7 @@ fn run(s: &Session, call: &Call, opts: &Opts, out: &mut Output) -> Result<()> {
     let given = call.required_addr()?;
     let (v8, g, h) = (s.v8()?, s.graph("jssize")?, s.heap()?);
     let l = &v8.layout;
-    let id = g.object(untag(given, l), l)?;
+    let id = g.object(given, l)?;
     let retained = g.retained().sizes[id as usize];
     let dist = match g.dist[id as usize] {
         UNREACHABLE => "-".to_string(),

@@ -235,8 +235,10 @@ impl Graph {
         (addr.0 < self.addrs[i] + u64::from(self.sizes[i])).then_some(i as u32)
     }
 
-    /// The id of the object at `addr` (untagged), or an error that says what is there.
+    /// The id of the object at `addr` (a tagged pointer or the object's start), or an
+    /// error that says what is there.
     pub fn object(&self, addr: Addr, l: &Layout) -> Result<u32> {
+        let addr = super::value::untag(addr, l);
         let tagged = |a: u64| Addr(super::value::tagged(Addr(a), l));
         self.id(addr).ok_or_else(|| match self.containing(addr) {
             Some(i) => Error::Msg(format!(
